@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# bench/verify.sh [BUILD_DIR] - how fast is `vnicemu verify`?
+#
+# On one generated capture of 100,000 TCP-MD5 signed frames (1448-byte payloads), in one run:
+#   1. wall time of `vnicemu verify` against `tcpdump -M SECRET -nnv`, both checking every digest;
+#   2. the MD5 bytes/s of `vnicemu verify` against `openssl speed -evp md5 -bytes 1448`.
+# Prints a table and the two ratios, and writes them to bench/out/verify.json. A benchmark, not a
+# test: it fails only when a tool is missing or the sanity checks (every digest valid) fail.
+set -euo pipefail
+export LC_ALL=C # decimal points in printf, awk and openssl output
+
+FRAMES=100000
+PAYLOAD=1448
+KEY=bench-key
+RUNS=3
+OPENSSL_SECONDS=3
+# RFC 2385 digest input per frame: IPv4 pseudo-header, fixed TCP header, payload, key
+MD5_BYTES_PER_FRAME=$((12 + 20 + PAYLOAD + ${#KEY}))
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-$repo/build}
+vnicemu=$build/vnicemu
+gencap=$build/bench/vnicemu-gencap
+
+die() {
+	echo "bench/verify.sh: $*" >&2
+	exit 1
+}
+
+for bin in "$vnicemu" "$gencap"; do
+	[[ -x $bin ]] || die "$bin not found; build first: cmake -S $repo -B $build && cmake --build $build"
+done
+for tool in tcpdump openssl; do
+	command -v "$tool" > /dev/null || die "$tool not found in PATH"
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cap=$tmp/bench.pcap
+
+calc() {
+	awk "BEGIN { printf \"%.10g\", $1 }"
+}
+
+# best_of CMD...: the best wall time in seconds over $RUNS runs; stdout goes to /dev/null.
+best_of() {
+	local best='' start end t
+	for _ in $(seq "$RUNS"); do
+		start=$(date +%s.%N)
+		"$@" > /dev/null 2> "$tmp/stderr" || { cat "$tmp/stderr" >&2; die "failed: $*"; }
+		end=$(date +%s.%N)
+		t=$(calc "$end - $start")
+		if [[ -z $best ]] || (($(awk "BEGIN { print ($t < $best) }"))); then
+			best=$t
+		fi
+	done
+	echo "$best"
+}
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+# TZ matters: unset, glibc stats /etc/localtime for every timestamp tcpdump prints.
+echo "machine:  $(nproc) CPUs, $cpu, load $(cut -d' ' -f1-3 /proc/loadavg), TZ=${TZ-unset}"
+v_vnicemu=$("$vnicemu" --version)
+v_tcpdump=$(tcpdump --version 2>&1 | head -1)
+v_openssl=$(openssl version)
+echo "versions: $v_vnicemu; $v_tcpdump; $v_openssl"
+
+"$gencap" "$cap" --frames "$FRAMES" --payload "$PAYLOAD" --key "$KEY"
+cap_bytes=$(stat -c %s "$cap")
+echo "capture:  $FRAMES frames, $cap_bytes bytes, payload $PAYLOAD, key '$KEY'"
+
+# Sanity, untimed: both tools must check (and accept) every digest, or the times mean nothing.
+summary=$("$vnicemu" verify "$cap" --key "$KEY" --json)
+echo "vnicemu:  $summary"
+[[ $summary == *"\"frames\": $FRAMES,"* && $summary == *"\"valid\": $FRAMES,"* ]] ||
+	die "vnicemu verify did not find $FRAMES valid digests"
+tcpdump_valid=$(tcpdump -M "$KEY" -r "$cap" -nnv 2> /dev/null | grep -c 'md5 valid' || true)
+echo "tcpdump:  $tcpdump_valid segments with 'md5 valid'"
+((tcpdump_valid == FRAMES)) || die "tcpdump did not find $FRAMES valid digests"
+
+t_vnicemu=$(best_of "$vnicemu" verify "$cap" --key "$KEY" --json)
+t_tcpdump=$(best_of tcpdump -M "$KEY" -r "$cap" -nnv)
+
+# -mr prints bytes/s ("+F:N:md5:BYTES_PER_S"), not the human table's 1000s of bytes/s.
+# -elapsed divides by wall time, as measured for vnicemu above, instead of user CPU time.
+openssl_bps=$(openssl speed -elapsed -mr -evp md5 -bytes "$PAYLOAD" -seconds "$OPENSSL_SECONDS" \
+	2> /dev/null | awk -F: '$1 == "+F" && $3 == "md5" { print $4 }')
+[[ -n $openssl_bps ]] || die "could not parse the output of openssl speed"
+
+md5_bps=$(calc "$FRAMES * $MD5_BYTES_PER_FRAME / $t_vnicemu")
+cap_bps=$(calc "$cap_bytes / $t_vnicemu")
+speedup=$(calc "$t_tcpdump / $t_vnicemu")
+md5_ratio=$(calc "$md5_bps / $openssl_bps")
+
+# row LABEL SECONDS BYTES_PER_S; SECONDS is empty for a rate without a run time of its own
+row() {
+	local t='' fps=''
+	if [[ -n $2 ]]; then
+		t=$(printf '%.3f s' "$2")
+		fps=$(printf '%.0f' "$(calc "$FRAMES / $2")")
+	fi
+	printf '%-38s %9s %10s %9.1f\n' "$1" "$t" "$fps" "$(calc "$3 / 1e6")"
+}
+echo
+printf '%-38s %9s %10s %9s\n' "" "best of $RUNS" "frames/s" "MB/s"
+row "tcpdump -M -nnv (capture bytes)" "$t_tcpdump" "$(calc "$cap_bytes / $t_tcpdump")"
+row "vnicemu verify (capture bytes)" "$t_vnicemu" "$cap_bps"
+row "vnicemu verify (MD5 input bytes)" "" "$md5_bps"
+row "openssl speed -evp md5 -bytes $PAYLOAD" "" "$openssl_bps"
+echo
+printf 'verify_vs_tcpdump_speedup        %5.2f  (target >= 5)\n' "$speedup"
+printf 'verify_md5_throughput_vs_openssl %5.2f  (target >= 0.70)\n' "$md5_ratio"
+
+json_str() {
+	local s=${1//\\/\\\\}
+	printf '"%s"' "${s//\"/\\\"}"
+}
+
+mkdir -p "$repo/bench/out"
+cat > "$repo/bench/out/verify.json" << EOF
+{
+  "machine": {"nproc": $(nproc), "cpu": $(json_str "$cpu"), "tz": $(json_str "${TZ-unset}")},
+  "versions": {"vnicemu": $(json_str "$v_vnicemu"), "tcpdump": $(json_str "$v_tcpdump"), "openssl": $(json_str "$v_openssl")},
+  "capture": {"frames": $FRAMES, "payload": $PAYLOAD, "bytes": $cap_bytes, "md5_bytes_per_frame": $MD5_BYTES_PER_FRAME},
+  "runs": $RUNS,
+  "tcpdump_seconds": $t_tcpdump,
+  "verify_seconds": $t_vnicemu,
+  "verify_capture_bytes_per_second": $cap_bps,
+  "verify_md5_bytes_per_second": $md5_bps,
+  "openssl_md5_bytes_per_second": $openssl_bps,
+  "verify_vs_tcpdump_speedup": $speedup,
+  "verify_md5_throughput_vs_openssl": $md5_ratio
+}
+EOF
+echo "wrote $repo/bench/out/verify.json"

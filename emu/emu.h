@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * DOC: emu — the device and its programs
+ *
+ * Ports that frames enter and leave by (for now capture files, read through libpcap so pcap
+ * and pcapng both work), key-file loading, and the subcommands of the `vnicemu` program. Only
+ * the programs print; everything here reports errors as -errno plus a message buffer.
+ */
+#ifndef VNICEMU_EMU_H
+#define VNICEMU_EMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "md5sig/md5sig.h"
+#include "offload/offload.h"
+
+/** One captured frame; @data stays valid until the next emu_capin_next() or close. */
+struct emu_pkt {
+	const uint8_t *data;
+	uint32_t caplen;    /**< bytes captured */
+	uint32_t len;	    /**< bytes on the wire */
+	struct timespec ts; /**< capture time */
+};
+
+struct emu_capin;
+
+/**
+ * emu_capin_open() - open a pcap or pcapng file for reading.
+ * Return: the reader, or NULL with a one-line reason naming @path in @err (missing file, not a
+ * capture, unsupported link type).
+ */
+struct emu_capin *emu_capin_open(const char *path, char *err, size_t errlen);
+/** The capture's link type, as a LINKTYPE_ number (enum md5sig_linktype). */
+uint32_t emu_capin_linktype(const struct emu_capin *c);
+/**
+ * emu_capin_next() - read the next frame.
+ * Return: 1 with @pkt filled, 0 at the end, -EIO with a reason naming the file and frame in @err.
+ */
+int emu_capin_next(struct emu_capin *c, struct emu_pkt *pkt, char *err, size_t errlen);
+/** Close; accepts NULL. */
+void emu_capin_close(struct emu_capin *c);
+
+struct emu_capout;
+
+/**
+ * emu_capout_open() - create a capture file: classic pcap (microseconds, what every tool
+ * reads), or pcapng when @pcapng, whose frames may carry comments and name their interface.
+ * Return: the writer, or NULL with a reason naming @path in @err.
+ */
+struct emu_capout *emu_capout_open(const char *path, bool pcapng, char *err, size_t errlen);
+/**
+ * emu_capout_iface() - declare an interface (pcapng: an IDB; pcap: the file's link type, once).
+ * Return: its index for emu_capout_write(), or -errno.
+ */
+int emu_capout_iface(struct emu_capout *c, uint32_t linktype, const char *name);
+/** Append a frame; @comment (pcapng only) may be NULL. Return: 0 or -errno. */
+int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec *ts,
+		     const uint8_t *data, uint32_t len, const char *comment);
+/** Flush and close; accepts NULL. Return: 0, or -errno if anything failed to be written. */
+int emu_capout_close(struct emu_capout *c);
+
+/**
+ * emu_keys_load() - add every line of a key file (see md5sig_keytab_parse_line()) to @kt.
+ * Return: 0, or -errno with "PATH:LINE: reason" (never the secret) in @err.
+ */
+int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t errlen);
+
+/**
+ * emu_keys_from_arg() - the `--key SECRET` shorthand: one key for every peer, as tcpdump -M.
+ * Return: 0 or -errno with a reason in @err.
+ */
+int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, size_t errlen);
+
+/* ---- NIC profiles (emu/profile.c) ---- */
+
+#define EMU_NAME_MAX 32
+
+/** struct emu_profile - one NIC model, loaded from an INI file (see docs/profiles.md). */
+struct emu_profile {
+	char name[EMU_NAME_MAX];
+	char description[160];
+	char path[512];				   /**< where it was loaded from */
+	char tx[OFFLOAD_MAX_STAGES][EMU_NAME_MAX]; /**< transmit stages in order */
+	unsigned ntx;
+	bool on[OFFLOAD_NFEATURES];    /**< feature defaults */
+	bool fixed[OFFLOAD_NFEATURES]; /**< cannot be changed */
+	struct {
+		char key[2 * EMU_NAME_MAX]; /**< "tso.flags" */
+		char value[EMU_NAME_MAX];
+	} params[OFFLOAD_MAX_PARAMS]; /**< quirk defaults */
+	unsigned nparams;
+	unsigned
+		header_copy; /**< guest driver: bytes of headers copied into their own descriptor */
+	unsigned fragment_size; /**< guest driver: bytes per further descriptor (0: one buffer) */
+};
+
+/**
+ * emu_profile_load() - load a profile by name (searched in $VNICEMU_PROFILE_PATH, the source
+ * tree's profiles/ and the installed data directory) or by path (a name containing '/').
+ * Return: 0, or -errno with a one-line reason naming the file and line in @err.
+ */
+int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t errlen);
+
+/** Call @fn for every profile found, first occurrence of each name only. Return: count. */
+unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg), void *arg);
+
+/** Fill the profile's part of a pipeline configuration (stages, features, parameters). */
+void emu_profile_config(const struct emu_profile *p, struct offload_config *cfg);
+
+/**
+ * emu_profile_set() - apply one `--set` argument to a loaded profile: FEAT=on|off (ethtool long
+ * or short name) or STAGE.PARAM=VALUE (validated when the pipeline is built). Fixed features
+ * cannot change.
+ * Return: 0 or -EINVAL with a reason naming the argument in @err.
+ */
+int emu_profile_set(struct emu_profile *p, const char *arg, char *err, size_t errlen);
+
+#endif

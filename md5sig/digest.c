@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * RFC 2385 digests over OpenSSL EVP. All of the project's use of libcrypto for TCP-MD5 lives
+ * here: the hash, the constant-time compare and the wiping of secrets.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "md5sig.h"
+
+struct md5sig_hasher {
+	EVP_MD *md; /* fetched once: implicit fetches per digest cost more than the hash */
+	EVP_MD_CTX *ctx;
+};
+
+struct md5sig_hasher *md5sig_hasher_new(void)
+{
+	struct md5sig_hasher *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->md = EVP_MD_fetch(NULL, "MD5", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->md || !h->ctx) {
+		md5sig_hasher_free(h);
+		errno = ENOSYS;
+		return NULL;
+	}
+	return h;
+}
+
+void md5sig_hasher_free(struct md5sig_hasher *h)
+{
+	if (!h)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	free(h);
+}
+
+void md5sig_cleanse(void *p, size_t len)
+{
+	OPENSSL_cleanse(p, len);
+}
+
+int md5sig_digest(struct md5sig_hasher *h, const uint8_t *frame, const struct md5sig_seg *seg,
+		  const struct md5sig_key *key, uint8_t out[static MD5SIG_DIGEST_LEN])
+{
+	/* pseudo-header (RFC 2385 §2.0 step 1) and fixed TCP header (step 2) in one update */
+	uint8_t head[40 + 20];
+	size_t n;
+	uint32_t tl = seg->tcp_len;
+
+	if (seg->family == AF_INET) {
+		memcpy(head, frame + seg->l3_off + 12, 8);
+		head[8] = 0;
+		head[9] = 6;
+		head[10] = (uint8_t)(tl >> 8);
+		head[11] = (uint8_t)tl;
+		n = 12;
+	} else {
+		memcpy(head, frame + seg->l3_off + 8, 32);
+		head[32] = (uint8_t)(tl >> 24);
+		head[33] = (uint8_t)(tl >> 16);
+		head[34] = (uint8_t)(tl >> 8);
+		head[35] = (uint8_t)tl;
+		head[36] = head[37] = head[38] = 0;
+		head[39] = 6;
+		n = 40;
+	}
+	memcpy(head + n, frame + seg->l4_off, 20);
+	head[n + 16] = head[n + 17] = 0; /* checksum */
+	n += 20;
+
+	unsigned int olen = 0;
+	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) || !EVP_DigestUpdate(h->ctx, head, n) ||
+	    !EVP_DigestUpdate(h->ctx, frame + seg->l4_off + seg->thlen, tl - seg->thlen) ||
+	    !EVP_DigestUpdate(h->ctx, key->bytes, key->len) ||
+	    !EVP_DigestFinal_ex(h->ctx, out, &olen) || olen != MD5SIG_DIGEST_LEN)
+		return -EIO;
+	return 0;
+}
+
+int md5sig_sign(struct md5sig_hasher *h, uint8_t *frame, const struct md5sig_seg *seg,
+		const struct md5sig_key *key)
+{
+	if (seg->md5_off < 0)
+		return -ENOENT;
+	return md5sig_digest(h, frame, seg, key, frame + seg->md5_off);
+}
+
+enum md5sig_verdict md5sig_classify(struct md5sig_hasher *h, const struct md5sig_keytab *kt,
+				    const uint8_t *frame, enum md5sig_status st,
+				    const struct md5sig_seg *seg)
+{
+	uint8_t d[MD5SIG_DIGEST_LEN];
+
+	if (st != MD5SIG_TCP)
+		return MD5SIG_MALFORMED;
+	const struct md5sig_key *key = kt ? md5sig_keytab_lookup(kt, seg) : NULL;
+	if (!key)
+		return seg->md5_off >= 0 ? MD5SIG_UNEXPECTED : MD5SIG_UNSIGNED;
+	if (seg->md5_off < 0)
+		return MD5SIG_MISSING;
+	if (md5sig_digest(h, frame, seg, key, d) < 0)
+		return MD5SIG_INVALID;
+	return CRYPTO_memcmp(d, frame + seg->md5_off, sizeof(d)) == 0 ? MD5SIG_VALID
+								      : MD5SIG_INVALID;
+}
+
+static const char *const verdict_names[MD5SIG_NVERDICTS] = {
+	[MD5SIG_VALID] = "valid",	[MD5SIG_INVALID] = "invalid",
+	[MD5SIG_MISSING] = "missing",	[MD5SIG_UNEXPECTED] = "unexpected",
+	[MD5SIG_UNSIGNED] = "unsigned", [MD5SIG_MALFORMED] = "malformed",
+};
+
+const char *md5sig_verdict_str(enum md5sig_verdict v)
+{
+	return (unsigned)v < MD5SIG_NVERDICTS ? verdict_names[v] : "unknown";
+}

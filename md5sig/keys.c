@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The key table: Linux TCP_MD5SIG semantics (a key per peer address with an optional prefix,
+ * binary secrets up to 80 bytes, the most specific match wins) and the key-file line parser,
+ * which does no I/O so it can be fuzzed directly.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "md5sig.h"
+
+struct keytab_entry {
+	int family;	 /* AF_INET, AF_INET6, AF_UNSPEC = any */
+	unsigned prefix; /* bits */
+	uint8_t addr[16];
+	struct md5sig_key key;
+};
+
+struct md5sig_keytab {
+	struct keytab_entry *e;
+	size_t n, cap;
+};
+
+struct md5sig_keytab *md5sig_keytab_new(void)
+{
+	return calloc(1, sizeof(struct md5sig_keytab));
+}
+
+void md5sig_keytab_free(struct md5sig_keytab *kt)
+{
+	if (!kt)
+		return;
+	if (kt->e)
+		md5sig_cleanse(kt->e, kt->cap * sizeof(*kt->e));
+	free(kt->e);
+	free(kt);
+}
+
+size_t md5sig_keytab_count(const struct md5sig_keytab *kt)
+{
+	return kt->n;
+}
+
+static void mask_addr(uint8_t *a, unsigned alen, unsigned prefix)
+{
+	for (unsigned i = 0; i < alen; i++) {
+		unsigned bits = prefix > i * 8 ? prefix - i * 8 : 0;
+		if (bits < 8)
+			a[i] &= (uint8_t)(0xff00 >> bits);
+	}
+}
+
+int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr, unsigned prefix,
+		      const struct md5sig_key *key)
+{
+	struct keytab_entry ne = {.family = family, .prefix = prefix};
+	unsigned alen = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+
+	if ((family != AF_INET && family != AF_INET6 && family != AF_UNSPEC) || prefix > alen * 8 ||
+	    key->len < 1 || key->len > MD5SIG_KEY_MAX)
+		return -EINVAL;
+	if (alen)
+		memcpy(ne.addr, addr, alen);
+	mask_addr(ne.addr, alen, prefix);
+	ne.key = *key;
+
+	for (size_t i = 0; i < kt->n; i++) {
+		struct keytab_entry *e = &kt->e[i];
+		if (e->family == family && e->prefix == prefix && !memcmp(e->addr, ne.addr, 16)) {
+			*e = ne;
+			md5sig_cleanse(&ne, sizeof(ne));
+			return 0;
+		}
+	}
+	if (kt->n == kt->cap) {
+		size_t ncap = kt->cap ? kt->cap * 2 : 8;
+		struct keytab_entry *ns = calloc(ncap, sizeof(*ns));
+		if (!ns) {
+			md5sig_cleanse(&ne, sizeof(ne));
+			return -ENOMEM;
+		}
+		if (kt->e) {
+			memcpy(ns, kt->e, kt->n * sizeof(*ns));
+			md5sig_cleanse(kt->e, kt->cap * sizeof(*kt->e));
+			free(kt->e);
+		}
+		kt->e = ns;
+		kt->cap = ncap;
+	}
+	kt->e[kt->n++] = ne;
+	md5sig_cleanse(&ne, sizeof(ne));
+	return 0;
+}
+
+static bool prefix_match(const uint8_t *net, const uint8_t *a, unsigned prefix)
+{
+	unsigned whole = prefix / 8, rest = prefix % 8;
+
+	if (memcmp(net, a, whole))
+		return false;
+	return !rest || ((net[whole] ^ a[whole]) & (uint8_t)(0xff00 >> rest)) == 0;
+}
+
+const struct md5sig_key *md5sig_keytab_lookup(const struct md5sig_keytab *kt,
+					      const struct md5sig_seg *seg)
+{
+	const struct keytab_entry *best = NULL;
+	int best_score = -1;
+
+	for (size_t i = 0; i < kt->n; i++) {
+		const struct keytab_entry *e = &kt->e[i];
+		int score;
+
+		if (e->family != AF_UNSPEC && e->family != seg->family)
+			continue;
+		/* prefix length first, then source over destination */
+		if (e->family == AF_UNSPEC)
+			score = 0;
+		else if (prefix_match(e->addr, seg->saddr, e->prefix))
+			score = (int)e->prefix * 2 + 2;
+		else if (prefix_match(e->addr, seg->daddr, e->prefix))
+			score = (int)e->prefix * 2 + 1;
+		else
+			continue;
+		if (score > best_score) {
+			best = e;
+			best_score = score;
+		}
+	}
+	return best ? &best->key : NULL;
+}
+
+int md5sig_keytab_describe(const struct md5sig_keytab *kt, size_t i, char *buf, size_t buflen,
+			   unsigned *keylen)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (i >= kt->n)
+		return -ENOENT;
+	const struct keytab_entry *e = &kt->e[i];
+	*keylen = e->key.len;
+	if (e->family == AF_UNSPEC) {
+		snprintf(buf, buflen, "*");
+		return 0;
+	}
+	inet_ntop(e->family, e->addr, a, sizeof(a));
+	snprintf(buf, buflen, "%s/%u", a, e->prefix);
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode the secret token [s, end) into @key. */
+static int parse_secret(const char *s, const char *end, struct md5sig_key *key, const char **why)
+{
+	size_t n = (size_t)(end - s);
+
+	if (n >= 4 && !strncmp(s, "hex:", 4)) {
+		s += 4;
+		n -= 4;
+		if (n == 0) {
+			*why = "empty hex secret";
+			return -EINVAL;
+		}
+		if (n % 2) {
+			*why = "hex secret has an odd number of digits";
+			return -EINVAL;
+		}
+		if (n / 2 > MD5SIG_KEY_MAX) {
+			*why = "secret longer than 80 bytes";
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < n / 2; i++) {
+			int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+			if (hi < 0 || lo < 0) {
+				*why = "hex secret has a character that is not a hex digit";
+				return -EINVAL;
+			}
+			key->bytes[i] = (uint8_t)(hi << 4 | lo);
+		}
+		key->len = (uint8_t)(n / 2);
+		return 0;
+	}
+	if (n > MD5SIG_KEY_MAX) {
+		*why = "secret longer than 80 bytes";
+		return -EINVAL;
+	}
+	memcpy(key->bytes, s, n);
+	key->len = (uint8_t)n;
+	return 0;
+}
+
+/* Parse "*", "ADDR" or "ADDR/PREFIX" from [s, end). */
+static int parse_peer(const char *s, const char *end, int *family, uint8_t addr[16],
+		      unsigned *prefix, const char **why)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	size_t n = (size_t)(end - s);
+
+	if (n == 1 && *s == '*') {
+		*family = AF_UNSPEC;
+		*prefix = 0;
+		return 0;
+	}
+	if (n >= sizeof(buf)) {
+		*why = "bad peer address";
+		return -EINVAL;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1) {
+		*family = AF_INET;
+		*prefix = 32;
+	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
+		*family = AF_INET6;
+		*prefix = 128;
+	} else {
+		*why = "bad peer address (expected IPv4, IPv6 or *)";
+		return -EINVAL;
+	}
+	if (slash) {
+		const char *p = slash + 1;
+		unsigned v = 0;
+
+		if (!*p || strlen(p) > 3) {
+			*why = "bad prefix length";
+			return -EINVAL;
+		}
+		for (; *p; p++) {
+			if (*p < '0' || *p > '9') {
+				*why = "bad prefix length";
+				return -EINVAL;
+			}
+			v = v * 10 + (unsigned)(*p - '0');
+		}
+		if (v > *prefix) {
+			*why = "prefix length too long for the address family";
+			return -EINVAL;
+		}
+		*prefix = v;
+	}
+	return 0;
+}
+
+int md5sig_keytab_parse_line(struct md5sig_keytab *kt, const char *line, const char **why)
+{
+	const char *p = line, *a, *ae, *s, *se;
+	struct md5sig_key key;
+	uint8_t addr[16] = {0};
+	unsigned prefix;
+	int family, ret;
+
+	while (is_space(*p))
+		p++;
+	if (!*p || *p == '#')
+		return 0;
+	a = p;
+	while (*p && !is_space(*p))
+		p++;
+	ae = p;
+	while (is_space(*p))
+		p++;
+	if (!*p) {
+		*why = "missing secret (expected ADDR[/PREFIX] SECRET)";
+		return -EINVAL;
+	}
+	s = p;
+	while (*p && !is_space(*p))
+		p++;
+	se = p;
+	while (is_space(*p))
+		p++;
+	if (*p) {
+		*why = "text after the secret (a secret is one token; use hex: for spaces)";
+		return -EINVAL;
+	}
+	ret = parse_peer(a, ae, &family, addr, &prefix, why);
+	if (ret)
+		return ret;
+	ret = parse_secret(s, se, &key, why);
+	if (!ret) {
+		ret = md5sig_keytab_add(kt, family, addr, prefix, &key);
+		if (ret == -EINVAL)
+			*why = "invalid key";
+		else if (ret)
+			*why = "out of memory";
+	}
+	md5sig_cleanse(&key, sizeof(key));
+	return ret;
+}
+
+void md5sig_seg_format(const struct md5sig_seg *seg, char *buf, size_t buflen)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+	if (seg->family != AF_INET && seg->family != AF_INET6) {
+		snprintf(buf, buflen, "? > ?");
+		return;
+	}
+	inet_ntop(seg->family, seg->saddr, s, sizeof(s));
+	inet_ntop(seg->family, seg->daddr, d, sizeof(d));
+	snprintf(buf, buflen, "%s.%u > %s.%u", s, seg->sport, d, seg->dport);
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The Internet checksum (RFC 1071): a one's-complement sum of 16-bit big-endian words.
+ *
+ * Every sum this file returns or accepts has the value of the big-endian word sum, whatever the
+ * host's byte order, so a folded sum is written with a plain big-endian store. A partial sum is
+ * position-independent only at even offsets: summing a buffer in pieces equals summing it whole
+ * when every piece but the last has an even length (an odd piece shifts the bytes after it into
+ * the other half of their words).
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "offload/offload.h"
+
+#define TCP_CSUM_OFF  16
+#define IPV4_CSUM_OFF 10
+#define IPPROTO_TCP_  6
+
+/* Fold a sum to 32 bits; the result still needs offload_csum_fold() to reach 16. */
+static uint64_t fold32(uint64_t s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	return (s & 0xffffffff) + (s >> 32);
+}
+
+/* a + b in one's-complement arithmetic on 64 bits: the carry out wraps around. */
+static uint64_t add_carry(uint64_t a, uint64_t b)
+{
+	uint64_t s = a + b;
+
+	return s + (s < b);
+}
+
+uint16_t offload_csum_fold(uint64_t sum)
+{
+	uint64_t s = fold32(sum);
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/*
+ * Sum 32-bit words loaded in host order into a 64-bit accumulator: fewer than 2^32 words
+ * cannot overflow it, so there is no carry to track per word. memcpy makes the loads safe at
+ * any alignment (compilers turn it into one unaligned load). The host-order fold is converted
+ * to the big-endian value at the end: a one's-complement sum commutes with byte swapping
+ * (RFC 1071 section 2.B).
+ */
+static uint64_t sum_words(const uint8_t *p, size_t len)
+{
+	uint64_t acc = 0, a, b, c, d;
+
+	for (; len >= 32; p += 32, len -= 32) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		memcpy(&c, p + 16, 8);
+		memcpy(&d, p + 24, 8);
+		acc += (a & 0xffffffff) + (a >> 32) + (b & 0xffffffff) + (b >> 32);
+		acc += (c & 0xffffffff) + (c >> 32) + (d & 0xffffffff) + (d >> 32);
+	}
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&a, p, 8);
+		acc += (a & 0xffffffff) + (a >> 32);
+	}
+	if (len) {
+		/* zero padding after the last byte: an odd byte is the high half of its word */
+		a = 0;
+		memcpy(&a, p, len);
+		acc += (a & 0xffffffff) + (a >> 32);
+	}
+	return acc;
+}
+
+uint64_t offload_csum_partial(const uint8_t *p, size_t len, uint64_t sum)
+{
+	/* 2^31 bytes are 2^29 words: the accumulator stays far from overflowing */
+	static const size_t chunk = (size_t)1 << 31;
+	uint64_t acc = 0;
+
+	while (len) {
+		size_t n = len < chunk ? len : chunk;
+
+		acc = add_carry(acc, fold32(sum_words(p, n)));
+		p += n;
+		len -= n;
+	}
+	uint16_t host = offload_csum_fold(acc);
+	uint8_t be[2];
+
+	/* the fold's bytes in memory order, read big-endian: a no-op on big-endian hosts */
+	memcpy(be, &host, 2);
+	return add_carry(sum, (uint64_t)(be[0] << 8 | be[1]));
+}
+
+uint64_t offload_csum_pseudo(const struct md5sig_seg *seg, uint8_t proto, uint32_t l4_len,
+			     bool with_len)
+{
+	size_t alen = seg->family == AF_INET6 ? 16 : 4;
+	uint64_t sum = proto;
+
+	sum = offload_csum_partial(seg->saddr, alen, sum);
+	sum = offload_csum_partial(seg->daddr, alen, sum);
+	/* IPv4 carries a 16-bit length, IPv6 a 32-bit one: as words both sum the same */
+	if (with_len)
+		sum += (l4_len >> 16) + (l4_len & 0xffff);
+	return sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen)
+{
+	put16(ip + IPV4_CSUM_OFF, 0);
+	put16(ip + IPV4_CSUM_OFF, (uint16_t)~offload_csum_fold(offload_csum_partial(ip, hlen, 0)));
+}
+
+void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg)
+{
+	uint8_t *tcp = frame + seg->l4_off;
+	uint64_t sum = offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, true);
+
+	put16(tcp + TCP_CSUM_OFF, 0);
+	sum = offload_csum_partial(tcp, seg->tcp_len, sum);
+	put16(tcp + TCP_CSUM_OFF, (uint16_t)~offload_csum_fold(sum));
+}
+
+enum offload_csum offload_csum_classify(const uint8_t *frame, const struct md5sig_seg *seg)
+{
+	const uint8_t *tcp = frame + seg->l4_off;
+	uint64_t with_len = offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, true);
+	uint16_t field = get16(tcp + TCP_CSUM_OFF);
+
+	if (offload_csum_fold(offload_csum_partial(tcp, seg->tcp_len, with_len)) == 0xffff)
+		return OFFLOAD_CSUM_COMPLETE;
+	/* Linux CHECKSUM_PARTIAL and virtio NEEDS_CSUM leave the pseudo sum uncomplemented */
+	if (field == offload_csum_fold(with_len))
+		return OFFLOAD_CSUM_PARTIAL;
+	if (field == offload_csum_fold(offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, false)))
+		return OFFLOAD_CSUM_PARTIAL_NOLEN;
+	return OFFLOAD_CSUM_BAD;
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Explanations: which RFC 2385-covered fields a stage changed between its input and an
+ * output frame. Covered: the pseudo-header (addresses, protocol, TCP length), the fixed TCP
+ * header except the checksum (ports, seq, ack, data offset, flags, window, urgent pointer) and
+ * the payload. The digest itself sits in an option, which is not hashed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+bool offload_covered_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
+			    const struct md5sig_seg *sb)
+{
+	const uint8_t *ta = a + sa->l4_off, *tb = b + sb->l4_off;
+	size_t alen = sa->family == AF_INET ? 4 : 16;
+
+	if (sa->family != sb->family || sa->tcp_len != sb->tcp_len ||
+	    memcmp(sa->saddr, sb->saddr, alen) || memcmp(sa->daddr, sb->daddr, alen))
+		return true;
+	/* bytes 0-15 and 18-19 of the TCP header: all but the checksum */
+	if (memcmp(ta, tb, 16) || memcmp(ta + 18, tb + 18, 2))
+		return true;
+	return sa->tcp_len - sa->thlen != sb->tcp_len - sb->thlen ||
+	       memcmp(ta + sa->thlen, tb + sb->thlen, sa->tcp_len - sa->thlen) != 0;
+}
+
+struct text {
+	char *buf;
+	size_t len, used;
+};
+
+static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->used >= t->len)
+		return;
+	if (t->used) {
+		int n = snprintf(t->buf + t->used, t->len - t->used, "; ");
+		t->used += (size_t)n;
+		if (t->used >= t->len)
+			return;
+	}
+	va_start(ap, fmt);
+	int n = vsnprintf(t->buf + t->used, t->len - t->used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->used += (size_t)n;
+}
+
+static void flag_changes(struct text *t, uint8_t before, uint8_t after)
+{
+	static const char *const names[8] = {"FIN", "SYN", "RST", "PSH",
+					     "ACK", "URG", "ECE", "CWR"};
+	char buf[96] = "";
+	size_t o = 0;
+
+	for (int i = 0; i < 8; i++) {
+		uint8_t bit = (uint8_t)(1u << i);
+		if ((before ^ after) & bit)
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s %s", o ? ", " : "",
+					      names[i], after & bit ? "set" : "cleared");
+	}
+	add(t, "flags (%s)", buf);
+}
+
+void offload_explain(const uint8_t *pf, const struct md5sig_seg *ps, const uint8_t *cf,
+		     const struct md5sig_seg *cs, struct offload_why *why)
+{
+	struct text ch = {why->changed, sizeof(why->changed), 0};
+	struct text un = {why->unchanged, sizeof(why->unchanged), 0};
+	const uint8_t *tp = pf + ps->l4_off, *tc = cf + cs->l4_off;
+	size_t alen = ps->family == AF_INET ? 4 : 16;
+
+	why->changed[0] = why->unchanged[0] = '\0';
+	if (ps->family != cs->family) {
+		add(&ch, "address family");
+		return;
+	}
+	if (memcmp(ps->saddr, cs->saddr, alen) || memcmp(ps->daddr, cs->daddr, alen))
+		add(&ch, "addresses");
+	else
+		add(&un, "addresses");
+	if (ps->tcp_len != cs->tcp_len)
+		add(&ch, "pseudo-header length %u->%u", ps->tcp_len, cs->tcp_len);
+	else
+		add(&un, "pseudo-header length");
+	if (memcmp(tp, tc, 4))
+		add(&ch, "ports");
+	else
+		add(&un, "ports");
+	uint32_t sp = get32(tp + 4), sc = get32(tc + 4);
+	if (sp != sc)
+		add(&ch, "seq %+d", (int32_t)(sc - sp));
+	else
+		add(&un, "seq");
+	if (memcmp(tp + 8, tc + 8, 4))
+		add(&ch, "ack");
+	else
+		add(&un, "ack");
+	if ((tp[12] & 0xf0) != (tc[12] & 0xf0))
+		add(&ch, "data offset %u->%u", ps->thlen, cs->thlen);
+	else
+		add(&un, "data offset");
+	if (tp[13] != tc[13])
+		flag_changes(&ch, tp[13], tc[13]);
+	else
+		add(&un, "flags");
+	if (memcmp(tp + 14, tc + 14, 2))
+		add(&ch, "window %u->%u", get16(tp + 14), get16(tc + 14));
+	else
+		add(&un, "window");
+	if (memcmp(tp + 18, tc + 18, 2))
+		add(&ch, "urgent pointer");
+	else
+		add(&un, "urgent pointer");
+
+	uint32_t pl = ps->tcp_len - ps->thlen, cl = cs->tcp_len - cs->thlen;
+	int64_t off = (int64_t)(int32_t)(sc - sp);
+	const uint8_t *pp = tp + ps->thlen, *cp = tc + cs->thlen;
+	if (pl == cl && !memcmp(pp, cp, pl))
+		add(&un, "payload");
+	else if (off >= 0 && off + cl <= pl && !memcmp(pp + off, cp, cl))
+		add(&ch, "payload (bytes %lld-%lld of %u)", (long long)off,
+		    (long long)(off + cl - 1), pl);
+	else
+		add(&ch, "payload rewritten (%u->%u bytes)", pl, cl);
+
+	if (ps->md5_off >= 0 && cs->md5_off < 0)
+		add(&ch, "MD5 option removed");
+	else if (ps->md5_off >= 0 && !memcmp(pf + ps->md5_off, cf + cs->md5_off, MD5SIG_DIGEST_LEN))
+		add(&ch, "digest copied unchanged from the input");
+	else if (ps->md5_off >= 0)
+		add(&ch, "digest rewritten");
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * DOC: offload — the vNIC's offload stages and the pipeline that runs them
+ *
+ * A guest hands its vNIC frames with offload metadata: a TSO request and its MSS, a checksum
+ * the device must complete, the descriptor fragments the frame is spread over. The transmit
+ * pipeline runs such frames through stages in the profile's order (sg, tso, tx-csum), each a
+ * unit with a name, the ethtool feature that enables it, quirk parameters and one processing
+ * function (frames in, frames out). Between stages, verification taps classify every TCP
+ * frame with md5sig (RFC 2385) and attribute invalidated digests to the stage that caused
+ * them, with the digest-covered fields it changed.
+ *
+ * Frames live in a pool owned by the pipeline; one guest frame is carried through every stage
+ * before the next is read, so memory is bounded by the largest segmentation, not by the
+ * number of frames.
+ *
+ * Accounting is exact: for every stage frames_in + created - dropped == frames_out.
+ */
+#ifndef VNICEMU_OFFLOAD_H
+#define VNICEMU_OFFLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "md5sig/md5sig.h"
+
+#define OFFLOAD_MAX_FRAGS 64 /**< descriptor fragments a frame may arrive in */
+#define OFFLOAD_MAX_FRAME \
+	262144 /**< largest frame (a capture's snaplen); TSO requests are <= 64 KiB + headers */
+#define OFFLOAD_MAX_SEGMENTS 256 /**< most frames one stage may make of one input */
+
+/** Checksum state of a frame's TCP/UDP checksum field. */
+enum offload_csum {
+	OFFLOAD_CSUM_NONE = 0, /**< not TCP/UDP, or not looked at */
+	OFFLOAD_CSUM_COMPLETE, /**< the checksum verifies */
+	OFFLOAD_CSUM_PARTIAL,  /**< holds the pseudo-header sum with the length (Linux, virtio) */
+	OFFLOAD_CSUM_PARTIAL_NOLEN, /**< pseudo-header sum without the length (vmxnet3/e1000 TSO) */
+	OFFLOAD_CSUM_BAD,	    /**< none of the above: passed on, counted */
+};
+
+/** One descriptor fragment: @len bytes at @p (not owned by the frame). */
+struct offload_frag {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+/**
+ * struct offload_frame - bytes plus offload metadata.
+ *
+ * The bytes are @data[0..@len) when @nfrags == 0; otherwise they are the concatenation of
+ * @frags and @data is only a buffer of @cap bytes that the sg stage gathers into.
+ */
+struct offload_frame {
+	uint8_t *data;	 /**< linear bytes (pool-owned buffer of @cap bytes) */
+	uint32_t len;	 /**< frame length */
+	uint32_t cap;	 /**< size of @data */
+	uint16_t nfrags; /**< 0: linear; else the frame is spread over @frags */
+	struct offload_frag frags[OFFLOAD_MAX_FRAGS];
+
+	bool tso;		/**< a TSO request: segment into @mss-byte payloads */
+	uint16_t mss;		/**< payload bytes per segment (Linux/virtio gso_size) */
+	enum offload_csum csum; /**< state of the L4 checksum */
+
+	uint64_t guest_no;  /**< the guest frame this derives from, counted from 1 */
+	uint16_t seg_no;    /**< segment index (0-based) when a stage split the guest frame */
+	uint16_t seg_count; /**< number of segments, 1 when unsplit */
+	struct timespec ts; /**< when the guest handed it over */
+
+	/* Set by the stage that output the frame; read by the tap after it. */
+	bool changed_covered; /**< bytes covered by RFC 2385 (or the option) may have changed */
+	bool changed;	      /**< any byte changed (then the frame is written differently) */
+
+	/* Owned by the verification taps. */
+	enum md5sig_verdict verdict; /**< at the last tap (MD5SIG_NVERDICTS: not TCP) */
+	bool verdict_known;
+	bool digest_inferred; /**< verdict inferred, not recomputed (see offload_verify) */
+};
+
+struct offload_pipeline;
+struct offload_stage;
+
+/** A quirk parameter: a choice among strings, or a number when @choices is NULL. */
+struct offload_param {
+	const char *name;	    /**< "flags" (addressed as "tso.flags") */
+	const char *const *choices; /**< NULL-terminated, or NULL for an unsigned number */
+	const char *def;	    /**< default value */
+	const char *help;	    /**< one line */
+};
+
+/** Features a stage can be enabled by (ethtool -k names in offload_feature_name()). */
+enum offload_feature {
+	OFFLOAD_F_SG = 0, /**< scatter-gather */
+	OFFLOAD_F_TSO,	  /**< tcp-segmentation-offload */
+	OFFLOAD_F_TX,	  /**< tx-checksumming */
+	OFFLOAD_F_RX,	  /**< rx-checksumming */
+	OFFLOAD_F_LRO,	  /**< large-receive-offload */
+	OFFLOAD_NFEATURES,
+};
+
+/**
+ * struct offload_stage_ops - what one stage file exports.
+ * @init reads the stage's parameters with offload_stage_param() and sets up private state.
+ * @process receives one frame and writes up to @max_out frames to @out: @in itself (passed
+ * through, possibly modified in place) or frames from offload_frame_new(). It returns the
+ * count, 0 after offload_stage_drop() named the reason, or -errno (counted as a drop with
+ * reason "error"). A stage never frees or keeps its input; on failure it outputs nothing.
+ */
+struct offload_stage_ops {
+	const char *name;		    /**< "sg", "tso", "tx-csum" */
+	enum offload_feature feature;	    /**< the feature that enables it */
+	const struct offload_param *params; /**< terminated by a {NULL} entry; may be NULL */
+	size_t size; /**< bytes of the instance struct (embeds the base first) */
+	int (*init)(struct offload_stage *st);
+	int (*process)(struct offload_stage *st, struct offload_frame *in,
+		       struct offload_frame **out, unsigned max_out);
+	/**
+	 * @bypass: optional; decides what happens to a frame while the stage's feature is off:
+	 * 1 passes it on untouched, 0 drops it after offload_stage_drop(). Without it a
+	 * disabled stage passes every frame (e.g. tso drops a TSO request as "oversize").
+	 */
+	int (*bypass)(struct offload_stage *st, struct offload_frame *in);
+	void (*fini)(struct offload_stage *st);
+};
+
+/** struct offload_stage - the base every stage instance embeds as its first member. */
+struct offload_stage {
+	const struct offload_stage_ops *ops;
+	struct offload_pipeline *pl;
+	const char *drop_reason; /**< set by offload_stage_drop() */
+};
+
+#define offload_container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* ---- services for stages ---- */
+
+/** A new empty frame from the pipeline's pool with room for @cap bytes, or NULL. */
+struct offload_frame *offload_frame_new(struct offload_stage *st, uint32_t cap);
+/** Copy metadata (not bytes) from @src to @dst: provenance, verdict, csum, tso. */
+void offload_frame_copy_meta(struct offload_frame *dst, const struct offload_frame *src);
+/** Record why the current input is dropped; returns 0 for `return offload_stage_drop(...)`. */
+int offload_stage_drop(struct offload_stage *st, const char *reason);
+/** The value of parameter @name of this stage ("flags"), validated at configuration. */
+const char *offload_stage_param(const struct offload_stage *st, const char *name);
+/** The same as an unsigned number. */
+unsigned long offload_stage_param_num(const struct offload_stage *st, const char *name);
+/** Is @f on for this pipeline (the effective state, dependencies applied)? */
+bool offload_stage_feature(const struct offload_stage *st, enum offload_feature f);
+/** The key table of the run, or NULL (for tso.md5=resign). */
+const struct md5sig_keytab *offload_stage_keys(const struct offload_stage *st);
+/** The capture link type frames of this pipeline carry. */
+uint32_t offload_stage_linktype(const struct offload_stage *st);
+/** A digest context for stages that sign (tso.md5=resign). */
+struct md5sig_hasher *offload_stage_hasher(const struct offload_stage *st);
+
+/* ---- checksums (offload/csum.c) ---- */
+
+/** One's-complement sum of @len bytes added to @sum (not folded, not complemented). */
+uint64_t offload_csum_partial(const uint8_t *p, size_t len, uint64_t sum);
+/** Fold a 64-bit partial sum to 16 bits (not complemented). */
+uint16_t offload_csum_fold(uint64_t sum);
+/** Pseudo-header sum of a parsed segment for @l4_len bytes and @proto, with or without length. */
+uint64_t offload_csum_pseudo(const struct md5sig_seg *seg, uint8_t proto, uint32_t l4_len,
+			     bool with_len);
+/** Write the IPv4 header checksum of the header at @ip (@hlen bytes). */
+void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen);
+/** Compute and write the full TCP checksum of a parsed segment in @frame. */
+void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg);
+/** Classify the TCP checksum field of a parsed segment. */
+enum offload_csum offload_csum_classify(const uint8_t *frame, const struct md5sig_seg *seg);
+
+/* ---- the stage registry (offload/registry.c) ---- */
+
+/** Look a stage up by name; NULL if unknown. */
+const struct offload_stage_ops *offload_stage_find(const char *name);
+/** All stages, NULL-terminated. */
+extern const struct offload_stage_ops *const offload_stages[];
+
+/** ethtool name of a feature ("tcp-segmentation-offload") and its short name ("tso"). */
+const char *offload_feature_name(enum offload_feature f);
+const char *offload_feature_short(enum offload_feature f);
+/** Feature by long or short name; -1 if unknown. */
+int offload_feature_find(const char *name);
+
+/* ---- the pipeline (offload/pipeline.c) ---- */
+
+#define OFFLOAD_MAX_STAGES 8
+#define OFFLOAD_MAX_PARAMS 32
+
+/** struct offload_config - a pipeline's configuration, plain data validated by _new(). */
+struct offload_config {
+	uint32_t linktype;		  /**< link type of every frame */
+	unsigned wire_mtu;		  /**< IP MTU of the wire (bytes) */
+	const struct md5sig_keytab *keys; /**< may be NULL; borrowed */
+	bool verify;			  /**< run the verification taps */
+	bool full_verify;		  /**< recompute every changed digest, infer nothing */
+	const char *stages[OFFLOAD_MAX_STAGES]; /**< transmit stage names, in order */
+	unsigned nstages;
+	bool requested[OFFLOAD_NFEATURES]; /**< features as requested (ethtool -K) */
+	bool fixed[OFFLOAD_NFEATURES];	   /**< features that cannot change */
+	struct {
+		const char *key;      /**< "tso.flags" */
+		const char *value;    /**< "linux" */
+	} params[OFFLOAD_MAX_PARAMS]; /**< later entries override earlier ones */
+	unsigned nparams;
+};
+
+/** Verdict counters of one tap. */
+struct offload_tap_stats {
+	uint64_t frames, bytes;
+	uint64_t verdicts[MD5SIG_NVERDICTS]; /**< TCP frames by verdict */
+	uint64_t inferred;		     /**< verdicts inferred rather than recomputed */
+};
+
+#define OFFLOAD_MAX_DROP_REASONS 8
+
+/** What the first invalidated frame of a stage shows: covered fields changed or not. */
+struct offload_why {
+	uint64_t guest_no;	    /**< guest frame */
+	uint16_t seg_no, seg_count; /**< which of its segments */
+	enum md5sig_verdict before, after;
+	char changed[512];   /**< "pseudo-header length 8980->1500; seq +1448; ..." */
+	char unchanged[256]; /**< "addresses; ports; ack; ..." */
+};
+
+struct offload_stage_stats {
+	const char *name;
+	bool enabled;
+	uint64_t frames_in, frames_out, created, dropped;
+	struct {
+		const char *reason;
+		uint64_t count;
+	} drops[OFFLOAD_MAX_DROP_REASONS];
+	unsigned ndrops;
+	struct offload_tap_stats tap; /**< the tap after this stage */
+	uint64_t invalidated;	      /**< valid in, invalid or missing out */
+	bool has_why;
+	struct offload_why why;
+};
+
+struct offload_stats {
+	struct offload_tap_stats guest; /**< the tap before the first stage */
+	unsigned nstages;
+	struct offload_stage_stats stages[OFFLOAD_MAX_STAGES];
+	int culprit; /**< index of the first stage with invalidated > 0, or -1 */
+};
+
+/**
+ * A sink sees every frame at every tap: @tap 0 is the guest tap, @tap k (1..nstages) the tap
+ * after stage k-1; frames at tap nstages are what goes on the wire. The frame is linear and
+ * classified; it is only valid during the call.
+ */
+typedef void (*offload_sink_fn)(void *arg, unsigned tap, const struct offload_frame *f,
+				const struct md5sig_seg *seg, enum md5sig_status st);
+
+/**
+ * offload_pipeline_new() - validate @cfg and build the stages.
+ * Return: the pipeline, or NULL with a one-line reason in @err (unknown stage, parameter or
+ * value; a fixed feature requested the other way) and errno set.
+ */
+struct offload_pipeline *offload_pipeline_new(const struct offload_config *cfg, char *err,
+					      size_t errlen);
+void offload_pipeline_free(struct offload_pipeline *pl);
+void offload_pipeline_set_sink(struct offload_pipeline *pl, offload_sink_fn fn, void *arg);
+
+/**
+ * offload_pipeline_guest_frame() - a pool frame for the next guest frame, with room for @cap
+ * bytes. Fill data/len (or frags), tso/mss, csum, guest_no and ts, then offload_pipeline_tx().
+ */
+struct offload_frame *offload_pipeline_guest_frame(struct offload_pipeline *pl, uint32_t cap);
+
+/**
+ * offload_pipeline_tx() - carry one guest frame through every stage and tap to the sink,
+ * then recycle every frame it produced.
+ * Return: the number of frames that reached the wire, or -errno.
+ */
+int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f);
+
+/** Effective feature state (dependencies applied: tso needs sg and tx). */
+bool offload_pipeline_feature(const struct offload_pipeline *pl, enum offload_feature f);
+/** Snapshot of every counter. */
+void offload_pipeline_stats(const struct offload_pipeline *pl, struct offload_stats *out);
+/** Gather a fragmented frame into its linear buffer (what sg does; exposed for ports). */
+int offload_frame_linearize(struct offload_frame *f);
+
+#endif

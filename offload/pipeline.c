@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The transmit pipeline: stages in the configured order, a verification tap after each, exact
+ * accounting, culprit attribution. One guest frame is carried through every stage (breadth
+ * first, a level of frames per stage) before the next; all frames come from a pool that is
+ * recycled per guest frame, so memory does not grow with the number of frames.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "offload.h"
+
+#define MAX_STAGE_PARAMS 8
+
+struct pl_stage {
+	struct offload_stage *inst;
+	const char *values[MAX_STAGE_PARAMS]; /* resolved parameters, in ops->params order */
+	struct offload_stage_stats stats;
+};
+
+/* A frame at a tap, with what the tap learnt of it. */
+struct pl_entry {
+	struct offload_frame *f;
+	enum md5sig_status st;
+	struct md5sig_seg seg;
+};
+
+struct offload_pipeline {
+	struct offload_config cfg;
+	char *strings; /* copies of parameter values */
+	bool effective[OFFLOAD_NFEATURES];
+	unsigned nstages;
+	struct pl_stage st[OFFLOAD_MAX_STAGES];
+	struct offload_tap_stats guest;
+	struct md5sig_hasher *h;
+	offload_sink_fn sink;
+	void *sink_arg;
+
+	/* the frame pool: slots reused for every guest frame */
+	struct offload_frame **pool;
+	unsigned pool_cap, pool_used;
+
+	struct pl_entry *level[2]; /* current and next level, OFFLOAD_MAX_SEGMENTS each */
+	struct offload_frame *outs[OFFLOAD_MAX_SEGMENTS];
+};
+
+static const struct {
+	const char *name, *shortname;
+} features[OFFLOAD_NFEATURES] = {
+	[OFFLOAD_F_SG] = {"scatter-gather", "sg"},
+	[OFFLOAD_F_TSO] = {"tcp-segmentation-offload", "tso"},
+	[OFFLOAD_F_TX] = {"tx-checksumming", "tx"},
+	[OFFLOAD_F_RX] = {"rx-checksumming", "rx"},
+	[OFFLOAD_F_LRO] = {"large-receive-offload", "lro"},
+};
+
+const char *offload_feature_name(enum offload_feature f)
+{
+	return (unsigned)f < OFFLOAD_NFEATURES ? features[f].name : "unknown";
+}
+
+const char *offload_feature_short(enum offload_feature f)
+{
+	return (unsigned)f < OFFLOAD_NFEATURES ? features[f].shortname : "unknown";
+}
+
+int offload_feature_find(const char *name)
+{
+	for (int f = 0; f < OFFLOAD_NFEATURES; f++)
+		if (!strcmp(name, features[f].name) || !strcmp(name, features[f].shortname))
+			return f;
+	return -1;
+}
+
+/* ---- stage services ---- */
+
+static struct pl_stage *pl_stage_of(const struct offload_stage *st)
+{
+	struct offload_pipeline *pl = st->pl;
+
+	for (unsigned i = 0; i < pl->nstages; i++)
+		if (pl->st[i].inst == st)
+			return &pl->st[i];
+	return NULL;
+}
+
+struct offload_frame *offload_frame_new(struct offload_stage *st, uint32_t cap)
+{
+	struct offload_pipeline *pl = st->pl;
+
+	return offload_pool_get(pl, cap);
+}
+
+struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap)
+{
+	if (cap > OFFLOAD_MAX_FRAME)
+		return NULL;
+	if (pl->pool_used == pl->pool_cap) {
+		/* bounded: at most one guest frame plus a full level per stage */
+		unsigned ncap = pl->pool_cap ? pl->pool_cap * 2 : 64;
+		unsigned limit = 2 + OFFLOAD_MAX_SEGMENTS * (pl->nstages + 1);
+		if (pl->pool_cap >= limit)
+			return NULL;
+		if (ncap > limit)
+			ncap = limit;
+		struct offload_frame **np = realloc(pl->pool, ncap * sizeof(*np));
+		if (!np)
+			return NULL;
+		for (unsigned i = pl->pool_cap; i < ncap; i++)
+			np[i] = NULL;
+		pl->pool = np;
+		pl->pool_cap = ncap;
+	}
+	struct offload_frame *f = pl->pool[pl->pool_used];
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f)
+			return NULL;
+		pl->pool[pl->pool_used] = f;
+	}
+	if (f->cap < cap) {
+		/* round up so a slot rarely grows twice */
+		uint32_t ncap = cap < 2048 ? 2048 : cap;
+		uint8_t *nd = realloc(f->data, ncap);
+		if (!nd)
+			return NULL;
+		f->data = nd;
+		f->cap = ncap;
+	}
+	uint8_t *data = f->data;
+	uint32_t fcap = f->cap;
+	memset(f, 0, offsetof(struct offload_frame, frags));
+	f->data = data;
+	f->cap = fcap;
+	f->nfrags = 0;
+	f->tso = false;
+	f->mss = 0;
+	f->csum = OFFLOAD_CSUM_NONE;
+	f->guest_no = 0;
+	f->seg_no = 0;
+	f->seg_count = 1;
+	f->changed = f->changed_covered = false;
+	f->verdict = MD5SIG_NVERDICTS;
+	f->verdict_known = false;
+	f->digest_inferred = false;
+	pl->pool_used++;
+	return f;
+}
+
+void offload_frame_copy_meta(struct offload_frame *dst, const struct offload_frame *src)
+{
+	dst->tso = src->tso;
+	dst->mss = src->mss;
+	dst->csum = src->csum;
+	dst->guest_no = src->guest_no;
+	dst->seg_no = src->seg_no;
+	dst->seg_count = src->seg_count;
+	dst->ts = src->ts;
+	dst->verdict = src->verdict;
+	dst->verdict_known = src->verdict_known;
+}
+
+int offload_frame_linearize(struct offload_frame *f)
+{
+	uint32_t off = 0;
+
+	if (!f->nfrags)
+		return 0;
+	for (unsigned i = 0; i < f->nfrags; i++) {
+		if (off + f->frags[i].len > f->cap)
+			return -EMSGSIZE;
+		/* fragments may already lie in place inside data (a port's own layout) */
+		memmove(f->data + off, f->frags[i].p, f->frags[i].len);
+		off += f->frags[i].len;
+	}
+	f->len = off;
+	f->nfrags = 0;
+	return 0;
+}
+
+int offload_stage_drop(struct offload_stage *st, const char *reason)
+{
+	st->drop_reason = reason;
+	return 0;
+}
+
+static const char *stage_param(const struct offload_stage *st, const char *name)
+{
+	const struct pl_stage *ps = pl_stage_of(st);
+	const struct offload_param *p = st->ops->params;
+
+	for (unsigned i = 0; ps && p && p[i].name; i++)
+		if (!strcmp(p[i].name, name))
+			return ps->values[i];
+	return NULL;
+}
+
+const char *offload_stage_param(const struct offload_stage *st, const char *name)
+{
+	return stage_param(st, name);
+}
+
+unsigned long offload_stage_param_num(const struct offload_stage *st, const char *name)
+{
+	const char *v = stage_param(st, name);
+	return v ? strtoul(v, NULL, 0) : 0;
+}
+
+bool offload_stage_feature(const struct offload_stage *st, enum offload_feature f)
+{
+	return offload_pipeline_feature(st->pl, f);
+}
+
+const struct md5sig_keytab *offload_stage_keys(const struct offload_stage *st)
+{
+	return st->pl->cfg.keys;
+}
+
+uint32_t offload_stage_linktype(const struct offload_stage *st)
+{
+	return st->pl->cfg.linktype;
+}
+
+struct md5sig_hasher *offload_stage_hasher(const struct offload_stage *st)
+{
+	return st->pl->h;
+}
+
+/* ---- configuration ---- */
+
+bool offload_pipeline_feature(const struct offload_pipeline *pl, enum offload_feature f)
+{
+	return (unsigned)f < OFFLOAD_NFEATURES && pl->effective[f];
+}
+
+/* Linux: TSO needs scatter-gather and checksum offload; without them it is off. */
+static void apply_dependencies(struct offload_pipeline *pl)
+{
+	memcpy(pl->effective, pl->cfg.requested, sizeof(pl->effective));
+	if (!pl->effective[OFFLOAD_F_SG] || !pl->effective[OFFLOAD_F_TX])
+		pl->effective[OFFLOAD_F_TSO] = false;
+}
+
+static bool valid_value(const struct offload_param *p, const char *v)
+{
+	if (!p->choices) {
+		char *end;
+		if (!*v || *v == '-')
+			return false;
+		strtoul(v, &end, 0);
+		return !*end;
+	}
+	for (unsigned i = 0; p->choices[i]; i++)
+		if (!strcmp(p->choices[i], v))
+			return true;
+	return false;
+}
+
+static void describe_choices(const struct offload_param *p, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (!p->choices) {
+		snprintf(buf, len, "a number");
+		return;
+	}
+	for (unsigned i = 0; p->choices[i] && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "|" : "", p->choices[i]);
+}
+
+/* Resolve every "stage.param=value" of the configuration against the stages' tables. */
+static int resolve_params(struct offload_pipeline *pl, char *err, size_t errlen)
+{
+	const struct offload_config *cfg = &pl->cfg;
+
+	for (unsigned i = 0; i < cfg->nparams; i++) {
+		const char *key = cfg->params[i].key, *val = cfg->params[i].value;
+		const char *dot = strchr(key, '.');
+		size_t sl = dot ? (size_t)(dot - key) : 0;
+		struct pl_stage *ps = NULL;
+
+		for (unsigned k = 0; dot && k < pl->nstages; k++) {
+			const char *n = pl->st[k].inst->ops->name;
+			if (strlen(n) == sl && !strncmp(n, key, sl))
+				ps = &pl->st[k];
+		}
+		if (!ps) {
+			snprintf(err, errlen, "unknown stage parameter '%s' (expected STAGE.PARAM)",
+				 key);
+			return -EINVAL;
+		}
+		const struct offload_param *p = ps->inst->ops->params;
+		unsigned j = 0;
+		for (; p && p[j].name; j++)
+			if (!strcmp(p[j].name, dot + 1))
+				break;
+		if (!p || !p[j].name) {
+			char names[128] = "";
+			size_t o = 0;
+			for (unsigned q = 0; p && p[q].name && o < sizeof(names); q++)
+				o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s",
+						      q ? ", " : "", p[q].name);
+			snprintf(err, errlen, "unknown parameter '%s' (%s takes: %s)", key,
+				 ps->inst->ops->name, *names ? names : "none");
+			return -EINVAL;
+		}
+		if (!valid_value(&p[j], val)) {
+			char choices[128];
+			describe_choices(&p[j], choices, sizeof(choices));
+			snprintf(err, errlen, "bad value '%s' for %s (expected %s)", val, key,
+				 choices);
+			return -EINVAL;
+		}
+		ps->values[j] = val;
+	}
+	return 0;
+}
+
+struct offload_pipeline *offload_pipeline_new(const struct offload_config *cfg, char *err,
+					      size_t errlen)
+{
+	struct offload_pipeline *pl = calloc(1, sizeof(*pl));
+	int ret = -ENOMEM;
+
+	if (!pl) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	pl->cfg = *cfg;
+	apply_dependencies(pl);
+	pl->h = md5sig_hasher_new();
+	pl->level[0] = calloc(OFFLOAD_MAX_SEGMENTS, sizeof(struct pl_entry));
+	pl->level[1] = calloc(OFFLOAD_MAX_SEGMENTS, sizeof(struct pl_entry));
+	if (!pl->h || !pl->level[0] || !pl->level[1]) {
+		snprintf(err, errlen, "cannot set up the pipeline (libcrypto or memory)");
+		goto fail;
+	}
+	if (cfg->nstages > OFFLOAD_MAX_STAGES || cfg->nparams > OFFLOAD_MAX_PARAMS) {
+		snprintf(err, errlen, "too many stages or parameters");
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (cfg->wire_mtu < 68 || cfg->wire_mtu > 65535) {
+		snprintf(err, errlen, "wire MTU %u out of range (68..65535)", cfg->wire_mtu);
+		ret = -EINVAL;
+		goto fail;
+	}
+	for (unsigned i = 0; i < cfg->nstages; i++) {
+		const struct offload_stage_ops *ops = offload_stage_find(cfg->stages[i]);
+		if (!ops) {
+			snprintf(err, errlen, "unknown stage '%s'", cfg->stages[i]);
+			ret = -EINVAL;
+			goto fail;
+		}
+		for (unsigned k = 0; k < i; k++) {
+			if (pl->st[k].inst->ops == ops) {
+				snprintf(err, errlen, "stage '%s' listed twice", ops->name);
+				ret = -EINVAL;
+				goto fail;
+			}
+		}
+		struct offload_stage *inst = calloc(1, ops->size);
+		if (!inst) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		inst->ops = ops;
+		inst->pl = pl;
+		pl->st[i].inst = inst;
+		pl->st[i].stats.name = ops->name;
+		for (unsigned j = 0; ops->params && ops->params[j].name; j++)
+			pl->st[i].values[j] = ops->params[j].def;
+		pl->nstages = i + 1;
+	}
+	ret = resolve_params(pl, err, errlen);
+	if (ret)
+		goto fail;
+	for (unsigned i = 0; i < pl->nstages; i++) {
+		struct offload_stage *inst = pl->st[i].inst;
+		if (inst->ops->init && (ret = inst->ops->init(inst)) < 0) {
+			if (ret == -EINVAL && inst->ops == offload_stage_find("tso") && !cfg->keys)
+				snprintf(err, errlen,
+					 "tso.md5=resign needs a key (--key or "
+					 "--key-file)");
+			else
+				snprintf(err, errlen, "stage %s: %s", inst->ops->name,
+					 strerror(-ret));
+			pl->st[i].inst = NULL;
+			free(inst);
+			/* stages after i were not initialised: free them without fini */
+			for (unsigned k = i + 1; k < pl->nstages; k++) {
+				free(pl->st[k].inst);
+				pl->st[k].inst = NULL;
+			}
+			pl->nstages = i;
+			goto fail;
+		}
+	}
+	return pl;
+fail:
+	offload_pipeline_free(pl);
+	errno = -ret;
+	return NULL;
+}
+
+void offload_pipeline_free(struct offload_pipeline *pl)
+{
+	if (!pl)
+		return;
+	for (unsigned i = 0; i < pl->nstages; i++) {
+		struct offload_stage *inst = pl->st[i].inst;
+		if (inst && inst->ops->fini)
+			inst->ops->fini(inst);
+		free(inst);
+	}
+	for (unsigned i = 0; i < pl->pool_cap; i++) {
+		if (pl->pool[i])
+			free(pl->pool[i]->data);
+		free(pl->pool[i]);
+	}
+	free(pl->pool);
+	free(pl->level[0]);
+	free(pl->level[1]);
+	md5sig_hasher_free(pl->h);
+	free(pl);
+}
+
+void offload_pipeline_set_sink(struct offload_pipeline *pl, offload_sink_fn fn, void *arg)
+{
+	pl->sink = fn;
+	pl->sink_arg = arg;
+}
+
+struct offload_frame *offload_pipeline_guest_frame(struct offload_pipeline *pl, uint32_t cap)
+{
+	pl->pool_used = 0; /* the previous guest frame and everything made of it are done */
+	return offload_pool_get(pl, cap);
+}
+
+/* ---- taps ---- */
+
+static void tap_count(struct offload_tap_stats *t, const struct pl_entry *e)
+{
+	t->frames++;
+	t->bytes += e->f->len;
+	if (e->f->verdict_known && e->f->verdict < MD5SIG_NVERDICTS) {
+		t->verdicts[e->f->verdict]++;
+		if (e->f->digest_inferred)
+			t->inferred++;
+	}
+}
+
+static void tap_parse(struct offload_pipeline *pl, struct pl_entry *e)
+{
+	struct offload_frame *f = e->f;
+
+	if (f->nfrags) {
+		/* look at a gathered copy; the frame keeps its descriptor layout */
+		struct offload_frame tmp = *f;
+		offload_frame_linearize(&tmp);
+		f->len = tmp.len;
+	}
+	e->st = md5sig_parse(pl->cfg.linktype, f->data, f->len, &e->seg);
+}
+
+static bool is_tcp_status(enum md5sig_status st)
+{
+	return st != MD5SIG_OTHER && st != MD5SIG_FRAGMENT;
+}
+
+/*
+ * Verdict of a frame a stage output, derived from @parent (its input). A digest copied
+ * verbatim onto segments whose covered bytes differ cannot match except by an MD5 collision
+ * (probability 2^-128 for segments nobody crafted): such verdicts are inferred without
+ * hashing unless full_verify is set; the tap counts them as inferred.
+ */
+static void classify_child(struct offload_pipeline *pl, struct pl_entry *e,
+			   const struct pl_entry *parent, enum md5sig_verdict pv)
+{
+	struct offload_frame *f = e->f;
+
+	f->digest_inferred = false;
+	if (!is_tcp_status(e->st)) {
+		f->verdict = MD5SIG_NVERDICTS;
+		f->verdict_known = true;
+		return;
+	}
+	if (!pl->cfg.full_verify && e->st == MD5SIG_TCP && parent->f != f &&
+	    parent->st == MD5SIG_TCP && pv == MD5SIG_VALID && e->seg.md5_off >= 0 &&
+	    offload_covered_differ(parent->f->data, &parent->seg, f->data, &e->seg) &&
+	    !memcmp(parent->f->data + parent->seg.md5_off, f->data + e->seg.md5_off,
+		    MD5SIG_DIGEST_LEN) &&
+	    md5sig_keytab_lookup(pl->cfg.keys, &e->seg) ==
+		    md5sig_keytab_lookup(pl->cfg.keys, &parent->seg)) {
+		f->verdict = MD5SIG_INVALID;
+		f->digest_inferred = true;
+	} else {
+		f->verdict = md5sig_classify(pl->h, pl->cfg.keys, f->data, e->st, &e->seg);
+	}
+	f->verdict_known = true;
+}
+
+static void attribute(struct pl_stage *ps, const struct pl_entry *parent, enum md5sig_verdict pv,
+		      const struct pl_entry *e)
+{
+	enum md5sig_verdict v = e->f->verdict;
+
+	if (pv != MD5SIG_VALID || !e->f->verdict_known ||
+	    (v != MD5SIG_INVALID && v != MD5SIG_MISSING))
+		return;
+	ps->stats.invalidated++;
+	if (ps->stats.has_why)
+		return;
+	struct offload_why *w = &ps->stats.why;
+	ps->stats.has_why = true;
+	w->guest_no = e->f->guest_no;
+	w->seg_no = e->f->seg_no;
+	w->seg_count = e->f->seg_count;
+	w->before = MD5SIG_VALID;
+	w->after = v;
+	if (parent->f != e->f)
+		offload_explain(parent->f->data, &parent->seg, e->f->data, &e->seg, w);
+	else
+		snprintf(w->changed, sizeof(w->changed), "covered bytes rewritten in place");
+}
+
+static void sink(struct offload_pipeline *pl, unsigned tap, const struct pl_entry *e)
+{
+	if (pl->sink)
+		pl->sink(pl->sink_arg, tap, e->f, &e->seg, e->st);
+}
+
+static void count_drop(struct pl_stage *ps, const char *reason)
+{
+	struct offload_stage_stats *s = &ps->stats;
+
+	s->dropped++;
+	for (unsigned i = 0; i < s->ndrops; i++) {
+		if (!strcmp(s->drops[i].reason, reason)) {
+			s->drops[i].count++;
+			return;
+		}
+	}
+	if (s->ndrops == OFFLOAD_MAX_DROP_REASONS) {
+		/* the last slot gathers whatever does not fit */
+		s->drops[OFFLOAD_MAX_DROP_REASONS - 1].reason = "other";
+		s->drops[OFFLOAD_MAX_DROP_REASONS - 1].count++;
+		return;
+	}
+	s->drops[s->ndrops].reason = reason;
+	s->drops[s->ndrops++].count = 1;
+}
+
+/* Run one stage over a level of frames; returns the size of the next level. */
+static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_entry *in,
+			  unsigned nin, struct pl_entry *next)
+{
+	struct pl_stage *ps = &pl->st[k];
+	struct offload_stage *inst = ps->inst;
+	bool enabled = offload_pipeline_feature(pl, inst->ops->feature);
+	unsigned nout = 0;
+
+	for (unsigned i = 0; i < nin; i++) {
+		struct offload_frame *f = in[i].f;
+		int n;
+
+		/* the input's verdict: a stage working in place overwrites the frame's */
+		enum md5sig_verdict pv = f->verdict_known ? f->verdict : MD5SIG_NVERDICTS;
+
+		ps->stats.frames_in++;
+		inst->drop_reason = NULL;
+		if (!enabled) {
+			n = inst->ops->bypass ? inst->ops->bypass(inst, f) : 1;
+			pl->outs[0] = f;
+		} else {
+			f->changed = f->changed_covered = false;
+			n = inst->ops->process(inst, f, pl->outs, OFFLOAD_MAX_SEGMENTS - nout);
+		}
+		if (n <= 0) {
+			count_drop(ps, n < 0		   ? "error"
+				       : inst->drop_reason ? inst->drop_reason
+							   : "unspecified");
+			continue;
+		}
+		ps->stats.frames_out += (unsigned)n;
+		ps->stats.created += (unsigned)n - 1;
+		for (int j = 0; j < n; j++) {
+			struct pl_entry *e = &next[nout++];
+			struct offload_frame *o = pl->outs[j];
+
+			e->f = o;
+			if (o == f && !o->changed) {
+				e->st = in[i].st;
+				e->seg = in[i].seg;
+			} else {
+				tap_parse(pl, e);
+				/* a frame changed in place only outside RFC 2385's coverage keeps
+				 * its verdict; anything else is classified again */
+				if (pl->cfg.verify && (o != f || o->changed_covered))
+					classify_child(pl, e, &in[i], pv);
+			}
+			if (pl->cfg.verify)
+				attribute(ps, &in[i], pv, e);
+			tap_count(&ps->stats.tap, e);
+			sink(pl, k + 1, e);
+		}
+	}
+	return nout;
+}
+
+int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f)
+{
+	struct pl_entry *cur = pl->level[0], *next = pl->level[1];
+	unsigned n = 1;
+
+	cur[0].f = f;
+	tap_parse(pl, &cur[0]);
+	f->digest_inferred = false;
+	if (!is_tcp_status(cur[0].st)) {
+		f->verdict = MD5SIG_NVERDICTS;
+		f->verdict_known = true;
+	} else if (pl->cfg.verify) {
+		f->verdict = md5sig_classify(pl->h, pl->cfg.keys, f->data, cur[0].st, &cur[0].seg);
+		f->verdict_known = true;
+	}
+	tap_count(&pl->guest, &cur[0]);
+	sink(pl, 0, &cur[0]);
+
+	for (unsigned k = 0; k < pl->nstages && n; k++) {
+		n = run_stage(pl, k, cur, n, next);
+		struct pl_entry *t = cur;
+		cur = next;
+		next = t;
+	}
+	return (int)n;
+}
+
+void offload_pipeline_stats(const struct offload_pipeline *pl, struct offload_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->guest = pl->guest;
+	out->nstages = pl->nstages;
+	out->culprit = -1;
+	for (unsigned i = 0; i < pl->nstages; i++) {
+		out->stages[i] = pl->st[i].stats;
+		out->stages[i].enabled = offload_pipeline_feature(pl, pl->st[i].inst->ops->feature);
+		if (out->culprit < 0 && out->stages[i].invalidated)
+			out->culprit = (int)i;
+	}
+}

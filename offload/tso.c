@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tso: TCP segmentation offload as Linux GSO does it (tcp_gso_segment). A TSO request with
+ * payload P and MSS m becomes ceil(P/m) frames whose headers are copies of the super-frame's,
+ * each with its own IP length, IPv4 ID and header checksum, TCP sequence number, flags and
+ * checksum. TCP options are copied verbatim, so a signed super-frame yields a stale RFC 2385
+ * digest in every segment: the failure this emulator reproduces.
+ *
+ * Quirks select other engines (reference/offloads.md): `flags` places PSH/FIN/CWR, `ipid`
+ * increments or fixes the IPv4 ID, `md5` copies the option, re-signs every segment with the
+ * run's key, or overwrites the option with NOPs.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "offload/offload.h"
+
+#define TCP_FIN 0x01
+#define TCP_PSH 0x08
+#define TCP_CWR 0x80
+
+/* Each quirk's values, in the order of its choice list. */
+enum tso_flags { TSO_FLAGS_LINUX, TSO_FLAGS_QEMU, TSO_FLAGS_COPY, TSO_FLAGS_E1000 };
+enum tso_ipid { TSO_IPID_INCREMENT, TSO_IPID_FIXED };
+enum tso_md5 { TSO_MD5_COPY, TSO_MD5_RESIGN, TSO_MD5_STRIP };
+
+static const char *const tso_flags_choices[] = {"linux", "qemu", "copy", "e1000", NULL};
+static const char *const tso_ipid_choices[] = {"increment", "fixed", NULL};
+static const char *const tso_md5_choices[] = {"copy", "resign", "strip", NULL};
+
+static const struct offload_param tso_params[] = {
+	{"flags", tso_flags_choices, "linux",
+	 "PSH/FIN/CWR per segment: linux (PSH,FIN last; CWR first), qemu (PSH,FIN never), "
+	 "e1000 (CWR on all), copy (all on all)"},
+	{"ipid", tso_ipid_choices, "increment", "IPv4 ID per segment: ID0 + i, or ID0 on all"},
+	{"md5", tso_md5_choices, "copy",
+	 "MD5 option per segment: copy (stale digest), resign (needs keys), strip (NOPs)"},
+	{NULL},
+};
+
+struct tso_stage {
+	struct offload_stage base;
+	enum tso_flags flags;
+	enum tso_ipid ipid;
+	enum tso_md5 md5;
+};
+
+/* What one TSO request looks like, from the single parse of the super-frame. */
+struct tso_req {
+	struct md5sig_seg seg;
+	uint32_t hdrlen;  /* link, IP and TCP headers: copied into every segment */
+	uint32_t payload; /* TCP payload bytes */
+};
+
+static struct tso_stage *tso_of(struct offload_stage *st)
+{
+	return offload_container_of(st, struct tso_stage, base);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static int choice(const char *const *choices, const char *value)
+{
+	for (int i = 0; value && choices[i]; i++)
+		if (!strcmp(choices[i], value))
+			return i;
+	return -1;
+}
+
+static int tso_init(struct offload_stage *st)
+{
+	struct tso_stage *t = tso_of(st);
+	int flags = choice(tso_flags_choices, offload_stage_param(st, "flags"));
+	int ipid = choice(tso_ipid_choices, offload_stage_param(st, "ipid"));
+	int md5 = choice(tso_md5_choices, offload_stage_param(st, "md5"));
+
+	if (flags < 0 || ipid < 0 || md5 < 0)
+		return -EINVAL;
+	t->flags = (enum tso_flags)flags;
+	t->ipid = (enum tso_ipid)ipid;
+	t->md5 = (enum tso_md5)md5;
+	if (t->md5 == TSO_MD5_RESIGN && !offload_stage_keys(st))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Linearize and parse a TSO request. Returns 1 when it must be segmented, 0 when its payload
+ * fits one segment, or -errno; *why then names a drop reason, or is NULL for a real error.
+ */
+static int tso_parse(struct offload_stage *st, struct offload_frame *in, struct tso_req *r,
+		     const char **why)
+{
+	int err;
+
+	*why = NULL;
+	if (in->nfrags && (err = offload_frame_linearize(in)) < 0)
+		return err;
+	*why = "malformed";
+	if (md5sig_parse(offload_stage_linktype(st), in->data, in->len, &r->seg) != MD5SIG_TCP)
+		return -EINVAL;
+	*why = "bad-mss";
+	if (!in->mss)
+		return -EINVAL;
+	*why = NULL;
+	r->hdrlen = r->seg.l4_off + r->seg.thlen;
+	r->payload = r->seg.tcp_len - r->seg.thlen;
+	return r->payload > in->mss;
+}
+
+/* The TCP flags of segment @i of @n under the engine's rule. */
+static uint8_t seg_flags(enum tso_flags rule, uint8_t flags, unsigned i, unsigned n)
+{
+	uint8_t clear = 0;
+	bool last = i + 1 == n;
+
+	switch (rule) {
+	case TSO_FLAGS_LINUX:
+		clear = (last ? 0 : TCP_PSH | TCP_FIN) | (i ? TCP_CWR : 0);
+		break;
+	case TSO_FLAGS_QEMU:
+		clear = TCP_PSH | TCP_FIN | (i ? TCP_CWR : 0);
+		break;
+	case TSO_FLAGS_E1000:
+		clear = last ? 0 : TCP_PSH | TCP_FIN;
+		break;
+	case TSO_FLAGS_COPY:
+		break;
+	}
+	return flags & (uint8_t)~clear;
+}
+
+/*
+ * The TCP checksum of a finished segment. With tx-checksumming on, the field is left as Linux
+ * GSO leaves a CHECKSUM_PARTIAL segment for the device: the folded pseudo-header sum with this
+ * segment's length. Otherwise the stage completes it. A guest checksum that was already bad
+ * is not repaired: the copied field and the state stay.
+ */
+static void seg_csum(struct offload_stage *st, struct offload_frame *o,
+		     const struct md5sig_seg *seg, enum offload_csum guest)
+{
+	if (guest == OFFLOAD_CSUM_BAD) {
+		o->csum = OFFLOAD_CSUM_BAD;
+	} else if (offload_stage_feature(st, OFFLOAD_F_TX)) {
+		uint64_t sum = offload_csum_pseudo(seg, IPPROTO_TCP, seg->tcp_len, true);
+
+		put16(o->data + seg->l4_off + 16, offload_csum_fold(sum));
+		o->csum = OFFLOAD_CSUM_PARTIAL;
+	} else {
+		offload_csum_tcp_fill(o->data, seg);
+		o->csum = OFFLOAD_CSUM_COMPLETE;
+	}
+}
+
+/* Turn the header copy in @o into segment @i (of @n) carrying @len payload bytes. */
+static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct tso_req *r,
+		     const struct offload_frame *in, unsigned i, unsigned n, uint32_t len,
+		     const struct md5sig_key *key, enum offload_csum guest)
+{
+	struct md5sig_seg seg = r->seg;
+	uint8_t *ip = o->data + seg.l3_off, *tcp = o->data + seg.l4_off;
+	uint32_t iplen = seg.l4_off - seg.l3_off; /* IP header, options and extension headers */
+	int err;
+
+	seg.tcp_len = seg.thlen + len;
+	if (seg.family == AF_INET) {
+		put16(ip + 2, (uint16_t)(iplen + seg.tcp_len));
+		if (t->ipid == TSO_IPID_INCREMENT)
+			put16(ip + 4, (uint16_t)(get16(in->data + seg.l3_off + 4) + i));
+		offload_csum_ipv4_hdr(ip, iplen);
+	} else {
+		put16(ip + 4, (uint16_t)(iplen - 40 + seg.tcp_len));
+	}
+	put32(tcp + 4, get32(in->data + seg.l4_off + 4) + i * in->mss);
+	tcp[13] = seg_flags(t->flags, tcp[13], i, n);
+
+	if (seg.md5_off >= 0 && t->md5 == TSO_MD5_STRIP) {
+		/* kind and length precede the digest */
+		memset(o->data + seg.md5_off - 2, 1, MD5SIG_OPT_LEN);
+		seg.md5_off = -1;
+	} else if (key && (err = md5sig_sign(offload_stage_hasher(&t->base), o->data, &seg, key))) {
+		return err;
+	}
+	seg_csum(&t->base, o, &seg, guest);
+	return 0;
+}
+
+static int tso_process(struct offload_stage *st, struct offload_frame *in,
+		       struct offload_frame **out, unsigned max_out)
+{
+	struct tso_stage *t = tso_of(st);
+	const struct md5sig_key *key = NULL;
+	enum offload_csum guest = in->csum;
+	struct tso_req r;
+	const char *why;
+	int err;
+
+	if (!in->tso) {
+		out[0] = in;
+		return 1;
+	}
+	err = tso_parse(st, in, &r, &why);
+	if (err < 0)
+		return why ? offload_stage_drop(st, why) : err;
+	if (!err) {
+		/* Linux does not segment what fits one segment */
+		in->tso = false;
+		out[0] = in;
+		return 1;
+	}
+	unsigned n = (r.payload + in->mss - 1) / in->mss;
+	if (n > max_out)
+		return offload_stage_drop(st, "too-many-segments");
+
+	if (guest == OFFLOAD_CSUM_NONE)
+		guest = offload_csum_classify(in->data, &r.seg);
+	if (t->md5 == TSO_MD5_RESIGN && r.seg.md5_off >= 0)
+		key = md5sig_keytab_lookup(offload_stage_keys(st), &r.seg);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t off = i * in->mss;
+		uint32_t len = r.payload - off < in->mss ? r.payload - off : in->mss;
+		struct offload_frame *o = offload_frame_new(st, r.hdrlen + len);
+
+		if (!o)
+			return -ENOMEM;
+		offload_frame_copy_meta(o, in);
+		memcpy(o->data, in->data, r.hdrlen);
+		memcpy(o->data + r.hdrlen, in->data + r.hdrlen + off, len);
+		o->len = r.hdrlen + len;
+		err = seg_build(t, o, &r, in, i, n, len, key, guest);
+		if (err)
+			return err;
+		o->tso = false;
+		o->mss = 0;
+		o->seg_no = (uint16_t)i;
+		o->seg_count = (uint16_t)n;
+		o->changed = o->changed_covered = true;
+		out[i] = o;
+	}
+	return (int)n;
+}
+
+/*
+ * With tso off, a request whose payload does not fit one segment cannot go on the wire: a real
+ * NIC drops it. One that fits passes as process() would pass it.
+ */
+static int tso_bypass(struct offload_stage *st, struct offload_frame *in)
+{
+	struct tso_req r;
+	const char *why;
+
+	if (!in->tso)
+		return 1;
+	if (tso_parse(st, in, &r, &why))
+		return offload_stage_drop(st, "oversize");
+	in->tso = false;
+	return 1;
+}
+
+const struct offload_stage_ops offload_stage_tso = {
+	.name = "tso",
+	.feature = OFFLOAD_F_TSO,
+	.params = tso_params,
+	.size = sizeof(struct tso_stage),
+	.init = tso_init,
+	.process = tso_process,
+	.bypass = tso_bypass,
+};

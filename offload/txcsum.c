@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tx-csum: transmit checksum offload. The guest leaves the TCP or UDP checksum field holding
+ * the pseudo-header sum (with the length as Linux CHECKSUM_PARTIAL and virtio NEEDS_CSUM do, or
+ * without it as the vmxnet3 and e1000 TSO paths do); the device writes the full checksum.
+ *
+ * The device here is the robust kind (reference/offloads.md): it recomputes the pseudo-header
+ * from the IP header instead of adding to the seed, so either seed gives the same result, and
+ * it rewrites the IPv4 header checksum of every frame it completes. Checksums are not covered
+ * by RFC 2385, so completing one never invalidates a digest. Complete and bad checksums are
+ * passed on untouched: a device does not repair what the guest claims is done.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "offload/offload.h"
+
+#define IPPROTO_UDP_ 17
+#define UDP_HLEN     8
+#define UDP_CSUM_OFF 6
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void ipv4_hdr_fill(uint8_t *frame, const struct md5sig_seg *seg)
+{
+	if (seg->family == AF_INET)
+		offload_csum_ipv4_hdr(frame + seg->l3_off, (size_t)(frame[seg->l3_off] & 0x0f) * 4);
+}
+
+/*
+ * Find a whole UDP datagram behind the IP header md5sig_parse() located (it fills family,
+ * addresses and l3_off before it returns MD5SIG_OTHER for a protocol other than TCP). On
+ * success @seg->l4_off and @seg->tcp_len describe the datagram and its UDP length.
+ */
+static bool udp_locate(const uint8_t *f, size_t len, struct md5sig_seg *seg)
+{
+	const uint8_t *ip = f + seg->l3_off;
+	size_t off, end;
+	uint8_t nh;
+
+	if (seg->family == AF_INET) {
+		size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+
+		if (ip[9] != IPPROTO_UDP_ || (get16(ip + 6) & 0x3fff))
+			return false; /* not UDP, or a fragment: no whole datagram to sum */
+		off = seg->l3_off + ihl;
+		end = seg->l3_off + get16(ip + 2);
+		nh = IPPROTO_UDP_;
+	} else if (seg->family == AF_INET6) {
+		off = seg->l3_off + 40;
+		end = off + get16(ip + 4);
+		nh = ip[6];
+		/* hop-by-hop, routing and destination options; an atomic fragment */
+		while (end <= len && off + 8 <= end) {
+			size_t hlen;
+
+			if (nh == 0 || nh == 43 || nh == 60)
+				hlen = ((size_t)f[off + 1] + 1) * 8;
+			else if (nh == 44 && !(get16(f + off + 2) & 0xfff9))
+				hlen = 8;
+			else
+				break;
+			nh = f[off];
+			off += hlen;
+		}
+	} else {
+		return false;
+	}
+	if (nh != IPPROTO_UDP_ || end > len || off + UDP_HLEN > end)
+		return false;
+	uint16_t ulen = get16(f + off + 4);
+	if (ulen < UDP_HLEN || ulen > end - off)
+		return false;
+	seg->l4_off = (uint32_t)off;
+	seg->tcp_len = ulen;
+	return true;
+}
+
+static enum offload_csum udp_classify(const uint8_t *f, const struct md5sig_seg *seg)
+{
+	const uint8_t *udp = f + seg->l4_off;
+	uint64_t with_len = offload_csum_pseudo(seg, IPPROTO_UDP_, seg->tcp_len, true);
+	uint16_t field = get16(udp + UDP_CSUM_OFF);
+
+	if (field == 0 && seg->family == AF_INET)
+		return OFFLOAD_CSUM_COMPLETE; /* no checksum: nothing to complete (RFC 768) */
+	if (offload_csum_fold(offload_csum_partial(udp, seg->tcp_len, with_len)) == 0xffff)
+		return OFFLOAD_CSUM_COMPLETE;
+	if (field == offload_csum_fold(with_len))
+		return OFFLOAD_CSUM_PARTIAL;
+	if (field == offload_csum_fold(offload_csum_pseudo(seg, IPPROTO_UDP_, seg->tcp_len, false)))
+		return OFFLOAD_CSUM_PARTIAL_NOLEN;
+	return OFFLOAD_CSUM_BAD;
+}
+
+static void udp_fill(uint8_t *f, const struct md5sig_seg *seg)
+{
+	uint8_t *udp = f + seg->l4_off;
+	uint64_t sum = offload_csum_pseudo(seg, IPPROTO_UDP_, seg->tcp_len, true);
+
+	put16(udp + UDP_CSUM_OFF, 0);
+	uint16_t csum = (uint16_t)~offload_csum_fold(offload_csum_partial(udp, seg->tcp_len, sum));
+	/* zero means "no checksum" on the wire: a computed zero is sent as all ones */
+	put16(udp + UDP_CSUM_OFF, csum ? csum : 0xffff);
+}
+
+static bool is_partial(enum offload_csum c)
+{
+	return c == OFFLOAD_CSUM_PARTIAL || c == OFFLOAD_CSUM_PARTIAL_NOLEN;
+}
+
+static int txcsum_process(struct offload_stage *st, struct offload_frame *in,
+			  struct offload_frame **out, unsigned max_out)
+{
+	struct md5sig_seg seg;
+	enum md5sig_status ps;
+
+	if (!max_out)
+		return -ENOBUFS;
+	if (in->nfrags) {
+		/* a profile without an sg stage: the device reads the descriptors in order */
+		int err = offload_frame_linearize(in);
+		if (err < 0)
+			return err;
+	}
+	out[0] = in;
+
+	ps = md5sig_parse(offload_stage_linktype(st), in->data, in->len, &seg);
+	if (ps == MD5SIG_TCP) {
+		if (in->csum == OFFLOAD_CSUM_NONE)
+			in->csum = offload_csum_classify(in->data, &seg);
+		if (!is_partial(in->csum))
+			return 1;
+		offload_csum_tcp_fill(in->data, &seg);
+	} else if (ps == MD5SIG_OTHER && udp_locate(in->data, in->len, &seg)) {
+		if (in->csum == OFFLOAD_CSUM_NONE)
+			in->csum = udp_classify(in->data, &seg);
+		if (!is_partial(in->csum))
+			return 1;
+		udp_fill(in->data, &seg);
+	} else {
+		return 1;
+	}
+	ipv4_hdr_fill(in->data, &seg);
+	in->csum = OFFLOAD_CSUM_COMPLETE;
+	/* checksums lie outside what RFC 2385 signs */
+	in->changed = true;
+	return 1;
+}
+
+const struct offload_stage_ops offload_stage_txcsum = {
+	.name = "tx-csum",
+	.feature = OFFLOAD_F_TX,
+	.size = sizeof(struct offload_stage),
+	.process = txcsum_process,
+};

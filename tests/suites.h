@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VNICEMU_TESTS_SUITES_H
+#define VNICEMU_TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *suite_parse(void);
+Suite *suite_keys(void);
+Suite *suite_digest(void);
+Suite *suite_capture(void);
+Suite *suite_pipeline(void);
+Suite *suite_sg(void);
+Suite *suite_tso(void);
+Suite *suite_txcsum(void);
+
+#endif
