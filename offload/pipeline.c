@@ -24,6 +24,7 @@ struct pl_stage {
 /* A frame at a tap, with what the tap learnt of it. */
 struct pl_entry {
 	struct offload_frame *f;
+	const uint8_t *bytes; /* the frame's linear bytes: f->data, or the gathered scratch copy */
 	enum md5sig_status st;
 	struct md5sig_seg seg;
 };
@@ -44,6 +45,8 @@ struct offload_pipeline {
 	unsigned pool_cap, pool_used;
 
 	struct pl_entry *level[2]; /* current and next level, OFFLOAD_MAX_SEGMENTS each */
+	uint8_t *scratch;	   /* a fragmented guest frame gathered for its tap */
+	uint32_t scratch_cap;
 	struct offload_frame *outs[OFFLOAD_MAX_SEGMENTS];
 };
 
@@ -206,7 +209,7 @@ const char *offload_stage_param(const struct offload_stage *st, const char *name
 unsigned long offload_stage_param_num(const struct offload_stage *st, const char *name)
 {
 	const char *v = stage_param(st, name);
-	return v ? strtoul(v, NULL, 0) : 0;
+	return v ? strtoul(v, NULL, 10) : 0;
 }
 
 bool offload_stage_feature(const struct offload_stage *st, enum offload_feature f)
@@ -250,7 +253,7 @@ static bool valid_value(const struct offload_param *p, const char *v)
 		char *end;
 		if (!*v || *v == '-')
 			return false;
-		strtoul(v, &end, 0);
+		strtoul(v, &end, 10);
 		return !*end;
 	}
 	for (unsigned i = 0; p->choices[i]; i++)
@@ -426,6 +429,7 @@ void offload_pipeline_free(struct offload_pipeline *pl)
 	free(pl->pool);
 	free(pl->level[0]);
 	free(pl->level[1]);
+	free(pl->scratch);
 	md5sig_hasher_free(pl->h);
 	free(pl);
 }
@@ -455,17 +459,38 @@ static void tap_count(struct offload_tap_stats *t, const struct pl_entry *e)
 	}
 }
 
-static void tap_parse(struct offload_pipeline *pl, struct pl_entry *e)
+/*
+ * Parse a frame for its tap. A frame still spread over descriptors is looked at through a
+ * gathered copy; the frame itself keeps its layout for the sg stage.
+ */
+static int tap_parse(struct offload_pipeline *pl, struct pl_entry *e)
 {
 	struct offload_frame *f = e->f;
+	uint32_t len = 0;
 
+	e->bytes = f->data;
 	if (f->nfrags) {
-		/* look at a gathered copy; the frame keeps its descriptor layout */
-		struct offload_frame tmp = *f;
-		offload_frame_linearize(&tmp);
-		f->len = tmp.len;
+		for (unsigned i = 0; i < f->nfrags; i++)
+			len += f->frags[i].len;
+		if (len > OFFLOAD_MAX_FRAME)
+			return -EMSGSIZE;
+		if (pl->scratch_cap < len) {
+			uint8_t *ns = realloc(pl->scratch, len);
+			if (!ns)
+				return -ENOMEM;
+			pl->scratch = ns;
+			pl->scratch_cap = len;
+		}
+		len = 0;
+		for (unsigned i = 0; i < f->nfrags; i++) {
+			memcpy(pl->scratch + len, f->frags[i].p, f->frags[i].len);
+			len += f->frags[i].len;
+		}
+		f->len = len;
+		e->bytes = pl->scratch;
 	}
-	e->st = md5sig_parse(pl->cfg.linktype, f->data, f->len, &e->seg);
+	e->st = md5sig_parse(pl->cfg.linktype, e->bytes, f->len, &e->seg);
+	return 0;
 }
 
 static bool is_tcp_status(enum md5sig_status st)
@@ -492,15 +517,15 @@ static void classify_child(struct offload_pipeline *pl, struct pl_entry *e,
 	}
 	if (!pl->cfg.full_verify && e->st == MD5SIG_TCP && parent->f != f &&
 	    parent->st == MD5SIG_TCP && pv == MD5SIG_VALID && e->seg.md5_off >= 0 &&
-	    offload_covered_differ(parent->f->data, &parent->seg, f->data, &e->seg) &&
-	    !memcmp(parent->f->data + parent->seg.md5_off, f->data + e->seg.md5_off,
+	    offload_covered_differ(parent->bytes, &parent->seg, e->bytes, &e->seg) &&
+	    !memcmp(parent->bytes + parent->seg.md5_off, e->bytes + e->seg.md5_off,
 		    MD5SIG_DIGEST_LEN) &&
 	    md5sig_keytab_lookup(pl->cfg.keys, &e->seg) ==
 		    md5sig_keytab_lookup(pl->cfg.keys, &parent->seg)) {
 		f->verdict = MD5SIG_INVALID;
 		f->digest_inferred = true;
 	} else {
-		f->verdict = md5sig_classify(pl->h, pl->cfg.keys, f->data, e->st, &e->seg);
+		f->verdict = md5sig_classify(pl->h, pl->cfg.keys, e->bytes, e->st, &e->seg);
 	}
 	f->verdict_known = true;
 }
@@ -524,15 +549,24 @@ static void attribute(struct pl_stage *ps, const struct pl_entry *parent, enum m
 	w->before = MD5SIG_VALID;
 	w->after = v;
 	if (parent->f != e->f)
-		offload_explain(parent->f->data, &parent->seg, e->f->data, &e->seg, w);
+		offload_explain(parent->bytes, &parent->seg, e->bytes, &e->seg, w);
 	else
 		snprintf(w->changed, sizeof(w->changed), "covered bytes rewritten in place");
 }
 
 static void sink(struct offload_pipeline *pl, unsigned tap, const struct pl_entry *e)
 {
-	if (pl->sink)
+	if (!pl->sink)
+		return;
+	if (e->bytes == e->f->data) {
 		pl->sink(pl->sink_arg, tap, e->f, &e->seg, e->st);
+		return;
+	}
+	/* the sink is promised a linear frame */
+	struct offload_frame view = *e->f;
+	view.data = (uint8_t *)e->bytes;
+	view.nfrags = 0;
+	pl->sink(pl->sink_arg, tap, &view, &e->seg, e->st);
 }
 
 static void count_drop(struct pl_stage *ps, const char *reason)
@@ -574,11 +608,11 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 
 		ps->stats.frames_in++;
 		inst->drop_reason = NULL;
+		f->changed = f->changed_covered = false;
 		if (!enabled) {
 			n = inst->ops->bypass ? inst->ops->bypass(inst, f) : 1;
 			pl->outs[0] = f;
 		} else {
-			f->changed = f->changed_covered = false;
 			n = inst->ops->process(inst, f, pl->outs, OFFLOAD_MAX_SEGMENTS - nout);
 		}
 		if (n <= 0) {
@@ -594,11 +628,18 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 			struct offload_frame *o = pl->outs[j];
 
 			e->f = o;
-			if (o == f && !o->changed) {
+			if (o == f && !o->changed && !o->nfrags && !f->nfrags &&
+			    in[i].bytes == f->data) {
+				e->bytes = in[i].bytes;
 				e->st = in[i].st;
 				e->seg = in[i].seg;
+			} else if (tap_parse(pl, e)) {
+				/* a frame the tap cannot even gather is lost here: count it */
+				ps->stats.frames_out--;
+				nout--;
+				count_drop(ps, "oversize");
+				continue;
 			} else {
-				tap_parse(pl, e);
 				/* a frame changed in place only outside RFC 2385's coverage keeps
 				 * its verdict; anything else is classified again */
 				if (pl->cfg.verify && (o != f || o->changed_covered))
@@ -619,13 +660,15 @@ int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f)
 	unsigned n = 1;
 
 	cur[0].f = f;
-	tap_parse(pl, &cur[0]);
+	if (tap_parse(pl, &cur[0]))
+		return -EMSGSIZE;
 	f->digest_inferred = false;
 	if (!is_tcp_status(cur[0].st)) {
 		f->verdict = MD5SIG_NVERDICTS;
 		f->verdict_known = true;
 	} else if (pl->cfg.verify) {
-		f->verdict = md5sig_classify(pl->h, pl->cfg.keys, f->data, cur[0].st, &cur[0].seg);
+		f->verdict =
+			md5sig_classify(pl->h, pl->cfg.keys, cur[0].bytes, cur[0].st, &cur[0].seg);
 		f->verdict_known = true;
 	}
 	tap_count(&pl->guest, &cur[0]);

@@ -47,11 +47,14 @@ struct tso_stage {
 	enum tso_md5 md5;
 };
 
-/* What one TSO request looks like, from the single parse of the super-frame. */
+/* One TSO request, from the single parse of its super-frame. */
 struct tso_req {
-	struct md5sig_seg seg;
-	uint32_t hdrlen;  /* link, IP and TCP headers: copied into every segment */
-	uint32_t payload; /* TCP payload bytes */
+	struct md5sig_seg seg;	      /* the super-frame; every segment has the same offsets */
+	uint32_t hdrlen;	      /* link, IP and TCP headers: copied into every segment */
+	uint32_t payload;	      /* TCP payload bytes */
+	unsigned mss, n;	      /* payload bytes per segment, number of segments */
+	const struct md5sig_key *key; /* md5=resign: the peers' key, or NULL */
+	enum offload_csum csum;	      /* the guest's checksum state */
 };
 
 static struct tso_stage *tso_of(struct offload_stage *st)
@@ -106,28 +109,19 @@ static int tso_init(struct offload_stage *st)
 	return 0;
 }
 
-/*
- * Linearize and parse a TSO request. Returns 1 when it must be segmented, 0 when its payload
- * fits one segment, or -errno; *why then names a drop reason, or is NULL for a real error.
- */
-static int tso_parse(struct offload_stage *st, struct offload_frame *in, struct tso_req *r,
-		     const char **why)
+/* Parse a linear TSO request into @r; NULL, or why it cannot be segmented. */
+static const char *tso_parse(struct offload_stage *st, const struct offload_frame *in,
+			     struct tso_req *r)
 {
-	int err;
-
-	*why = NULL;
-	if (in->nfrags && (err = offload_frame_linearize(in)) < 0)
-		return err;
-	*why = "malformed";
 	if (md5sig_parse(offload_stage_linktype(st), in->data, in->len, &r->seg) != MD5SIG_TCP)
-		return -EINVAL;
-	*why = "bad-mss";
+		return "malformed";
 	if (!in->mss)
-		return -EINVAL;
-	*why = NULL;
+		return "bad-mss";
 	r->hdrlen = r->seg.l4_off + r->seg.thlen;
 	r->payload = r->seg.tcp_len - r->seg.thlen;
-	return r->payload > in->mss;
+	r->mss = in->mss;
+	r->n = (r->payload + r->mss - 1) / r->mss;
+	return NULL;
 }
 
 /* The TCP flags of segment @i of @n under the engine's rule. */
@@ -174,36 +168,39 @@ static void seg_csum(struct offload_stage *st, struct offload_frame *o,
 	}
 }
 
-/* Turn the header copy in @o into segment @i (of @n) carrying @len payload bytes. */
+/*
+ * Make segment @i of @r in @o, whose bytes are the super-frame's headers followed by the
+ * segment's payload slice: rewrite what differs per segment.
+ */
 static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct tso_req *r,
-		     const struct offload_frame *in, unsigned i, unsigned n, uint32_t len,
-		     const struct md5sig_key *key, enum offload_csum guest)
+		     unsigned i)
 {
 	struct md5sig_seg seg = r->seg;
 	uint8_t *ip = o->data + seg.l3_off, *tcp = o->data + seg.l4_off;
 	uint32_t iplen = seg.l4_off - seg.l3_off; /* IP header, options and extension headers */
 	int err;
 
-	seg.tcp_len = seg.thlen + len;
+	seg.tcp_len = (uint32_t)(o->len - seg.l4_off);
 	if (seg.family == AF_INET) {
 		put16(ip + 2, (uint16_t)(iplen + seg.tcp_len));
 		if (t->ipid == TSO_IPID_INCREMENT)
-			put16(ip + 4, (uint16_t)(get16(in->data + seg.l3_off + 4) + i));
+			put16(ip + 4, (uint16_t)(get16(ip + 4) + i));
 		offload_csum_ipv4_hdr(ip, iplen);
 	} else {
 		put16(ip + 4, (uint16_t)(iplen - 40 + seg.tcp_len));
 	}
-	put32(tcp + 4, get32(in->data + seg.l4_off + 4) + i * in->mss);
-	tcp[13] = seg_flags(t->flags, tcp[13], i, n);
+	put32(tcp + 4, get32(tcp + 4) + i * r->mss);
+	tcp[13] = seg_flags(t->flags, tcp[13], i, r->n);
 
 	if (seg.md5_off >= 0 && t->md5 == TSO_MD5_STRIP) {
 		/* kind and length precede the digest */
 		memset(o->data + seg.md5_off - 2, 1, MD5SIG_OPT_LEN);
 		seg.md5_off = -1;
-	} else if (key && (err = md5sig_sign(offload_stage_hasher(&t->base), o->data, &seg, key))) {
+	} else if (r->key &&
+		   (err = md5sig_sign(offload_stage_hasher(&t->base), o->data, &seg, r->key))) {
 		return err;
 	}
-	seg_csum(&t->base, o, &seg, guest);
+	seg_csum(&t->base, o, &seg, r->csum);
 	return 0;
 }
 
@@ -211,8 +208,6 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		       struct offload_frame **out, unsigned max_out)
 {
 	struct tso_stage *t = tso_of(st);
-	const struct md5sig_key *key = NULL;
-	enum offload_csum guest = in->csum;
 	struct tso_req r;
 	const char *why;
 	int err;
@@ -221,27 +216,31 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		out[0] = in;
 		return 1;
 	}
-	err = tso_parse(st, in, &r, &why);
+	err = offload_frame_linearize(in);
 	if (err < 0)
-		return why ? offload_stage_drop(st, why) : err;
-	if (!err) {
+		return err;
+	why = tso_parse(st, in, &r);
+	if (why)
+		return offload_stage_drop(st, why);
+	if (r.n <= 1) {
 		/* Linux does not segment what fits one segment */
 		in->tso = false;
 		out[0] = in;
 		return 1;
 	}
-	unsigned n = (r.payload + in->mss - 1) / in->mss;
-	if (n > max_out)
+	if (r.n > max_out)
 		return offload_stage_drop(st, "too-many-segments");
 
-	if (guest == OFFLOAD_CSUM_NONE)
-		guest = offload_csum_classify(in->data, &r.seg);
+	r.csum = in->csum;
+	if (r.csum == OFFLOAD_CSUM_NONE) /* nobody looked: the segments' checksums depend on it */
+		r.csum = offload_csum_classify(in->data, &r.seg);
+	r.key = NULL;
 	if (t->md5 == TSO_MD5_RESIGN && r.seg.md5_off >= 0)
-		key = md5sig_keytab_lookup(offload_stage_keys(st), &r.seg);
+		r.key = md5sig_keytab_lookup(offload_stage_keys(st), &r.seg);
 
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t off = i * in->mss;
-		uint32_t len = r.payload - off < in->mss ? r.payload - off : in->mss;
+	for (unsigned i = 0; i < r.n; i++) {
+		uint32_t off = i * r.mss;
+		uint32_t len = r.payload - off < r.mss ? r.payload - off : r.mss;
 		struct offload_frame *o = offload_frame_new(st, r.hdrlen + len);
 
 		if (!o)
@@ -250,17 +249,17 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		memcpy(o->data, in->data, r.hdrlen);
 		memcpy(o->data + r.hdrlen, in->data + r.hdrlen + off, len);
 		o->len = r.hdrlen + len;
-		err = seg_build(t, o, &r, in, i, n, len, key, guest);
+		err = seg_build(t, o, &r, i);
 		if (err)
 			return err;
 		o->tso = false;
 		o->mss = 0;
 		o->seg_no = (uint16_t)i;
-		o->seg_count = (uint16_t)n;
+		o->seg_count = (uint16_t)r.n;
 		o->changed = o->changed_covered = true;
 		out[i] = o;
 	}
-	return (int)n;
+	return (int)r.n;
 }
 
 /*
@@ -270,11 +269,10 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 static int tso_bypass(struct offload_stage *st, struct offload_frame *in)
 {
 	struct tso_req r;
-	const char *why;
 
 	if (!in->tso)
 		return 1;
-	if (tso_parse(st, in, &r, &why))
+	if (offload_frame_linearize(in) < 0 || tso_parse(st, in, &r) || r.n > 1)
 		return offload_stage_drop(st, "oversize");
 	in->tso = false;
 	return 1;

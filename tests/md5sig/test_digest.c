@@ -155,7 +155,7 @@ START_TEST(covered_and_uncovered_fields)
 	const char *why;
 	static uint8_t orig[256];
 	size_t n = tf_build_signed(&s, &k, orig, sizeof(orig));
-	const size_t ip = 18, tcp = ip + 20;
+	enum { ip = 18, tcp = ip + 20 };
 	static const struct {
 		size_t off;
 		bool covered;

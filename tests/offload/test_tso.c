@@ -250,7 +250,7 @@ static const char *quirk(const char *v, const char *def)
 }
 
 /*
- * Check every frame at @tap against the guest frame gsave[0..glen): each property of the
+ * Check every frame at @tap against the guest frame @guest[0..@glen): each property of the
  * segmentation contract. Returns the number of frames checked.
  */
 static unsigned check_tap(const struct run *r, unsigned tap, const uint8_t *guest, size_t glen,
