@@ -6,8 +6,9 @@
 # On one generated capture of 100,000 TCP-MD5 signed frames (1448-byte payloads), in one run:
 #   1. wall time of `vnicemu verify` against `tcpdump -M SECRET -nnv`, both checking every digest;
 #   2. the MD5 bytes/s of `vnicemu verify` against `openssl speed -evp md5 -bytes 1448`.
-# Prints a table and the two ratios, and writes them to bench/out/verify.json. A benchmark, not a
-# test: it fails only when a tool is missing or the sanity checks (every digest valid) fail.
+# Both for one thread (--jobs 1) and one per CPU (--jobs 0). Prints a table and the ratios, and
+# writes them to bench/out/verify.json. A benchmark, not a test: it fails only when a tool is
+# missing or the sanity checks fail (every digest valid, --jobs 0 --list equal to --jobs 1 --list).
 set -euo pipefail
 export LC_ALL=C # decimal points in printf, awk and openssl output
 
@@ -72,15 +73,25 @@ cap_bytes=$(stat -c %s "$cap")
 echo "capture:  $FRAMES frames, $cap_bytes bytes, payload $PAYLOAD, key '$KEY'"
 
 # Sanity, untimed: both tools must check (and accept) every digest, or the times mean nothing.
-summary=$("$vnicemu" verify "$cap" --key "$KEY" --json)
-echo "vnicemu:  $summary"
-[[ $summary == *"\"frames\": $FRAMES,"* && $summary == *"\"valid\": $FRAMES,"* ]] ||
-	die "vnicemu verify did not find $FRAMES valid digests"
+for jobs in 1 0; do
+	summary=$("$vnicemu" verify "$cap" --key "$KEY" --json --jobs "$jobs")
+	echo "vnicemu:  --jobs $jobs: $summary"
+	[[ $summary == *"\"frames\": $FRAMES,"* && $summary == *"\"valid\": $FRAMES,"* ]] ||
+		die "vnicemu verify --jobs $jobs did not find $FRAMES valid digests"
+done
+# Threads must not change the verdicts nor their order: frame by frame, --list is the same.
+"$vnicemu" verify "$cap" --key "$KEY" --list --jobs 1 > "$tmp/list1"
+"$vnicemu" verify "$cap" --key "$KEY" --list --jobs 0 > "$tmp/list0"
+cmp -s "$tmp/list1" "$tmp/list0" || die "--jobs 0 --list differs from --jobs 1 --list"
+(($(wc -l < "$tmp/list1") == FRAMES)) || die "--list did not print $FRAMES lines"
+rm "$tmp/list1" "$tmp/list0"
+echo "vnicemu:  --jobs 0 --list equals --jobs 1 --list, $FRAMES lines"
 tcpdump_valid=$(tcpdump -M "$KEY" -r "$cap" -nnv 2> /dev/null | grep -c 'md5 valid' || true)
 echo "tcpdump:  $tcpdump_valid segments with 'md5 valid'"
 ((tcpdump_valid == FRAMES)) || die "tcpdump did not find $FRAMES valid digests"
 
-t_vnicemu=$(best_of "$vnicemu" verify "$cap" --key "$KEY" --json)
+t_vnicemu=$(best_of "$vnicemu" verify "$cap" --key "$KEY" --json --jobs 1)
+t_parallel=$(best_of "$vnicemu" verify "$cap" --key "$KEY" --json --jobs 0)
 t_tcpdump=$(best_of tcpdump -M "$KEY" -r "$cap" -nnv)
 
 # -mr prints bytes/s ("+F:N:md5:BYTES_PER_S"), not the human table's 1000s of bytes/s.
@@ -93,6 +104,10 @@ md5_bps=$(calc "$FRAMES * $MD5_BYTES_PER_FRAME / $t_vnicemu")
 cap_bps=$(calc "$cap_bytes / $t_vnicemu")
 speedup=$(calc "$t_tcpdump / $t_vnicemu")
 md5_ratio=$(calc "$md5_bps / $openssl_bps")
+par_md5_bps=$(calc "$FRAMES * $MD5_BYTES_PER_FRAME / $t_parallel")
+par_cap_bps=$(calc "$cap_bytes / $t_parallel")
+par_speedup=$(calc "$t_tcpdump / $t_parallel")
+par_md5_ratio=$(calc "$par_md5_bps / $openssl_bps")
 
 # row LABEL SECONDS BYTES_PER_S; SECONDS is empty for a rate without a run time of its own
 row() {
@@ -101,17 +116,21 @@ row() {
 		t=$(printf '%.3f s' "$2")
 		fps=$(printf '%.0f' "$(calc "$FRAMES / $2")")
 	fi
-	printf '%-38s %9s %10s %9.1f\n' "$1" "$t" "$fps" "$(calc "$3 / 1e6")"
+	printf '%-40s %9s %10s %9.1f\n' "$1" "$t" "$fps" "$(calc "$3 / 1e6")"
 }
 echo
-printf '%-38s %9s %10s %9s\n' "" "best of $RUNS" "frames/s" "MB/s"
+printf '%-40s %9s %10s %9s\n' "" "best of $RUNS" "frames/s" "MB/s"
 row "tcpdump -M -nnv (capture bytes)" "$t_tcpdump" "$(calc "$cap_bytes / $t_tcpdump")"
-row "vnicemu verify (capture bytes)" "$t_vnicemu" "$cap_bps"
-row "vnicemu verify (MD5 input bytes)" "" "$md5_bps"
+row "vnicemu verify --jobs 1 (capture bytes)" "$t_vnicemu" "$cap_bps"
+row "vnicemu verify --jobs 1 (MD5 input)" "" "$md5_bps"
+row "vnicemu verify --jobs 0 (capture bytes)" "$t_parallel" "$par_cap_bps"
+row "vnicemu verify --jobs 0 (MD5 input)" "" "$par_md5_bps"
 row "openssl speed -evp md5 -bytes $PAYLOAD" "" "$openssl_bps"
 echo
-printf 'verify_vs_tcpdump_speedup        %5.2f  (target >= 5)\n' "$speedup"
-printf 'verify_md5_throughput_vs_openssl %5.2f  (target >= 0.70)\n' "$md5_ratio"
+printf '%-34s %8s %8s\n' "" "--jobs 1" "--jobs 0"
+printf '%-34s %8.2f %8.2f  (target >= 5)\n' verify_vs_tcpdump_speedup "$speedup" "$par_speedup"
+printf '%-34s %8.2f %8.2f  (target >= 0.70)\n' verify_md5_throughput_vs_openssl "$md5_ratio" \
+	"$par_md5_ratio"
 
 json_str() {
 	local s=${1//\\/\\\\}
@@ -131,7 +150,15 @@ cat > "$repo/bench/out/verify.json" << EOF
   "verify_md5_bytes_per_second": $md5_bps,
   "openssl_md5_bytes_per_second": $openssl_bps,
   "verify_vs_tcpdump_speedup": $speedup,
-  "verify_md5_throughput_vs_openssl": $md5_ratio
+  "verify_md5_throughput_vs_openssl": $md5_ratio,
+  "parallel": {
+    "jobs": $(getconf _NPROCESSORS_ONLN),
+    "verify_seconds": $t_parallel,
+    "verify_capture_bytes_per_second": $par_cap_bps,
+    "verify_md5_bytes_per_second": $par_md5_bps,
+    "verify_vs_tcpdump_speedup": $par_speedup,
+    "verify_md5_throughput_vs_openssl": $par_md5_ratio
+  }
 }
 EOF
 echo "wrote $repo/bench/out/verify.json"

@@ -233,176 +233,27 @@ static int close_outputs(struct replay *r)
 	return ret;
 }
 
-/*
- * A captured guest frame as the vNIC receives it: a TCP frame longer than the wire MTU is a
- * TSO request; the checksum state is read off the frame; with scatter-gather on, the frame is
- * spread over descriptors the way the profile's guest driver does.
- */
 static int push_frame(struct replay *r, const struct emu_pkt *pkt, uint64_t no)
 {
-	struct offload_frame *f = offload_pipeline_guest_frame(r->pl, pkt->caplen);
-	struct md5sig_seg seg;
-
-	if (!f)
-		return -ENOMEM;
-	memcpy(f->data, pkt->data, pkt->caplen);
-	f->len = pkt->caplen;
-	f->guest_no = no;
-	f->ts = pkt->ts;
-	if (md5sig_parse(emu_capin_linktype(r->in), f->data, f->len, &seg) == MD5SIG_TCP) {
-		uint32_t iphl = seg.l4_off - seg.l3_off;
-		f->csum = offload_csum_classify(f->data, &seg);
-		if (iphl + seg.tcp_len > r->wire_mtu) {
-			f->tso = true;
-			f->mss = r->wire_mtu > iphl + seg.thlen
-					 ? (uint16_t)(r->wire_mtu - iphl - seg.thlen)
-					 : 0;
-		}
-	}
-	const struct emu_profile *p = &r->profile;
-	if (offload_pipeline_feature(r->pl, OFFLOAD_F_SG) && p->fragment_size) {
-		uint32_t off = 0;
-		if (p->header_copy && f->len > p->header_copy) {
-			f->frags[f->nfrags++] = (struct offload_frag){f->data, p->header_copy};
-			off = p->header_copy;
-		}
-		while (off < f->len && f->nfrags < OFFLOAD_MAX_FRAGS) {
-			uint32_t n = f->len - off;
-			if (n > p->fragment_size && f->nfrags + 1 < OFFLOAD_MAX_FRAGS)
-				n = p->fragment_size;
-			f->frags[f->nfrags++] = (struct offload_frag){f->data + off, n};
-			off += n;
-		}
-	}
-	int n = offload_pipeline_tx(r->pl, f);
+	int n = emu_guest_frame(r->pl, &r->profile, emu_capin_linktype(r->in), r->wire_mtu,
+				pkt->data, pkt->caplen, &pkt->ts, no);
 	return n < 0 ? n : 0;
-}
-
-static void json_md5(const struct offload_tap_stats *t)
-{
-	printf("{");
-	for (int v = MD5SIG_VALID; v < MD5SIG_MALFORMED; v++)
-		printf("%s\"%s\": %llu", v ? ", " : "", md5sig_verdict_str(v),
-		       (unsigned long long)t->verdicts[v]);
-	printf("}, \"malformed\": %llu", (unsigned long long)t->verdicts[MD5SIG_MALFORMED]);
-}
-
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
 }
 
 static void print_json(const struct replay *r, const struct offload_stats *s)
 {
-	const struct offload_tap_stats *wire =
-		s->nstages ? &s->stages[s->nstages - 1].tap : &s->guest;
-
 	printf("{\"profile\": ");
-	json_string(r->profile.name);
-	printf(", \"wire_mtu\": %u,\n  \"guest\": {\"frames\": %llu, \"md5\": ", r->wire_mtu,
-	       (unsigned long long)s->guest.frames);
-	json_md5(&s->guest);
-	printf("},\n  \"stages\": [");
-	for (unsigned i = 0; i < s->nstages; i++) {
-		const struct offload_stage_stats *st = &s->stages[i];
-		printf("%s\n    {\"name\": \"%s\", \"enabled\": %s, \"frames_in\": %llu, "
-		       "\"frames_out\": %llu, \"created\": %llu, \"dropped\": {",
-		       i ? "," : "", st->name, st->enabled ? "true" : "false",
-		       (unsigned long long)st->frames_in, (unsigned long long)st->frames_out,
-		       (unsigned long long)st->created);
-		for (unsigned d = 0; d < st->ndrops; d++)
-			printf("%s\"%s\": %llu", d ? ", " : "", st->drops[d].reason,
-			       (unsigned long long)st->drops[d].count);
-		printf("}, \"md5\": ");
-		json_md5(&st->tap);
-		printf(", \"invalidated\": %llu, \"why\": ", (unsigned long long)st->invalidated);
-		if (!st->has_why) {
-			printf("null}");
-			continue;
-		}
-		printf("{\"guest_frame\": %llu, \"segment\": %u, \"segments\": %u, "
-		       "\"verdict\": \"%s\", \"changed\": ",
-		       (unsigned long long)st->why.guest_no, st->why.seg_no + 1u,
-		       (unsigned)st->why.seg_count, md5sig_verdict_str(st->why.after));
-		json_string(st->why.changed);
-		printf(", \"unchanged\": ");
-		json_string(st->why.unchanged);
-		printf("}}");
-	}
-	printf("\n  ],\n  \"wire\": {\"frames\": %llu, \"md5\": ",
-	       (unsigned long long)wire->frames);
-	json_md5(wire);
-	printf("},\n  \"culprit\": ");
-	if (s->culprit >= 0)
-		printf("\"%s\"}\n", s->stages[s->culprit].name);
-	else
-		printf("null}\n");
-}
-
-static void print_row(const char *name, const char *en, const char *in, unsigned long long out,
-		      const char *created, const char *dropped, const struct offload_tap_stats *t,
-		      const char *inval)
-{
-	printf("%-9s %-3s %8s %8llu %8s %8s | %8llu %8llu %7llu %7llu %8llu %6llu | %s\n", name, en,
-	       in, out, created, dropped, (unsigned long long)t->verdicts[MD5SIG_VALID],
-	       (unsigned long long)t->verdicts[MD5SIG_INVALID],
-	       (unsigned long long)t->verdicts[MD5SIG_MISSING],
-	       (unsigned long long)t->verdicts[MD5SIG_UNEXPECTED],
-	       (unsigned long long)t->verdicts[MD5SIG_UNSIGNED],
-	       (unsigned long long)t->verdicts[MD5SIG_MALFORMED], inval);
+	emu_json_string(stdout, r->profile.name);
+	printf(", \"wire_mtu\": %u,\n  ", r->wire_mtu);
+	emu_report_json(stdout, s, "guest", "wire");
+	printf("}\n");
 }
 
 static void print_human(const struct replay *r, const struct offload_stats *s)
 {
-	char in[24], cr[24], dr[24], inv[24];
-
 	printf("replay %s through %s, wire MTU %u%s\n\n", r->in_path, r->profile.name, r->wire_mtu,
 	       r->no_verify ? " (no verification)" : "");
-	printf("%-9s %-3s %8s %8s %8s %8s | %8s %8s %7s %7s %8s %6s | %s\n", "tap", "on", "in",
-	       "out", "created", "dropped", "valid", "invalid", "missing", "unexp", "unsigned",
-	       "malf", "invalidated");
-	print_row("guest", "", "", s->guest.frames, "", "", &s->guest, "");
-	for (unsigned i = 0; i < s->nstages; i++) {
-		const struct offload_stage_stats *st = &s->stages[i];
-		snprintf(in, sizeof(in), "%llu", (unsigned long long)st->frames_in);
-		snprintf(cr, sizeof(cr), "%llu", (unsigned long long)st->created);
-		snprintf(dr, sizeof(dr), "%llu", (unsigned long long)st->dropped);
-		snprintf(inv, sizeof(inv), "%llu", (unsigned long long)st->invalidated);
-		print_row(st->name, st->enabled ? "on" : "off", in, st->frames_out, cr, dr,
-			  &st->tap, inv);
-	}
-	for (unsigned i = 0; i < s->nstages; i++)
-		for (unsigned d = 0; d < s->stages[i].ndrops; d++)
-			printf("  %s dropped %llu: %s\n", s->stages[i].name,
-			       (unsigned long long)s->stages[i].drops[d].count,
-			       s->stages[i].drops[d].reason);
-	putchar('\n');
-	if (s->culprit < 0) {
-		printf("culprit: none — no stage invalidated a valid digest\n");
-		return;
-	}
-	for (unsigned i = 0; i < s->nstages; i++) {
-		const struct offload_stage_stats *st = &s->stages[i];
-		if (!st->invalidated)
-			continue;
-		printf("%s %s: invalidated %llu frames; first: guest frame %llu, segment %u/%u, "
-		       "valid -> %s\n",
-		       (int)i == s->culprit ? "culprit" : "also", st->name,
-		       (unsigned long long)st->invalidated, (unsigned long long)st->why.guest_no,
-		       st->why.seg_no + 1u, (unsigned)st->why.seg_count,
-		       md5sig_verdict_str(st->why.after));
-		printf("  covered fields changed: %s\n", st->why.changed);
-		printf("  covered fields unchanged: %s\n", st->why.unchanged);
-	}
+	emu_report_text(stdout, s, "guest");
 }
 
 static int run(struct replay *r, int *exit_code)
@@ -431,7 +282,8 @@ static int run(struct replay *r, int *exit_code)
 		ret = -EINVAL;
 		goto usage;
 	}
-	emu_profile_config(&r->profile, &cfg);
+	if ((ret = emu_profile_config(&r->profile, false, &cfg, err, sizeof(err))))
+		goto usage;
 	cfg.linktype = emu_capin_linktype(r->in);
 	cfg.wire_mtu = r->wire_mtu;
 	cfg.keys = r->key || r->key_file ? r->keys : NULL;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -75,6 +76,20 @@ int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t 
 int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, size_t errlen);
 
 /* ---- NIC profiles (emu/profile.c) ---- */
+struct emu_profile;
+
+/**
+ * emu_guest_frame() - hand one frame from a guest to a transmit pipeline, as a vNIC receives
+ * it over a port without descriptor metadata: a TCP frame longer than the wire MTU is a TSO
+ * request (MSS = wire MTU - IP header - TCP header, options included), the checksum state is
+ * read off the frame, and with scatter-gather on the frame is spread over descriptors the way
+ * the profile's guest driver lays it out.
+ * Return: the number of frames that reached the end of the pipeline, or -errno.
+ */
+int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,
+		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,
+		    uint64_t no);
+
 
 #define EMU_NAME_MAX 32
 
@@ -85,6 +100,8 @@ struct emu_profile {
 	char path[512];				   /**< where it was loaded from */
 	char tx[OFFLOAD_MAX_STAGES][EMU_NAME_MAX]; /**< transmit stages in order */
 	unsigned ntx;
+	char rx[OFFLOAD_MAX_STAGES][EMU_NAME_MAX]; /**< receive stages in order */
+	unsigned nrx;
 	bool on[OFFLOAD_NFEATURES];    /**< feature defaults */
 	bool fixed[OFFLOAD_NFEATURES]; /**< cannot be changed */
 	struct {
@@ -107,8 +124,13 @@ int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t 
 /** Call @fn for every profile found, first occurrence of each name only. Return: count. */
 unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg), void *arg);
 
-/** Fill the profile's part of a pipeline configuration (stages, features, parameters). */
-void emu_profile_config(const struct emu_profile *p, struct offload_config *cfg);
+/**
+ * emu_profile_config() - fill the profile's part of the transmit (@rx false) or receive
+ * pipeline's configuration: stages, features, and the parameters of those stages.
+ * Return: 0, or -EINVAL when a parameter names a known stage the profile does not have.
+ */
+int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_config *cfg,
+		       char *err, size_t errlen);
 
 /**
  * emu_profile_set() - apply one `--set` argument to a loaded profile: FEAT=on|off (ethtool long
@@ -117,5 +139,39 @@ void emu_profile_config(const struct emu_profile *p, struct offload_config *cfg)
  * Return: 0 or -EINVAL with a reason naming the argument in @err.
  */
 int emu_profile_set(struct emu_profile *p, const char *arg, char *err, size_t errlen);
+
+/* ---- reports (emu/report.c) ---- */
+
+/** A JSON string literal with escapes. */
+void emu_json_string(FILE *f, const char *s);
+/**
+ * emu_report_json() - the members "IN": {...}, "stages": [...], "OUT": {...}, "culprit": ...
+ * of a pipeline's counters (no enclosing braces); @in and @out name the first and last taps.
+ */
+void emu_report_json(FILE *f, const struct offload_stats *s, const char *in, const char *out);
+/** The per-stage table and the culprit's explanation; @in names the first tap. */
+void emu_report_text(FILE *f, const struct offload_stats *s, const char *in);
+
+/* ---- the live device (emu/nic.c) ---- */
+
+/** struct emu_run_config - what `vnicemu run` was asked to do. */
+struct emu_run_config {
+	const char *guest_url, *wire_url; /**< any vdeplug4 URL */
+	const char *profile;		  /**< name or path */
+	const char *sets[64];		  /**< --set arguments, in order */
+	unsigned nsets;
+	const char *key_file;	 /**< reloaded on SIGHUP; may be NULL */
+	unsigned wire_mtu;	 /**< IP MTU of the wire */
+	const char *control;	 /**< control socket path, or NULL */
+	const char *capture_dir; /**< per-tap captures, or NULL */
+	uint64_t capture_max;	 /**< bytes per capture file before it rotates (0: never) */
+	bool syslog;		 /**< log to syslog instead of stderr */
+};
+
+/**
+ * emu_run() - open both ports, run until SIGTERM/SIGINT, then print the final counters.
+ * Return: 0, or -errno with a one-line reason in @err (bad profile, port, control socket).
+ */
+int emu_run(const struct emu_run_config *cfg, char *err, size_t errlen);
 
 #endif

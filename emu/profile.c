@@ -33,17 +33,17 @@ static bool parse_bool(const char *v, bool *out)
 	return false;
 }
 
-static int parse_stage_list(struct emu_profile *p, const char *v)
+static int parse_stage_list(char list[][EMU_NAME_MAX], unsigned *n, const char *v)
 {
 	char buf[256];
 	char *save = NULL;
 
 	snprintf(buf, sizeof(buf), "%s", v);
-	p->ntx = 0;
+	*n = 0;
 	for (char *t = strtok_r(buf, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
-		if (p->ntx == OFFLOAD_MAX_STAGES || strlen(t) >= EMU_NAME_MAX)
+		if (*n == OFFLOAD_MAX_STAGES || strlen(t) >= EMU_NAME_MAX)
 			return -1;
-		snprintf(p->tx[p->ntx++], EMU_NAME_MAX, "%s", t);
+		snprintf(list[(*n)++], EMU_NAME_MAX, "%s", t);
 	}
 	return 0;
 }
@@ -58,12 +58,13 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			snprintf(p->name, sizeof(p->name), "%s", value);
 		else if (!strcmp(name, "description"))
 			snprintf(p->description, sizeof(p->description), "%s", value);
-		else if (!strcmp(name, "tx")) {
-			if (parse_stage_list(p, value)) {
-				c->why = "too many stages in tx";
+		else if (!strcmp(name, "tx") || !strcmp(name, "rx")) {
+			bool tx = name[0] == 't';
+			if (parse_stage_list(tx ? p->tx : p->rx, tx ? &p->ntx : &p->nrx, value)) {
+				c->why = "too many stages";
 				return 0;
 			}
-		} else if (strcmp(name, "rx")) {
+		} else {
 			c->why = "unknown key in [profile]";
 			return 0;
 		}
@@ -151,6 +152,11 @@ static int load_file(struct emu_profile *p, const char *path, char *err, size_t 
 	if (!*p->name || !p->ntx) {
 		snprintf(err, errlen, "%s: a profile needs [profile] name and tx", path);
 		return -EINVAL;
+	}
+	if (!p->nrx) {
+		snprintf(p->rx[0], EMU_NAME_MAX, "rx-csum");
+		snprintf(p->rx[1], EMU_NAME_MAX, "lro");
+		p->nrx = 2;
 	}
 	return 0;
 }
@@ -250,18 +256,44 @@ unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg),
 	return nseen;
 }
 
-void emu_profile_config(const struct emu_profile *p, struct offload_config *cfg)
+static bool in_list(const char list[][EMU_NAME_MAX], unsigned n, const char *key)
 {
-	cfg->nstages = p->ntx;
-	for (unsigned i = 0; i < p->ntx; i++)
-		cfg->stages[i] = p->tx[i];
+	size_t l = strcspn(key, ".");
+
+	for (unsigned i = 0; i < n; i++)
+		if (strlen(list[i]) == l && !strncmp(list[i], key, l))
+			return true;
+	return false;
+}
+
+int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_config *cfg,
+		       char *err, size_t errlen)
+{
+	const char(*list)[EMU_NAME_MAX] = rx ? p->rx : p->tx;
+	unsigned n = rx ? p->nrx : p->ntx;
+
+	cfg->nstages = n;
+	for (unsigned i = 0; i < n; i++)
+		cfg->stages[i] = list[i];
 	memcpy(cfg->requested, p->on, sizeof(cfg->requested));
 	memcpy(cfg->fixed, p->fixed, sizeof(cfg->fixed));
-	cfg->nparams = p->nparams;
+	/* each direction takes the parameters of its own stages; a stage in neither is a typo */
+	cfg->nparams = 0;
 	for (unsigned i = 0; i < p->nparams; i++) {
-		cfg->params[i].key = p->params[i].key;
-		cfg->params[i].value = p->params[i].value;
+		const char *key = p->params[i].key;
+		if (!in_list(p->tx, p->ntx, key) && !in_list(p->rx, p->nrx, key) &&
+		    offload_stage_find_prefix(key)) {
+			snprintf(err, errlen, "%s: stage '%.*s' is not in profile %s", key,
+				 (int)strcspn(key, "."), key, p->name);
+			return -EINVAL;
+		}
+		if (!in_list(list, n, key) && offload_stage_find_prefix(key))
+			continue;
+		cfg->params[cfg->nparams].key = key;
+		cfg->params[cfg->nparams].value = p->params[i].value;
+		cfg->nparams++;
 	}
+	return 0;
 }
 
 int emu_profile_set(struct emu_profile *p, const char *arg, char *err, size_t errlen)

@@ -12,6 +12,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *desc;
 } subcommands[] = {
+	{"run", cmd_run, "be the vNIC between a guest and a wire VDE network, live"},
 	{"verify", cmd_verify, "check the RFC 2385 TCP-MD5 digests of every frame in a capture"},
 	{"replay", cmd_replay, "run a guest capture through a NIC's offload stages: who broke MD5"},
 	{"profiles", cmd_profiles, "list the NIC profiles (vmxnet, vmxnet2, vmxnet3, e1000, none)"},

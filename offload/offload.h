@@ -66,6 +66,7 @@ struct offload_frame {
 	uint64_t guest_no;  /**< the guest frame this derives from, counted from 1 */
 	uint16_t seg_no;    /**< segment index (0-based) when a stage split the guest frame */
 	uint16_t seg_count; /**< number of segments, 1 when unsplit */
+	uint16_t merged;    /**< segments a coalescing stage merged into this frame (0: none) */
 	struct timespec ts; /**< when the guest handed it over */
 
 	/* Set by the stage that output the frame; read by the tap after it. */
@@ -121,14 +122,27 @@ struct offload_stage_ops {
 	 * disabled stage passes every frame (e.g. tso drops a TSO request as "oversize").
 	 */
 	int (*bypass)(struct offload_stage *st, struct offload_frame *in);
+	/**
+	 * @flush: optional, for stages that hold frames across calls (lro). Writes up to
+	 * @max_out held frames that are due to @out (frames from offload_frame_new(); @all:
+	 * everything held, e.g. at the end of a burst or of a run) and returns the count or
+	 * -errno. A held frame lives in the stage's own memory until flushed; frames taken in
+	 * by process() and kept are counted with offload_stage_hold()/offload_stage_merge().
+	 */
+	int (*flush)(struct offload_stage *st, struct offload_frame **out, unsigned max_out,
+		     bool all);
 	void (*fini)(struct offload_stage *st);
 };
 
 /** struct offload_stage - the base every stage instance embeds as its first member. */
+enum offload_kept { OFFLOAD_KEPT_NONE, OFFLOAD_KEPT_HELD, OFFLOAD_KEPT_MERGED };
+
 struct offload_stage {
 	const struct offload_stage_ops *ops;
 	struct offload_pipeline *pl;
 	const char *drop_reason; /**< set by offload_stage_drop() */
+	enum offload_kept kept;	 /**< set by offload_stage_hold() / offload_stage_merge() */
+	unsigned released;	 /**< set by offload_stage_release() */
 };
 
 #define offload_container_of(ptr, type, member) \
@@ -142,6 +156,16 @@ struct offload_frame *offload_frame_new(struct offload_stage *st, uint32_t cap);
 void offload_frame_copy_meta(struct offload_frame *dst, const struct offload_frame *src);
 /** Record why the current input is dropped; returns 0 for `return offload_stage_drop(...)`. */
 int offload_stage_drop(struct offload_stage *st, const char *reason);
+/** The current input was copied into the stage and is held (returns 0 for process()). */
+int offload_stage_hold(struct offload_stage *st);
+/** The current input was merged into a frame the stage holds (returns 0 for process()). */
+int offload_stage_merge(struct offload_stage *st);
+/**
+ * The first @n frames process() writes to @out are frames the stage held, sent on ahead of
+ * whatever became of the current input (passed on, held or merged): lro releases a flow's
+ * held frame before a segment that cannot join it, so the flow is not reordered.
+ */
+void offload_stage_release(struct offload_stage *st, unsigned n);
 /** The value of parameter @name of this stage ("flags"), validated at configuration. */
 const char *offload_stage_param(const struct offload_stage *st, const char *name);
 /** The same as an unsigned number. */
@@ -175,6 +199,8 @@ enum offload_csum offload_csum_classify(const uint8_t *frame, const struct md5si
 
 /** Look a stage up by name; NULL if unknown. */
 const struct offload_stage_ops *offload_stage_find(const char *name);
+/** The stage a "STAGE.PARAM" key names; NULL if unknown. */
+const struct offload_stage_ops *offload_stage_find_prefix(const char *key);
 /** All stages, NULL-terminated. */
 extern const struct offload_stage_ops *const offload_stages[];
 
@@ -228,7 +254,10 @@ struct offload_why {
 struct offload_stage_stats {
 	const char *name;
 	bool enabled;
+	/* frames_in + created == frames_out + dropped + merged + held */
 	uint64_t frames_in, frames_out, created, dropped;
+	uint64_t merged; /**< inputs merged into a frame the stage held */
+	uint64_t held;	 /**< frames held inside the stage right now */
 	struct {
 		const char *reason;
 		uint64_t count;
@@ -277,6 +306,25 @@ struct offload_frame *offload_pipeline_guest_frame(struct offload_pipeline *pl, 
  * Return: the number of frames that reached the wire, or -errno.
  */
 int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f);
+
+/**
+ * offload_pipeline_flush() - let stages that hold frames emit those that are due (@all:
+ * every one), carrying them through the rest of the pipeline to the sink.
+ * Return: the number of frames that reached the end, or -errno.
+ */
+int offload_pipeline_flush(struct offload_pipeline *pl, bool all);
+
+/**
+ * offload_pipeline_set_feature() - ethtool -K at run time: takes effect from the next frame.
+ * Return: 0, or -EPERM for a fixed feature set the other way.
+ */
+int offload_pipeline_set_feature(struct offload_pipeline *pl, enum offload_feature f, bool on);
+/** The feature as requested (before dependencies): for ethtool's "[requested on]". */
+bool offload_pipeline_requested(const struct offload_pipeline *pl, enum offload_feature f);
+/** Use @keys (borrowed) from the next frame on: a reloaded key file. */
+void offload_pipeline_set_keys(struct offload_pipeline *pl, const struct md5sig_keytab *keys);
+/** Is the feature fixed? */
+bool offload_pipeline_fixed(const struct offload_pipeline *pl, enum offload_feature f);
 
 /** Effective feature state (dependencies applied: tso needs sg and tx). */
 bool offload_pipeline_feature(const struct offload_pipeline *pl, enum offload_feature f);

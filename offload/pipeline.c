@@ -145,6 +145,7 @@ struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap
 	f->guest_no = 0;
 	f->seg_no = 0;
 	f->seg_count = 1;
+	f->merged = 0;
 	f->changed = f->changed_covered = false;
 	f->verdict = MD5SIG_NVERDICTS;
 	f->verdict_known = false;
@@ -161,6 +162,7 @@ void offload_frame_copy_meta(struct offload_frame *dst, const struct offload_fra
 	dst->guest_no = src->guest_no;
 	dst->seg_no = src->seg_no;
 	dst->seg_count = src->seg_count;
+	dst->merged = src->merged;
 	dst->ts = src->ts;
 	dst->verdict = src->verdict;
 	dst->verdict_known = src->verdict_known;
@@ -187,7 +189,25 @@ int offload_frame_linearize(struct offload_frame *f)
 int offload_stage_drop(struct offload_stage *st, const char *reason)
 {
 	st->drop_reason = reason;
+	st->kept = OFFLOAD_KEPT_NONE;
 	return 0;
+}
+
+int offload_stage_hold(struct offload_stage *st)
+{
+	st->kept = OFFLOAD_KEPT_HELD;
+	return 0;
+}
+
+int offload_stage_merge(struct offload_stage *st)
+{
+	st->kept = OFFLOAD_KEPT_MERGED;
+	return 0;
+}
+
+void offload_stage_release(struct offload_stage *st, unsigned n)
+{
+	st->released = n;
 }
 
 static const char *stage_param(const struct offload_stage *st, const char *name)
@@ -245,6 +265,32 @@ static void apply_dependencies(struct offload_pipeline *pl)
 	memcpy(pl->effective, pl->cfg.requested, sizeof(pl->effective));
 	if (!pl->effective[OFFLOAD_F_SG] || !pl->effective[OFFLOAD_F_TX])
 		pl->effective[OFFLOAD_F_TSO] = false;
+}
+
+int offload_pipeline_set_feature(struct offload_pipeline *pl, enum offload_feature f, bool on)
+{
+	if ((unsigned)f >= OFFLOAD_NFEATURES)
+		return -EINVAL;
+	if (pl->cfg.fixed[f] && pl->cfg.requested[f] != on)
+		return -EPERM;
+	pl->cfg.requested[f] = on;
+	apply_dependencies(pl);
+	return 0;
+}
+
+void offload_pipeline_set_keys(struct offload_pipeline *pl, const struct md5sig_keytab *keys)
+{
+	pl->cfg.keys = keys;
+}
+
+bool offload_pipeline_requested(const struct offload_pipeline *pl, enum offload_feature f)
+{
+	return (unsigned)f < OFFLOAD_NFEATURES && pl->cfg.requested[f];
+}
+
+bool offload_pipeline_fixed(const struct offload_pipeline *pl, enum offload_feature f)
+{
+	return (unsigned)f < OFFLOAD_NFEATURES && pl->cfg.fixed[f];
 }
 
 static bool valid_value(const struct offload_param *p, const char *v)
@@ -515,7 +561,7 @@ static void classify_child(struct offload_pipeline *pl, struct pl_entry *e,
 		f->verdict_known = true;
 		return;
 	}
-	if (!pl->cfg.full_verify && e->st == MD5SIG_TCP && parent->f != f &&
+	if (!pl->cfg.full_verify && e->st == MD5SIG_TCP && parent && parent->f != f &&
 	    parent->st == MD5SIG_TCP && pv == MD5SIG_VALID && e->seg.md5_off >= 0 &&
 	    offload_covered_differ(parent->bytes, &parent->seg, e->bytes, &e->seg) &&
 	    !memcmp(parent->bytes + parent->seg.md5_off, e->bytes + e->seg.md5_off,
@@ -548,7 +594,12 @@ static void attribute(struct pl_stage *ps, const struct pl_entry *parent, enum m
 	w->seg_count = e->f->seg_count;
 	w->before = MD5SIG_VALID;
 	w->after = v;
-	if (parent->f != e->f)
+	if (!parent)
+		snprintf(w->changed, sizeof(w->changed),
+			 "%u segments coalesced into one: pseudo-header length and payload grew; "
+			 "the first segment's header and digest kept",
+			 e->f->merged + 1u);
+	else if (parent->f != e->f)
 		offload_explain(parent->bytes, &parent->seg, e->bytes, &e->seg, w);
 	else
 		snprintf(w->changed, sizeof(w->changed), "covered bytes rewritten in place");
@@ -590,6 +641,52 @@ static void count_drop(struct pl_stage *ps, const char *reason)
 	s->drops[s->ndrops++].count = 1;
 }
 
+/*
+ * Take the @n frames a stage output in @outs to the tap after it. @parent is the input they
+ * came from (NULL for frames a stage released from its own storage), @pv its verdict.
+ */
+static unsigned emit(struct offload_pipeline *pl, unsigned k, const struct pl_entry *parent,
+		     enum md5sig_verdict pv, struct offload_frame *const *outs, int n,
+		     struct pl_entry *next, unsigned nout)
+{
+	struct pl_stage *ps = &pl->st[k];
+	struct offload_frame *f = parent ? parent->f : NULL;
+
+	ps->stats.frames_out += (unsigned)n;
+	if (parent)
+		ps->stats.created += (unsigned)n - 1;
+	else
+		ps->stats.held -= (unsigned)n;
+	for (int j = 0; j < n; j++) {
+		struct pl_entry *e = &next[nout++];
+		struct offload_frame *o = outs[j];
+		/* a released frame carries its input's verdict until classify_child() */
+		enum md5sig_verdict before = parent ? pv : o->verdict;
+
+		e->f = o;
+		if (o == f && !o->changed && !o->nfrags && !f->nfrags && parent->bytes == f->data) {
+			e->bytes = parent->bytes;
+			e->st = parent->st;
+			e->seg = parent->seg;
+		} else if (tap_parse(pl, e)) {
+			/* a frame the tap cannot even gather is lost here: count it */
+			ps->stats.frames_out--;
+			nout--;
+			count_drop(ps, "oversize");
+			continue;
+		} else if (pl->cfg.verify && (o != f || o->changed_covered)) {
+			/* a frame changed in place only outside RFC 2385's coverage keeps its
+			 * verdict; anything else is classified again */
+			classify_child(pl, e, parent, before);
+		}
+		if (pl->cfg.verify)
+			attribute(ps, parent, before, e);
+		tap_count(&ps->stats.tap, e);
+		sink(pl, k + 1, e);
+	}
+	return nout;
+}
+
 /* Run one stage over a level of frames; returns the size of the next level. */
 static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_entry *in,
 			  unsigned nin, struct pl_entry *next)
@@ -601,6 +698,7 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 
 	for (unsigned i = 0; i < nin; i++) {
 		struct offload_frame *f = in[i].f;
+		struct offload_frame **outs;
 		int n;
 
 		/* the input's verdict: a stage working in place overwrites the frame's */
@@ -608,6 +706,8 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 
 		ps->stats.frames_in++;
 		inst->drop_reason = NULL;
+		inst->kept = OFFLOAD_KEPT_NONE;
+		inst->released = 0;
 		f->changed = f->changed_covered = false;
 		if (!enabled) {
 			n = inst->ops->bypass ? inst->ops->bypass(inst, f) : 1;
@@ -615,43 +715,46 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 		} else {
 			n = inst->ops->process(inst, f, pl->outs, OFFLOAD_MAX_SEGMENTS - nout);
 		}
+		outs = pl->outs;
+		if (n > 0 && inst->released) {
+			/* held frames leave first and derive from no input of this call */
+			int r = inst->released < (unsigned)n ? (int)inst->released : n;
+
+			nout = emit(pl, k, NULL, MD5SIG_NVERDICTS, outs, r, next, nout);
+			outs += r;
+			n -= r;
+		}
+		if (n == 0 && inst->kept == OFFLOAD_KEPT_HELD) {
+			ps->stats.held++;
+			continue;
+		}
+		if (n == 0 && inst->kept == OFFLOAD_KEPT_MERGED) {
+			ps->stats.merged++;
+			continue;
+		}
 		if (n <= 0) {
 			count_drop(ps, n < 0		   ? "error"
 				       : inst->drop_reason ? inst->drop_reason
 							   : "unspecified");
 			continue;
 		}
-		ps->stats.frames_out += (unsigned)n;
-		ps->stats.created += (unsigned)n - 1;
-		for (int j = 0; j < n; j++) {
-			struct pl_entry *e = &next[nout++];
-			struct offload_frame *o = pl->outs[j];
-
-			e->f = o;
-			if (o == f && !o->changed && !o->nfrags && !f->nfrags &&
-			    in[i].bytes == f->data) {
-				e->bytes = in[i].bytes;
-				e->st = in[i].st;
-				e->seg = in[i].seg;
-			} else if (tap_parse(pl, e)) {
-				/* a frame the tap cannot even gather is lost here: count it */
-				ps->stats.frames_out--;
-				nout--;
-				count_drop(ps, "oversize");
-				continue;
-			} else {
-				/* a frame changed in place only outside RFC 2385's coverage keeps
-				 * its verdict; anything else is classified again */
-				if (pl->cfg.verify && (o != f || o->changed_covered))
-					classify_child(pl, e, &in[i], pv);
-			}
-			if (pl->cfg.verify)
-				attribute(ps, &in[i], pv, e);
-			tap_count(&ps->stats.tap, e);
-			sink(pl, k + 1, e);
-		}
+		nout = emit(pl, k, &in[i], pv, outs, n, next, nout);
 	}
 	return nout;
+}
+
+
+/* Carry a level of frames through stages k0.. to the end; returns how many reached it. */
+static unsigned run_from(struct offload_pipeline *pl, unsigned k0, struct pl_entry *cur,
+			 unsigned n, struct pl_entry *next)
+{
+	for (unsigned k = k0; k < pl->nstages && n; k++) {
+		n = run_stage(pl, k, cur, n, next);
+		struct pl_entry *t = cur;
+		cur = next;
+		next = t;
+	}
+	return n;
 }
 
 int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f)
@@ -674,13 +777,27 @@ int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f)
 	tap_count(&pl->guest, &cur[0]);
 	sink(pl, 0, &cur[0]);
 
-	for (unsigned k = 0; k < pl->nstages && n; k++) {
-		n = run_stage(pl, k, cur, n, next);
-		struct pl_entry *t = cur;
-		cur = next;
-		next = t;
+	return (int)run_from(pl, 0, cur, n, next);
+}
+
+int offload_pipeline_flush(struct offload_pipeline *pl, bool all)
+{
+	unsigned total = 0;
+
+	pl->pool_used = 0;
+	for (unsigned k = 0; k < pl->nstages; k++) {
+		struct offload_stage *inst = pl->st[k].inst;
+		if (!inst->ops->flush)
+			continue;
+		int n = inst->ops->flush(inst, pl->outs, OFFLOAD_MAX_SEGMENTS, all);
+		if (n < 0)
+			return n;
+		if (!n)
+			continue;
+		unsigned m = emit(pl, k, NULL, MD5SIG_NVERDICTS, pl->outs, n, pl->level[0], 0);
+		total += run_from(pl, k + 1, pl->level[0], m, pl->level[1]);
 	}
-	return (int)n;
+	return (int)total;
 }
 
 void offload_pipeline_stats(const struct offload_pipeline *pl, struct offload_stats *out)

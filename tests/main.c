@@ -14,7 +14,8 @@ static const struct {
 } suites[] = {
 	{"parse", suite_parse},	    {"keys", suite_keys},	  {"digest", suite_digest},
 	{"capture", suite_capture}, {"pipeline", suite_pipeline}, {"sg", suite_sg},
-	{"tso", suite_tso},	    {"txcsum", suite_txcsum},
+	{"tso", suite_tso},	    {"txcsum", suite_txcsum},	  {"rx", suite_rx},
+	{"control", suite_control},
 };
 
 int main(int argc, char **argv)

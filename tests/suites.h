@@ -12,5 +12,7 @@ Suite *suite_pipeline(void);
 Suite *suite_sg(void);
 Suite *suite_tso(void);
 Suite *suite_txcsum(void);
+Suite *suite_rx(void);
+Suite *suite_control(void);
 
 #endif

@@ -2,8 +2,10 @@
 /*
  * Capture input: pcap (both byte orders, micro and nano seconds), pcapng, and every kind of bad
  * file. The files are written byte by byte here, not with libpcap, so the reader is checked
- * against the file formats themselves.
+ * against the file formats themselves. Classic pcap files are walked in place, not through
+ * libpcap, so for those libpcap is the reference: same frames, same errors on the same frame.
  */
+#include <byteswap.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +13,14 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <pcap/pcap.h>
 
 #include "emu/emu.h"
 #include "tests/suites.h"
 #include "tests/support/frames.h"
 
 static char path[64];
+static bool swap_out; /* write the file in the other byte order */
 
 static FILE *tmpcap(void)
 {
@@ -28,23 +32,33 @@ static FILE *tmpcap(void)
 
 static void w32(FILE *f, uint32_t v)
 {
+	if (swap_out)
+		v = bswap_32(v);
 	fwrite(&v, 4, 1, f);
 }
 
 static void w16(FILE *f, uint16_t v)
 {
+	if (swap_out)
+		v = bswap_16(v);
 	fwrite(&v, 2, 1, f);
+}
+
+static void pcap_header_v(FILE *f, uint32_t magic, uint16_t minor, uint32_t snaplen,
+			  uint32_t linktype)
+{
+	w32(f, magic);
+	w16(f, 2);
+	w16(f, minor);
+	w32(f, 0);
+	w32(f, 0);
+	w32(f, snaplen);
+	w32(f, linktype);
 }
 
 static void pcap_header(FILE *f, uint32_t magic, uint32_t linktype)
 {
-	w32(f, magic);
-	w16(f, 2);
-	w16(f, 4);
-	w32(f, 0);
-	w32(f, 0);
-	w32(f, 65535);
-	w32(f, linktype);
+	pcap_header_v(f, magic, 4, 65535, linktype);
 }
 
 static void pcap_record(FILE *f, const uint8_t *d, uint32_t caplen, uint32_t len)
@@ -190,6 +204,227 @@ START_TEST(bad_files_name_file_and_frame)
 }
 END_TEST
 
+/*
+ * Read @path with emu_capin and with libpcap, the reference: the same frames (timestamps
+ * modulo 2^32: libpcap 1.10 sign-extends them in files in host order), then the same end or
+ * the same error on the same frame. Return: what the last emu_capin_next() returned; the
+ * frame count in @frames and the error in @err.
+ */
+static int same_as_libpcap(unsigned long *frames, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct emu_capin *c = emu_capin_open(path, err, errlen);
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	struct emu_pkt pkt;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int r;
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_msg(p != NULL, "%s", perr);
+	for (*frames = 0; (r = emu_capin_next(c, &pkt, err, errlen)) > 0; ++*frames) {
+		ck_assert_int_eq(pcap_next_ex(p, &h, &d), 1);
+		ck_assert_uint_eq(pkt.caplen, h->caplen);
+		ck_assert_uint_eq(pkt.len, h->len);
+		ck_assert_uint_eq((uint32_t)pkt.ts.tv_sec, (uint32_t)h->ts.tv_sec);
+		ck_assert_uint_eq((uint32_t)pkt.ts.tv_nsec, (uint32_t)h->ts.tv_usec);
+		ck_assert(!memcmp(pkt.data, d, pkt.caplen));
+	}
+	int rr = pcap_next_ex(p, &h, &d);
+	if (r == 0) {
+		ck_assert_int_eq(rr, PCAP_ERROR_BREAK);
+	} else {
+		char frame[32];
+		snprintf(frame, sizeof(frame), ": frame %lu: ", *frames + 1);
+		ck_assert_int_eq(rr, PCAP_ERROR);
+		ck_assert_msg(strstr(err, frame) &&
+				      !strcmp(strstr(err, frame) + strlen(frame), pcap_geterr(p)),
+			      "'%s' vs libpcap '%s'", err, pcap_geterr(p));
+	}
+	pcap_close(p);
+	emu_capin_close(c);
+	return r;
+}
+
+START_TEST(byte_orders_and_nanoseconds)
+{
+	static const uint32_t magics[] = {0xa1b2c3d4, 0xa1b23c4d};
+	uint8_t fr[256];
+	size_t n = sample(fr, sizeof(fr), 1);
+	char err[256];
+	unsigned long frames;
+
+	for (int i = 0; i < 4; i++) {
+		struct emu_pkt a, b;
+		bool nsec = i & 1;
+
+		swap_out = i & 2;
+		FILE *f = tmpcap();
+		pcap_header(f, magics[nsec], 1);
+		pcap_record(f, fr, (uint32_t)n, (uint32_t)n + 4);
+		pcap_record(f, fr, (uint32_t)n, (uint32_t)n);
+		fclose(f);
+		swap_out = false;
+
+		struct emu_capin *c = emu_capin_open(path, err, sizeof(err));
+		ck_assert_msg(c != NULL, "%s", err);
+		ck_assert_uint_eq(emu_capin_linktype(c), 1);
+		ck_assert_int_eq(emu_capin_next(c, &a, err, sizeof(err)), 1);
+		ck_assert_uint_eq(a.caplen, n);
+		ck_assert_uint_eq(a.len, n + 4);
+		ck_assert_int_eq(a.ts.tv_sec, 1700000000);
+		ck_assert_int_eq(a.ts.tv_nsec, nsec ? 123456 : 123456000);
+		ck_assert(!memcmp(a.data, fr, n));
+		ck_assert_int_eq(emu_capin_next(c, &b, err, sizeof(err)), 1);
+		/* walked in place: the second frame follows the first in the file */
+		ck_assert_ptr_eq(b.data, a.data + n + 16);
+		ck_assert_int_eq(emu_capin_next(c, &b, err, sizeof(err)), 0);
+		emu_capin_close(c);
+
+		ck_assert_int_eq(same_as_libpcap(&frames, err, sizeof(err)), 0);
+		ck_assert_uint_eq(frames, 2);
+		unlink(path);
+	}
+}
+END_TEST
+
+START_TEST(header_only_is_empty)
+{
+	char err[256];
+	struct emu_pkt pkt;
+	unsigned long frames;
+
+	for (int i = 0; i < 2; i++) {
+		swap_out = i;
+		FILE *f = tmpcap();
+		pcap_header(f, 0xa1b2c3d4, 1);
+		fclose(f);
+		swap_out = false;
+		struct emu_capin *c = emu_capin_open(path, err, sizeof(err));
+		ck_assert_msg(c != NULL, "%s", err);
+		ck_assert_int_eq(emu_capin_next(c, &pkt, err, sizeof(err)), 0);
+		ck_assert_int_eq(emu_capin_next(c, &pkt, err, sizeof(err)), 0);
+		emu_capin_close(c);
+		ck_assert_int_eq(same_as_libpcap(&frames, err, sizeof(err)), 0);
+		ck_assert_uint_eq(frames, 0);
+		unlink(path);
+	}
+}
+END_TEST
+
+START_TEST(caplen_past_end_of_file)
+{
+	uint8_t fr[256];
+	size_t n = sample(fr, sizeof(fr), 1);
+	char err[256];
+	unsigned long frames;
+
+	/* record 2 promises n bytes and has n - 1; then one with 10 of 16 header bytes */
+	for (int i = 0; i < 2; i++) {
+		FILE *f = tmpcap();
+		pcap_header(f, 0xa1b2c3d4, 1);
+		pcap_record(f, fr, (uint32_t)n, (uint32_t)n);
+		if (i == 0) {
+			w32(f, 1);
+			w32(f, 2);
+			w32(f, (uint32_t)n);
+			w32(f, (uint32_t)n);
+			fwrite(fr, 1, n - 1, f);
+		} else {
+			fwrite(fr, 1, 10, f);
+		}
+		fclose(f);
+		ck_assert_int_eq(same_as_libpcap(&frames, err, sizeof(err)), -EIO);
+		ck_assert_uint_eq(frames, 1);
+		ck_assert_ptr_nonnull(strstr(err, path));
+		ck_assert_ptr_nonnull(strstr(err, "frame 2: truncated dump file"));
+		ck_assert_ptr_nonnull(strstr(err, i ? "16 header bytes, only got 10"
+						    : "captured bytes, only got"));
+		unlink(path);
+	}
+}
+END_TEST
+
+START_TEST(huge_caplen)
+{
+	uint8_t fr[256];
+	size_t n = sample(fr, sizeof(fr), 1);
+	char err[256];
+	unsigned long frames;
+
+	/* larger than libpcap's maximum (262144), whatever the snapshot length and the file hold */
+	static const uint32_t snaplens[] = {65535, 0x7fffffff};
+	for (int i = 0; i < 2; i++) {
+		FILE *f = tmpcap();
+		pcap_header_v(f, 0xa1b2c3d4, 4, snaplens[i], 1);
+		pcap_record(f, fr, (uint32_t)n, (uint32_t)n);
+		w32(f, 1);
+		w32(f, 2);
+		w32(f, 262145);
+		w32(f, 262145);
+		fwrite(fr, 1, n, f);
+		fclose(f);
+		ck_assert_int_eq(same_as_libpcap(&frames, err, sizeof(err)), -EIO);
+		ck_assert_uint_eq(frames, 1);
+		ck_assert_ptr_nonnull(strstr(err, "frame 2: invalid packet capture length 262145"));
+		unlink(path);
+	}
+
+	/* past the file's snapshot length but sane: cut to the snapshot length, as libpcap does */
+	FILE *f = tmpcap();
+	pcap_header_v(f, 0xa1b2c3d4, 4, 40, 1);
+	pcap_record(f, fr, (uint32_t)n, (uint32_t)n);
+	pcap_record(f, fr, 30, (uint32_t)n);
+	fclose(f);
+	ck_assert_int_eq(same_as_libpcap(&frames, err, sizeof(err)), 0);
+	ck_assert_uint_eq(frames, 2);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(old_raw_linktypes_and_versions)
+{
+	uint8_t fr[256];
+	size_t n = sample(fr, sizeof(fr), 101);
+	char err[256];
+	struct emu_pkt pkt;
+	unsigned long frames;
+
+	/* DLT_RAW's numbers (12; 14 on OpenBSD) where files should say 101 */
+	for (uint32_t lt = 12; lt <= 14; lt += 2) {
+		FILE *f = tmpcap();
+		pcap_header(f, 0xa1b2c3d4, lt);
+		pcap_record(f, fr, (uint32_t)n, (uint32_t)n);
+		fclose(f);
+		struct emu_capin *c = emu_capin_open(path, err, sizeof(err));
+		ck_assert_msg(c != NULL, "%s", err);
+		ck_assert_uint_eq(emu_capin_linktype(c), MD5SIG_LINK_RAW);
+		emu_capin_close(c);
+		unlink(path);
+	}
+
+	/* version 2.2 records have len before caplen; libpcap reads those */
+	FILE *f = tmpcap();
+	pcap_header_v(f, 0xa1b2c3d4, 2, 65535, 101);
+	w32(f, 1);
+	w32(f, 2);
+	w32(f, (uint32_t)n + 4);
+	w32(f, (uint32_t)n);
+	fwrite(fr, 1, n, f);
+	fclose(f);
+	struct emu_capin *c = emu_capin_open(path, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(emu_capin_next(c, &pkt, err, sizeof(err)), 1);
+	ck_assert_uint_eq(pkt.caplen, n);
+	ck_assert_uint_eq(pkt.len, n + 4);
+	ck_assert(!memcmp(pkt.data, fr, n));
+	emu_capin_close(c);
+	ck_assert_int_eq(same_as_libpcap(&frames, err, sizeof(err)), 0);
+	ck_assert_uint_eq(frames, 1);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(key_files)
 {
 	struct md5sig_keytab *kt = md5sig_keytab_new();
@@ -224,6 +459,11 @@ Suite *suite_capture(void)
 	tcase_add_test(tc, reads_pcap_and_maps_raw);
 	tcase_add_test(tc, reads_pcapng);
 	tcase_add_test(tc, bad_files_name_file_and_frame);
+	tcase_add_test(tc, byte_orders_and_nanoseconds);
+	tcase_add_test(tc, header_only_is_empty);
+	tcase_add_test(tc, caplen_past_end_of_file);
+	tcase_add_test(tc, huge_caplen);
+	tcase_add_test(tc, old_raw_linktypes_and_versions);
 	tcase_add_test(tc, key_files);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * DOC: the control socket
+ *
+ * A UNIX stream socket (mode 0600, created by the daemon, removed on exit) speaking the VDE
+ * management console convention, so `vnicctl`, `unixterm` and `vdeterm` all work: a banner,
+ * the prompt "\nvde$ ", one command per line; a command with output answers
+ * "0000 DATA END WITH '.'", its lines and a lone "."; every command ends with a status line
+ * "1000 Success" or "1<errno> <strerror>"; asynchronous lines (watch) are "3<tag> ...";
+ * `logout` gets "9999 END OF SESSION". docs/control-protocol.md is the reference.
+ *
+ * The server never blocks the data path: sockets are non-blocking, each client has a bounded
+ * input line and a bounded output buffer, and a client that misbehaves is disconnected.
+ */
+#ifndef VNICEMU_EMU_CONTROL_H
+#define VNICEMU_EMU_CONTROL_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/** Clients served at once; one more is accepted, told "1016 Device or resource busy", closed. */
+#define CTL_MAX_CLIENTS 16
+/** Enough pollfds for ctl_server_pollfds(): the listening socket and every client. */
+#define CTL_POLLFDS_MAX (1 + CTL_MAX_CLIENTS)
+
+struct ctl_server;
+struct ctl_out;
+
+/**
+ * ctl_printf() - append to the reply of the current command (data lines end with '\n'; a
+ * missing final newline is added). A reply is cut at 96 KiB and then fails with EMSGSIZE.
+ */
+void ctl_printf(struct ctl_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
+ * ctl_out_new() - a reply buffer outside the server, so a program can run a handler itself
+ * (final stats on exit) and tests can read what a handler wrote.
+ * Return: the buffer, or NULL with errno set.
+ */
+struct ctl_out *ctl_out_new(void);
+/** The text written so far (NUL-terminated, never NULL); its length in @len if not NULL. */
+const char *ctl_out_text(const struct ctl_out *out, size_t *len);
+/** Empty the buffer for reuse. */
+void ctl_out_reset(struct ctl_out *out);
+/** Accepts NULL. */
+void ctl_out_free(struct ctl_out *out);
+
+/**
+ * What the device does for each command. Each returns 0 (then "1000 Success") or -errno
+ * (then "1<errno> ..."), having written data lines with ctl_printf(); on an error the lines
+ * written explain it. @nic is the pointer given to ctl_server_new().
+ */
+struct ctl_handler {
+	int (*show)(void *nic, struct ctl_out *out);
+	/** one FEATURE on|off pair; `set` with several pairs calls it for each, stopping at
+	 * the first error */
+	int (*set)(void *nic, const char *feature, bool on, struct ctl_out *out);
+	int (*profile)(void *nic, const char *name, struct ctl_out *out);
+	int (*stats)(void *nic, bool json, struct ctl_out *out);
+	int (*keys)(void *nic, struct ctl_out *out);
+	/** one summary line (no newline needed) for `watch`, called once a second */
+	int (*watch_line)(void *nic, struct ctl_out *out);
+};
+
+/**
+ * ctl_server_new() - create the socket at @path (an existing stale socket is replaced; a
+ * live one is an error) with mode 0600.
+ * Return: the server, or NULL with a reason in @err.
+ */
+struct ctl_server *ctl_server_new(const char *path, const struct ctl_handler *h, void *nic,
+				  char *err, size_t errlen);
+/** Close every client, remove the socket file; accepts NULL. */
+void ctl_server_free(struct ctl_server *s);
+/**
+ * ctl_server_pollfds() - fill up to @max pollfds (the listening socket first, then the
+ * clients); returns how many. Pass CTL_POLLFDS_MAX so that no client is left out.
+ */
+unsigned ctl_server_pollfds(struct ctl_server *s, struct pollfd *fds, unsigned max);
+/**
+ * ctl_server_handle() - handle what poll() reported on the fds ctl_server_pollfds() filled:
+ * accept, read, run complete command lines (calling the handler), send. Never blocks; a client
+ * that disconnects or overflows its output buffer is closed.
+ */
+void ctl_server_handle(struct ctl_server *s, const struct pollfd *fds, unsigned n);
+/** Once a second: send watch lines to clients that asked. */
+void ctl_server_tick(struct ctl_server *s);
+
+#endif

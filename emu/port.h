@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * DOC: ports
+ *
+ * A port is where frames enter and leave the device: one ops struct per kind, one file each.
+ * `vde.c` reaches any vdeplug4 URL through libvdeplug (vde://, switch://, ptp://, tap://,
+ * vxvde://, udp://...). A port that fails (its switch went away) is closed and reopened with
+ * backoff by the device; frames meant for it meanwhile are counted as lost.
+ */
+#ifndef VNICEMU_EMU_PORT_H
+#define VNICEMU_EMU_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define EMU_PORT_BUF 65600 /* a 64 KiB TSO frame plus headers */
+
+struct emu_port;
+
+struct emu_port_ops {
+	const char *kind;
+	/** open @url; 0 or -errno with a reason in @err */
+	int (*open)(struct emu_port *p, char *err, size_t errlen);
+	/** one frame into @buf: its length, 0 for "nothing (or not a frame)", -errno on failure */
+	ssize_t (*recv)(struct emu_port *p, uint8_t *buf, size_t cap);
+	/** 0, or -errno (the frame is lost) */
+	int (*send)(struct emu_port *p, const uint8_t *data, size_t len);
+	void (*close)(struct emu_port *p);
+};
+
+struct emu_port_stats {
+	uint64_t rx_frames, rx_bytes;
+	uint64_t tx_frames, tx_bytes;
+	uint64_t rx_runts;   /**< vde_recv results of 2..13 bytes: not a frame */
+	uint64_t tx_lost;    /**< frames that could not be sent: port down or send error */
+	uint64_t tx_toobig;  /**< frames larger than the port carries */
+	uint64_t reconnects; /**< successful reopenings */
+	uint64_t downs;	     /**< times the port went away */
+};
+
+struct emu_port {
+	const struct emu_port_ops *ops;
+	char url[512];
+	const char *name; /**< "guest" or "wire" */
+	void *conn;	  /**< the kind's handle (VDECONN) */
+	int datafd;	  /**< poll for POLLIN */
+	int ctlfd;	  /**< poll for POLLIN|POLLHUP (hangup = the switch went away), or -1 */
+	size_t max_frame; /**< largest frame the port carries */
+	bool up;
+	unsigned backoff;	/**< seconds until the next reopen attempt */
+	unsigned backoff_left;
+	struct emu_port_stats stats;
+};
+
+/** Fill @p for @url (kind from the scheme) without opening it. */
+int emu_port_init(struct emu_port *p, const char *name, const char *url, char *err,
+		  size_t errlen);
+/** Open (or reopen) the port. */
+int emu_port_open(struct emu_port *p, char *err, size_t errlen);
+/** Mark the port down and close it; the device reopens it with backoff. */
+void emu_port_down(struct emu_port *p);
+void emu_port_close(struct emu_port *p);
+/** Send, counting what was lost. Return: 0 or -errno (the port went down on fatal errors). */
+int emu_port_send(struct emu_port *p, const uint8_t *data, size_t len);
+
+extern const struct emu_port_ops emu_port_vde;
+
+#endif

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * rx-csum: receive checksum offload. The device verifies the TCP or UDP checksum (and the IPv4
+ * header checksum) of every frame from the wire and tells the guest the result, as virtio's
+ * DATA_VALID does, so the guest's stack can skip its own pass. Verifying never changes a byte,
+ * so this stage cannot invalidate a digest.
+ *
+ * A frame whose checksum fails is marked bad and passed on, not dropped: a NIC hands it up
+ * without the "valid" mark, and the guest's stack verifies it itself, counts it (Linux
+ * TcpInCsumErrors, UdpInCsumErrors) and drops it there. The stage statistics count drops,
+ * not marks; the taps and the sink see the mark in the frame's csum.
+ */
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "offload/offload.h"
+
+#define IPPROTO_UDP_ 17
+#define UDP_HLEN     8
+#define UDP_CSUM_OFF 6
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Does the IPv4 header checksum verify? IPv6 has none. */
+static bool ip_hdr_ok(const uint8_t *frame, const struct md5sig_seg *seg)
+{
+	const uint8_t *ip = frame + seg->l3_off;
+
+	if (seg->family != AF_INET)
+		return true;
+	return offload_csum_fold(offload_csum_partial(ip, (size_t)(ip[0] & 0x0f) * 4, 0)) == 0xffff;
+}
+
+/*
+ * Find a whole UDP datagram behind the IP header md5sig_parse() located (it fills family,
+ * addresses and l3_off before it returns MD5SIG_OTHER for a protocol other than TCP). On
+ * success @seg->l4_off and @seg->tcp_len describe the datagram and its UDP length.
+ */
+static bool udp_locate(const uint8_t *f, size_t len, struct md5sig_seg *seg)
+{
+	const uint8_t *ip = f + seg->l3_off;
+	size_t off, end;
+	uint8_t nh;
+
+	if (seg->family == AF_INET) {
+		size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+
+		if (ip[9] != IPPROTO_UDP_ || (get16(ip + 6) & 0x3fff))
+			return false; /* not UDP, or a fragment: no whole datagram to sum */
+		off = seg->l3_off + ihl;
+		end = seg->l3_off + get16(ip + 2);
+		nh = IPPROTO_UDP_;
+	} else if (seg->family == AF_INET6) {
+		off = seg->l3_off + 40;
+		end = off + get16(ip + 4);
+		nh = ip[6];
+		/* hop-by-hop, routing and destination options; an atomic fragment */
+		while (end <= len && off + 8 <= end) {
+			size_t hlen;
+
+			if (nh == 0 || nh == 43 || nh == 60)
+				hlen = ((size_t)f[off + 1] + 1) * 8;
+			else if (nh == 44 && !(get16(f + off + 2) & 0xfff9))
+				hlen = 8;
+			else
+				break;
+			nh = f[off];
+			off += hlen;
+		}
+	} else {
+		return false;
+	}
+	if (nh != IPPROTO_UDP_ || end > len || off + UDP_HLEN > end)
+		return false;
+	uint16_t ulen = get16(f + off + 4);
+	if (ulen < UDP_HLEN || ulen > end - off)
+		return false;
+	seg->l4_off = (uint32_t)off;
+	seg->tcp_len = ulen;
+	return true;
+}
+
+static bool udp_ok(const uint8_t *f, const struct md5sig_seg *seg)
+{
+	const uint8_t *udp = f + seg->l4_off;
+	uint64_t sum = offload_csum_pseudo(seg, IPPROTO_UDP_, seg->tcp_len, true);
+
+	/* zero is "no checksum" over IPv4 (RFC 768); IPv6 requires one (RFC 8200 8.1) */
+	if (get16(udp + UDP_CSUM_OFF) == 0)
+		return seg->family == AF_INET;
+	return offload_csum_fold(offload_csum_partial(udp, seg->tcp_len, sum)) == 0xffff;
+}
+
+static int rxcsum_process(struct offload_stage *st, struct offload_frame *in,
+			  struct offload_frame **out, unsigned max_out)
+{
+	struct md5sig_seg seg;
+	enum md5sig_status ps;
+	bool ok;
+
+	if (!max_out)
+		return -ENOBUFS;
+	if (in->nfrags) {
+		int err = offload_frame_linearize(in);
+		if (err < 0)
+			return err;
+	}
+	out[0] = in;
+
+	ps = md5sig_parse(offload_stage_linktype(st), in->data, in->len, &seg);
+	if (ps == MD5SIG_TCP)
+		ok = offload_csum_classify(in->data, &seg) == OFFLOAD_CSUM_COMPLETE;
+	else if (ps == MD5SIG_OTHER && udp_locate(in->data, in->len, &seg))
+		ok = udp_ok(in->data, &seg);
+	else
+		return 1; /* nothing the device checks: the guest's stack decides */
+	/* from the wire a pseudo-header sum is no promise: anything but a full sum is bad */
+	in->csum = ok && ip_hdr_ok(in->data, &seg) ? OFFLOAD_CSUM_COMPLETE : OFFLOAD_CSUM_BAD;
+	return 1;
+}
+
+const struct offload_stage_ops offload_stage_rxcsum = {
+	.name = "rx-csum",
+	.feature = OFFLOAD_F_RX,
+	.size = sizeof(struct offload_stage),
+	.process = rxcsum_process,
+};
