@@ -47,6 +47,10 @@ static const struct {
 	[ROW_MD5] = {"md5_wire_pass", "EVP MD5 over the wire frames"},
 };
 
+/* The pipeline: the stages of a TSO NIC (vmxnet2's), tso the second. */
+#define BENCH_NSTAGES 3
+#define BENCH_TSO     1
+
 struct bench_frame {
 	size_t off;	    /* in bench_cap.bytes */
 	uint32_t len;	    /* bytes captured */
@@ -70,7 +74,7 @@ struct bench_time {
 struct bench {
 	const char *path;
 	unsigned runs, wire_mtu;
-	bool only;	 /* --only: time one row (for profiling); no ratios */
+	bool only; /* --only: time one row (for profiling); no ratios */
 	enum bench_row only_row;
 	struct bench_cap cap;
 	struct md5sig_keytab *keys;
@@ -82,10 +86,9 @@ struct bench {
 	uint64_t wire_bytes;
 	bool record_failed;
 	uint64_t tso_requests;
-	struct offload_stats ref; /* its counters (verification on) */
+	struct offload_stats ref; /* its counters */
 
 	struct bench_time best[NROWS];
-	struct offload_stats stats[NROWS]; /* of the last timed run of each pipeline row */
 };
 
 static void usage(FILE *f)
@@ -111,8 +114,7 @@ static double clock_sec(clockid_t id)
 
 static struct bench_time time_now(void)
 {
-	return (struct bench_time){clock_sec(CLOCK_MONOTONIC),
-				   clock_sec(CLOCK_PROCESS_CPUTIME_ID)};
+	return (struct bench_time){clock_sec(CLOCK_MONOTONIC), clock_sec(CLOCK_PROCESS_CPUTIME_ID)};
 }
 
 static struct bench_time time_since(struct bench_time t0)
@@ -230,7 +232,7 @@ static void record_wire(void *arg, unsigned tap, const struct offload_frame *f,
 
 	(void)seg;
 	(void)st;
-	if (tap != b->ref.nstages || b->record_failed)
+	if (tap != BENCH_NSTAGES || b->record_failed)
 		return;
 	if (b->nwire == b->wire_cap) {
 		size_t nc = b->wire_cap ? 2 * b->wire_cap : 65536;
@@ -260,7 +262,7 @@ static int pipeline_run(struct bench *b, enum bench_row row, bool record, struct
 		.verify = row != ROW_NOVERIFY,
 		.full_verify = row == ROW_FULL_VERIFY,
 		.stages = {"sg", "tso", "tx-csum"},
-		.nstages = 3,
+		.nstages = BENCH_NSTAGES,
 		.requested = {[OFFLOAD_F_SG] = true, [OFFLOAD_F_TSO] = true, [OFFLOAD_F_TX] = true},
 	};
 	struct offload_pipeline *pl = offload_pipeline_new(&cfg, err, errlen);
@@ -270,10 +272,8 @@ static int pipeline_run(struct bench *b, enum bench_row row, bool record, struct
 
 	if (!pl)
 		return -EINVAL;
-	if (record) {
-		b->ref.nstages = cfg.nstages; /* read by record_wire() */
+	if (record)
 		offload_pipeline_set_sink(pl, record_wire, b);
-	}
 	struct bench_time t0 = time_now();
 	for (size_t i = 0; i < b->cap.n; i++) {
 		ret = push(b, pl, i, &tso);
@@ -367,7 +367,8 @@ static int check_run(const struct bench *b, enum bench_row row, const struct off
 	const struct offload_tap_stats *w = wire_tap(s), *rw = wire_tap(&b->ref);
 
 	if (s->guest.frames != b->cap.n || w->frames != b->nwire) {
-		snprintf(err, errlen, "%s: %llu guest frames in, %llu on the wire; expected %zu, %zu",
+		snprintf(err, errlen,
+			 "%s: %llu guest frames in, %llu on the wire; expected %zu, %zu",
 			 rows[row].key, (unsigned long long)s->guest.frames,
 			 (unsigned long long)w->frames, b->cap.n, b->nwire);
 		return -EPROTO;
@@ -375,15 +376,17 @@ static int check_run(const struct bench *b, enum bench_row row, const struct off
 	if (row == ROW_NOVERIFY)
 		return 0;
 	if (s->guest.verdicts[MD5SIG_VALID] != b->cap.n) {
-		snprintf(err, errlen,
-			 "%s: %llu of %zu guest frames have a valid digest: wrong key, or a capture "
-			 "that is not signed",
-			 rows[row].key, (unsigned long long)s->guest.verdicts[MD5SIG_VALID],
-			 b->cap.n);
+		snprintf(
+			err, errlen,
+			"%s: %llu of %zu guest frames have a valid digest: wrong key, or a capture "
+			"that is not signed",
+			rows[row].key, (unsigned long long)s->guest.verdicts[MD5SIG_VALID],
+			b->cap.n);
 		return -EPROTO;
 	}
 	if (memcmp(w->verdicts, rw->verdicts, sizeof(w->verdicts))) {
-		snprintf(err, errlen, "%s: wire verdicts differ from the first run's", rows[row].key);
+		snprintf(err, errlen, "%s: wire verdicts differ from the first run's",
+			 rows[row].key);
 		return -EPROTO;
 	}
 	return 0;
@@ -392,6 +395,7 @@ static int check_run(const struct bench *b, enum bench_row row, const struct off
 static int time_row(struct bench *b, enum bench_row row, struct bench_time *t, char *err,
 		    size_t errlen)
 {
+	struct offload_stats s;
 	int ret;
 
 	switch (row) {
@@ -401,8 +405,8 @@ static int time_row(struct bench *b, enum bench_row row, struct bench_time *t, c
 	case ROW_MD5:
 		return md5_run(b, t, err, errlen);
 	default:
-		ret = pipeline_run(b, row, false, t, &b->stats[row], err, errlen);
-		return ret ? ret : check_run(b, row, &b->stats[row], err, errlen);
+		ret = pipeline_run(b, row, false, t, &s, err, errlen);
+		return ret ? ret : check_run(b, row, &s, err, errlen);
 	}
 }
 
@@ -465,7 +469,7 @@ static struct bench_ratios ratios(const struct bench *b, bool cpu)
 
 static void print_table(const struct bench *b)
 {
-	const struct offload_stage_stats *tso = &b->ref.stages[1];
+	const struct offload_stage_stats *tso = &b->ref.stages[BENCH_TSO];
 	struct bench_ratios w = ratios(b, false), c = ratios(b, true);
 
 	fprintf(stderr,
@@ -523,7 +527,7 @@ static void json_ratios(const char *name, struct bench_ratios r)
 static void print_json(const struct bench *b)
 {
 	const struct offload_tap_stats *w = wire_tap(&b->ref);
-	const struct offload_stage_stats *tso = &b->ref.stages[1];
+	const struct offload_stage_stats *tso = &b->ref.stages[BENCH_TSO];
 
 	printf("{\n  \"capture\": {\"path\": ");
 	json_str(b->path);
@@ -534,8 +538,8 @@ static void print_json(const struct bench *b)
 	       "\"invalid\": %llu, \"tso_invalidated\": %llu, \"tso_inferred\": %llu},\n",
 	       b->wire_mtu, b->nwire, (unsigned long long)b->wire_bytes,
 	       (unsigned long long)w->verdicts[MD5SIG_VALID],
-	       (unsigned long long)w->verdicts[MD5SIG_INVALID], (unsigned long long)tso->invalidated,
-	       (unsigned long long)tso->tap.inferred);
+	       (unsigned long long)w->verdicts[MD5SIG_INVALID],
+	       (unsigned long long)tso->invalidated, (unsigned long long)tso->tap.inferred);
 	printf("  \"runs\": %u,\n  \"rows\": {", b->runs);
 	for (int r = 0, first = 1; r < NROWS; r++) {
 		uint64_t bytes = r == ROW_MD5 ? b->wire_bytes : b->cap.nbytes;
@@ -641,6 +645,8 @@ out:
 	return ret;
 bad_value:
 	fprintf(stderr, "%s: bad value '%s' for --%s\n", prog, optarg,
-		opt == 'r' ? "runs" : opt == 'm' ? "wire-mtu" : "only");
+		opt == 'r'   ? "runs"
+		: opt == 'm' ? "wire-mtu"
+			     : "only");
 	return 2;
 }

@@ -42,8 +42,8 @@ int cmd_run(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct emu_run_config cfg = {.profile = "vmxnet2", .wire_mtu = 1500,
-				     .capture_max = 64ull << 20};
+	struct emu_run_config cfg = {
+		.profile = "vmxnet2", .wire_mtu = 1500, .capture_max = 64ull << 20};
 	char err[1024], *end;
 	unsigned long v;
 	int opt;
@@ -72,8 +72,8 @@ int cmd_run(int argc, char **argv)
 		case 'm':
 			v = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || v < 576 || v > 65535) {
-				fprintf(stderr, "%s run: --wire-mtu %s: expected 576..65535\n", prog,
-					optarg);
+				fprintf(stderr, "%s run: --wire-mtu %s: expected 576..65535\n",
+					prog, optarg);
 				return EXIT_USAGE;
 			}
 			cfg.wire_mtu = (unsigned)v;
@@ -87,8 +87,8 @@ int cmd_run(int argc, char **argv)
 		case 'S':
 			v = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || v > 1u << 20) {
-				fprintf(stderr, "%s run: --capture-size %s: expected megabytes\n", prog,
-					optarg);
+				fprintf(stderr, "%s run: --capture-size %s: expected megabytes\n",
+					prog, optarg);
 				return EXIT_USAGE;
 			}
 			cfg.capture_max = (uint64_t)v << 20;

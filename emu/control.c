@@ -23,15 +23,15 @@
 #define CTL_BANNER	 "vnicemu " VNICEMU_VERSION " control console (type help)\n"
 #define CTL_PROMPT	 "\nvde$ "
 #define CTL_END		 "9999 END OF SESSION\n"
-#define CTL_LINE_MAX	 256	       /* bytes in a command line, CR LF not counted */
-#define CTL_IN_SIZE	 1024	       /* per-client input buffer, > CTL_LINE_MAX + 2 */
-#define CTL_REPLY_MAX	 (96u << 10)   /* one reply's data lines */
-#define CTL_OUT_SOFT	 (16u << 10)   /* unsent bytes above which a client's lines wait */
-#define CTL_OUT_MAX	 (256u << 10)  /* unsent bytes above which a client is dropped */
-#define CTL_ACCEPT_BURST 8	       /* connections accepted per ctl_server_handle() */
+#define CTL_LINE_MAX	 256	      /* bytes in a command line, CR LF not counted */
+#define CTL_IN_SIZE	 1024	      /* per-client input buffer, > CTL_LINE_MAX + 2 */
+#define CTL_REPLY_MAX	 (96u << 10)  /* one reply's data lines */
+#define CTL_OUT_SOFT	 (16u << 10)  /* unsent bytes above which a client's lines wait */
+#define CTL_OUT_MAX	 (256u << 10) /* unsent bytes above which a client is dropped */
+#define CTL_ACCEPT_BURST 8	      /* connections accepted per ctl_server_handle() */
 
 struct ctl_out {
-	char *buf;	/* always NUL-terminated */
+	char *buf; /* always NUL-terminated */
 	size_t len;
 	size_t cap;
 	bool truncated; /* a ctl_printf() did not fit in CTL_REPLY_MAX */
@@ -192,7 +192,8 @@ static void out_str(struct ctl_client *c, const char *s)
 static int client_flush(struct ctl_client *c)
 {
 	while (pending(c)) {
-		ssize_t n = send(c->fd, c->out + c->outoff, pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+			send(c->fd, c->out + c->outoff, pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -410,8 +411,9 @@ static void run_line(struct ctl_server *s, struct ctl_client *c, const char *lin
 		unsigned char ch = (unsigned char)line[i];
 
 		if ((ch < 0x20 && ch != '\t') || ch > 0x7e) {
-			ctl_printf(&s->reply, "byte 0x%02x at column %zu: commands are printable ASCII\n",
-				   ch, i + 1);
+			ctl_printf(&s->reply,
+				   "byte 0x%02x at column %zu: commands are printable ASCII\n", ch,
+				   i + 1);
 			reply(s, c, -EINVAL);
 			return;
 		}
@@ -779,6 +781,7 @@ void ctl_server_tick(struct ctl_server *s)
 	while (r->len && r->buf[r->len - 1] == ' ')
 		r->buf[--r->len] = '\0';
 
+	bool sent[CTL_MAX_CLIENTS] = {false};
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *c = &s->clients[i];
 
@@ -787,6 +790,10 @@ void ctl_server_tick(struct ctl_server *s)
 		out_str(c, "3001 watch ");
 		out_put(c, r->buf, r->len);
 		out_str(c, "\n");
-		client_work(s, c);
+		sent[i] = true;
 	}
+	/* only now: client_work() may run waiting lines, which reuse s->reply */
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (sent[i])
+			client_work(s, &s->clients[i]);
 }

@@ -3,14 +3,16 @@
  * DOC: the control socket
  *
  * A UNIX stream socket (mode 0600, created by the daemon, removed on exit) speaking the VDE
- * management console convention, so `vnicctl`, `unixterm` and `vdeterm` all work: a banner,
- * the prompt "\nvde$ ", one command per line; a command with output answers
- * "0000 DATA END WITH '.'", its lines and a lone "."; every command ends with a status line
- * "1000 Success" or "1<errno> <strerror>"; asynchronous lines (watch) are "3<tag> ...";
- * `logout` gets "9999 END OF SESSION". docs/control-protocol.md is the reference.
+ * management console convention, so `vnicctl` and vde2's `unixterm` both work (not `vdeterm`,
+ * which sends commands without a newline): a banner, the prompt "\nvde$ ", one command per
+ * line of at most 256 bytes; a reply with lines sends "0000 DATA END WITH '.'", the lines and
+ * a lone "."; every command ends with a status line "1000 Success" or "1%03d <strerror>" of
+ * its errno, then the prompt; asynchronous lines (watch) are "3001 watch ..."; `logout` gets
+ * "9999 END OF SESSION". docs/control-protocol.md is the reference.
  *
  * The server never blocks the data path: sockets are non-blocking, each client has a bounded
- * input line and a bounded output buffer, and a client that misbehaves is disconnected.
+ * input line and a bounded output buffer. A client that does not read its replies is not
+ * read either; one that lets watch lines pile up past 256 KiB is disconnected.
  */
 #ifndef VNICEMU_EMU_CONTROL_H
 #define VNICEMU_EMU_CONTROL_H
@@ -49,7 +51,9 @@ void ctl_out_free(struct ctl_out *out);
 /**
  * What the device does for each command. Each returns 0 (then "1000 Success") or -errno
  * (then "1<errno> ..."), having written data lines with ctl_printf(); on an error the lines
- * written explain it. @nic is the pointer given to ctl_server_new().
+ * written explain it. @nic is the pointer given to ctl_server_new(). A NULL member makes its
+ * command answer "1095 Operation not supported". Arguments reach a handler already checked:
+ * printable ASCII words, values of `set` on/off, `stats` only with --json or nothing.
  */
 struct ctl_handler {
 	int (*show)(void *nic, struct ctl_out *out);
@@ -59,18 +63,25 @@ struct ctl_handler {
 	int (*profile)(void *nic, const char *name, struct ctl_out *out);
 	int (*stats)(void *nic, bool json, struct ctl_out *out);
 	int (*keys)(void *nic, struct ctl_out *out);
-	/** one summary line (no newline needed) for `watch`, called once a second */
+	/** one summary line (no newline needed) for `watch`, called once a second while at
+	 * least one client watches (not at all otherwise) */
 	int (*watch_line)(void *nic, struct ctl_out *out);
 };
 
 /**
- * ctl_server_new() - create the socket at @path (an existing stale socket is replaced; a
- * live one is an error) with mode 0600.
- * Return: the server, or NULL with a reason in @err.
+ * ctl_server_new() - create the socket at @path, mode 0600 from its creation (the process
+ * umask is changed around bind(): call it before starting threads). A missing parent directory
+ * is created with mode 0700 (one level, as /run/vnicemu). A socket file nobody listens on is
+ * replaced; a live one is an error ("PATH: another vnicemu is listening", EADDRINUSE), and so
+ * is a file that is not a socket (left untouched). @h is copied.
+ * Return: the server, or NULL with errno set and a one-line reason naming @path in @err.
  */
 struct ctl_server *ctl_server_new(const char *path, const struct ctl_handler *h, void *nic,
 				  char *err, size_t errlen);
-/** Close every client, remove the socket file; accepts NULL. */
+/**
+ * ctl_server_free() - send "9999 END OF SESSION" to every client (if its socket takes it),
+ * close them, and remove the socket file if it is still the one this server made; accepts NULL.
+ */
 void ctl_server_free(struct ctl_server *s);
 /**
  * ctl_server_pollfds() - fill up to @max pollfds (the listening socket first, then the
@@ -83,7 +94,7 @@ unsigned ctl_server_pollfds(struct ctl_server *s, struct pollfd *fds, unsigned m
  * that disconnects or overflows its output buffer is closed.
  */
 void ctl_server_handle(struct ctl_server *s, const struct pollfd *fds, unsigned n);
-/** Once a second: send watch lines to clients that asked. */
+/** Once a second: send a "3001 watch" line to each client that asked; never blocks. */
 void ctl_server_tick(struct ctl_server *s);
 
 #endif

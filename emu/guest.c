@@ -24,8 +24,9 @@ int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, ui
 		f->csum = offload_csum_classify(f->data, &seg);
 		if (iphl + seg.tcp_len > wire_mtu) {
 			f->tso = true;
-			f->mss = wire_mtu > iphl + seg.thlen ? (uint16_t)(wire_mtu - iphl - seg.thlen)
-							     : 0;
+			f->mss = wire_mtu > iphl + seg.thlen
+					 ? (uint16_t)(wire_mtu - iphl - seg.thlen)
+					 : 0;
 		}
 	}
 	if (offload_pipeline_feature(pl, OFFLOAD_F_SG) && p->fragment_size) {

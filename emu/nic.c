@@ -23,10 +23,10 @@
 #include "emu.h"
 #include "port.h"
 
-#define BURST	     64
-#define BACKOFF_MAX  30
-#define GUEST_MTU    9000 /* largest IP packet lro hands a VDE guest */
-#define MAX_POLLFDS  48
+#define BURST	    64
+#define BACKOFF_MAX 30
+#define GUEST_MTU   9000 /* largest IP packet lro hands a VDE guest */
+#define MAX_POLLFDS 48
 
 struct tapfile {
 	struct emu_capout *c;
@@ -129,13 +129,17 @@ static int captures_open(struct nic *n, char *err, size_t errlen)
 	}
 	for (unsigned i = 0; i <= n->ntx; i++) {
 		snprintf(n->txcap[i].path, sizeof(n->txcap[i].path), "%s/%s.pcap", dir,
-			 i == 0 ? "guest" : i == n->ntx ? "wire" : n->profile->tx[i - 1]);
+			 i == 0	       ? "guest"
+			 : i == n->ntx ? "wire"
+				       : n->profile->tx[i - 1]);
 		if (tapfile_open(&n->txcap[i], err, errlen))
 			return -EIO;
 	}
 	for (unsigned i = 0; i <= n->nrx; i++) {
 		snprintf(n->rxcap[i].path, sizeof(n->rxcap[i].path), "%s/rx-%s.pcap", dir,
-			 i == 0 ? "wire" : i == n->nrx ? "guest" : n->profile->rx[i - 1]);
+			 i == 0	       ? "wire"
+			 : i == n->nrx ? "guest"
+				       : n->profile->rx[i - 1]);
 		if (tapfile_open(&n->rxcap[i], err, errlen))
 			return -EIO;
 	}
@@ -432,8 +436,8 @@ static int h_show(void *arg, struct ctl_out *out)
 		bool req = offload_pipeline_requested(n->tx, f);
 		ctl_printf(out, "%s: %s%s\n", offload_feature_name(f), on ? "on" : "off",
 			   offload_pipeline_fixed(n->tx, f) ? " [fixed]"
-			   : req != on			    ? (req ? " [requested on]" : " [requested off]")
-							    : "");
+			   : req != on ? (req ? " [requested on]" : " [requested off]")
+				       : "");
 	}
 	return 0;
 }
@@ -485,8 +489,7 @@ static void port_json(FILE *f, const struct emu_port *p)
 {
 	const struct emu_port_stats *s = &p->stats;
 
-	fprintf(f,
-		"{\"url\": ");
+	fprintf(f, "{\"url\": ");
 	emu_json_string(f, p->url);
 	fprintf(f,
 		", \"up\": %s, \"rx_frames\": %llu, \"rx_bytes\": %llu, \"tx_frames\": %llu, "

@@ -6,8 +6,7 @@
 
 #include "port.h"
 
-int emu_port_init(struct emu_port *p, const char *name, const char *url, char *err,
-		  size_t errlen)
+int emu_port_init(struct emu_port *p, const char *name, const char *url, char *err, size_t errlen)
 {
 	memset(p, 0, sizeof(*p));
 	if (strlen(url) >= sizeof(p->url)) {
@@ -66,8 +65,7 @@ int emu_port_send(struct emu_port *p, const uint8_t *data, size_t len)
 	int ret = p->ops->send(p, data, len);
 	if (ret) {
 		p->stats.tx_lost++;
-		if (ret == -ECONNREFUSED || ret == -ENOTCONN || ret == -EPIPE ||
-		    ret == -ECONNRESET)
+		if (ret == -ECONNREFUSED || ret == -ENOTCONN || ret == -EPIPE || ret == -ECONNRESET)
 			emu_port_down(p);
 		return ret;
 	}

@@ -49,14 +49,13 @@ struct emu_port {
 	int ctlfd;	  /**< poll for POLLIN|POLLHUP (hangup = the switch went away), or -1 */
 	size_t max_frame; /**< largest frame the port carries */
 	bool up;
-	unsigned backoff;	/**< seconds until the next reopen attempt */
+	unsigned backoff; /**< seconds until the next reopen attempt */
 	unsigned backoff_left;
 	struct emu_port_stats stats;
 };
 
 /** Fill @p for @url (kind from the scheme) without opening it. */
-int emu_port_init(struct emu_port *p, const char *name, const char *url, char *err,
-		  size_t errlen);
+int emu_port_init(struct emu_port *p, const char *name, const char *url, char *err, size_t errlen);
 /** Open (or reopen) the port. */
 int emu_port_open(struct emu_port *p, char *err, size_t errlen);
 /** Mark the port down and close it; the device reopens it with backoff. */

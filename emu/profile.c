@@ -189,7 +189,7 @@ int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t 
 	for (const char *c = name; *c; c++) {
 		if (!(*c >= 'a' && *c <= 'z') && !(*c >= '0' && *c <= '9') && *c != '-' &&
 		    *c != '_') {
-			snprintf(err, errlen, "--profile: bad profile name '%s'", name);
+			snprintf(err, errlen, "bad profile name '%s'", name);
 			return -EINVAL;
 		}
 	}
@@ -202,7 +202,7 @@ int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t 
 		fclose(f);
 		return load_file(p, path, err, errlen);
 	}
-	snprintf(err, errlen, "--profile: unknown profile '%s' (see 'vnicemu profiles')", name);
+	snprintf(err, errlen, "unknown profile '%s' (see 'vnicemu profiles')", name);
 	return -ENOENT;
 }
 
@@ -266,8 +266,8 @@ static bool in_list(const char list[][EMU_NAME_MAX], unsigned n, const char *key
 	return false;
 }
 
-int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_config *cfg,
-		       char *err, size_t errlen)
+int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_config *cfg, char *err,
+		       size_t errlen)
 {
 	const char(*list)[EMU_NAME_MAX] = rx ? p->rx : p->tx;
 	unsigned n = rx ? p->nrx : p->ntx;

@@ -50,7 +50,8 @@ void emu_report_json(FILE *f, const struct offload_stats *s, const char *in, con
 				(unsigned long long)st->drops[d].count);
 		fprintf(f, "}, \"bytes\": %llu, \"md5\": ", (unsigned long long)st->tap.bytes);
 		json_md5(f, &st->tap);
-		fprintf(f, ", \"invalidated\": %llu, \"why\": ", (unsigned long long)st->invalidated);
+		fprintf(f,
+			", \"invalidated\": %llu, \"why\": ", (unsigned long long)st->invalidated);
 		if (!st->has_why) {
 			fprintf(f, "null}");
 			continue;

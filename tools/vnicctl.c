@@ -25,29 +25,31 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH  "/run/vnicemu/control"
-#define TIMEOUT_MS    5000
-#define LINE_MAX_CTL  256	  /* the server's limit on a command line */
-#define REPLY_MAX     (1u << 20) /* far above the server's 96 KiB per reply */
-#define PROMPT_TAIL   "vde$ "	  /* the prompt is "\nvde$ ": its "\n" ends an empty line */
-#define DATA_START    "0000 DATA END WITH '.'"
-#define WATCH_PREFIX  "3001 watch "
-#define EXIT_ERROR    1
-#define EXIT_USAGE    2
+#define DEFAULT_PATH "/run/vnicemu/control"
+#define TIMEOUT_MS   5000
+#define LINE_MAX_CTL 256	/* the server's limit on a command line */
+#define REPLY_MAX    (1u << 20) /* far above the server's 96 KiB per reply */
+#define PROMPT_TAIL  "vde$ "	/* the prompt is "\nvde$ ": its "\n" ends an empty line */
+#define DATA_START   "0000 DATA END WITH '.'"
+#define WATCH_PREFIX "3001 watch "
+#define EXIT_ERROR   1
+#define EXIT_USAGE   2
 
 static const struct {
 	const char *name;
 	int min_args; /* words after the name */
 	int max_args;
 	const char *syntax;
+	const char *help;
 } commands[] = {
-	{"show", 0, 0, ""},
-	{"set", 2, LINE_MAX_CTL / 2, "FEAT on|off [FEAT on|off ...]"},
-	{"profile", 1, 1, "NAME"},
-	{"stats", 0, 1, "[--json]"},
-	{"keys", 0, 0, ""},
-	{"watch", 0, 0, ""},
-	{"help", 0, 0, ""},
+	{"show", 0, 0, "", "offload features, as ethtool -k prints them"},
+	{"set", 2, LINE_MAX_CTL / 2, "FEAT on|off [FEAT on|off ...]",
+	 "change features, from the next frame read"},
+	{"profile", 1, 1, "NAME", "switch to NIC profile NAME"},
+	{"stats", 0, 1, "[--json]", "counters per stage and tap, verdicts, culprit"},
+	{"keys", 0, 0, "", "TCP-MD5 peers and key lengths (never the keys)"},
+	{"watch", 0, 0, "", "a summary line every second, until Ctrl-C"},
+	{"help", 0, 0, "", "the commands of the control console"},
 };
 
 /* The connection and what was received from it but not yet consumed: buf[start, len). */
@@ -86,11 +88,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vnicctl [-s PATH] COMMAND\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s%s%s\n", commands[i].name, *commands[i].syntax ? " " : "",
-			commands[i].syntax);
-	fprintf(f, "\n-s PATH  the control socket of `vnicemu run --control PATH`\n"
-		   "         (default: $VNICEMU_CONTROL, else %s)\n"
-		   "Exit status: 0 success, 1 error reply, 2 usage or connection error.\n",
+		fprintf(f, "  %-8s %-30s %s\n", commands[i].name, commands[i].syntax,
+			commands[i].help);
+	fprintf(f,
+		"\n-s PATH  the control socket of `vnicemu run --control PATH`\n"
+		"         (default: $VNICEMU_CONTROL, else %s)\n"
+		"Exit status: 0 success, 1 error reply, 2 usage or connection error.\n",
 		DEFAULT_PATH);
 }
 
@@ -115,7 +118,7 @@ static enum token fill(struct conn *c, long long deadline, const sigset_t *waitm
 		c->start = 0;
 	}
 	if (c->len == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4096;
+		size_t cap = c->cap * 2;
 		char *buf = cap <= REPLY_MAX ? realloc(c->buf, cap) : NULL;
 
 		if (!buf) {
@@ -136,7 +139,8 @@ static enum token fill(struct conn *c, long long deadline, const sigset_t *waitm
 
 			if (left <= 0)
 				return T_TIMEOUT;
-			ts = (struct timespec){.tv_sec = left / 1000, .tv_nsec = left % 1000 * 1000000};
+			ts = (struct timespec){.tv_sec = left / 1000,
+					       .tv_nsec = left % 1000 * 1000000};
 			tsp = &ts;
 		}
 		int r = ppoll(&p, 1, tsp, waitmask);
@@ -303,6 +307,10 @@ static int run(struct conn *c, const char *cmd, const char *cmdline)
 		waitmask = &mask;
 	}
 
+	c->cap = 4096;
+	c->buf = malloc(c->cap);
+	if (!c->buf)
+		return fail(EXIT_USAGE, "%s", strerror(ENOMEM));
 	rc = connect_to(c);
 	if (rc)
 		return rc;
@@ -338,10 +346,11 @@ static int run(struct conn *c, const char *cmd, const char *cmdline)
 			return t == T_SIGNAL ? 0 : token_error(c, t, "before the reply ended");
 		}
 		if (in_data) {
+			/* a lone "." ends the block; ".x" was sent as "..x" */
 			if (!strcmp(line, "."))
 				in_data = false;
 			else
-				fprintf(mem, "%s\n", line + (line[0] == '.')); /* undo dot-stuffing */
+				fprintf(mem, "%s\n", line + (line[0] == '.'));
 		} else if (!strcmp(line, DATA_START)) {
 			in_data = true;
 		} else if (is_status(line)) {
@@ -393,8 +402,7 @@ static int build_line(int argc, char **argv, char *line, size_t size)
 			unsigned char ch = (unsigned char)argv[a][k];
 
 			if (ch <= ' ' || ch > '~') {
-				fail(EXIT_USAGE, "argument '%s': spaces and control characters "
-						 "cannot be sent",
+				fail(EXIT_USAGE, "'%s': a word is printable ASCII, without spaces",
 				     argv[a]);
 				return -1;
 			}
@@ -403,7 +411,7 @@ static int build_line(int argc, char **argv, char *line, size_t size)
 			fail(EXIT_USAGE, "empty argument");
 			return -1;
 		}
-		if (n + len + 1 > LINE_MAX_CTL) {
+		if (n + !!n + len > LINE_MAX_CTL) {
 			fail(EXIT_USAGE, "command too long (max %d bytes)", LINE_MAX_CTL);
 			return -1;
 		}
