@@ -236,7 +236,7 @@ static int close_outputs(struct replay *r)
 static int push_frame(struct replay *r, const struct emu_pkt *pkt, uint64_t no)
 {
 	int n = emu_guest_frame(r->pl, &r->profile, emu_capin_linktype(r->in), r->wire_mtu,
-				pkt->data, pkt->caplen, &pkt->ts, no);
+				pkt->data, pkt->caplen, &pkt->ts, no, NULL);
 	return n < 0 ? n : 0;
 }
 

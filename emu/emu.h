@@ -79,16 +79,29 @@ int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, s
 struct emu_profile;
 
 /**
- * emu_guest_frame() - hand one frame from a guest to a transmit pipeline, as a vNIC receives
- * it over a port without descriptor metadata: a TCP frame longer than the wire MTU is a TSO
- * request (MSS = wire MTU - IP header - TCP header, options included), the checksum state is
- * read off the frame, and with scatter-gather on the frame is spread over descriptors the way
- * the profile's guest driver lays it out.
+ * struct emu_rxmeta - what a port knows of a guest frame beyond its bytes: a vnet-hdr tap's
+ * virtio_net_hdr (genuine TSO and partial-checksum requests from a guest kernel). Hints only:
+ * the headers themselves are parsed again.
+ */
+struct emu_rxmeta {
+	bool vnet;	   /**< the fields below are valid */
+	bool gso;	   /**< gso_type TCPV4 or TCPV6: a TSO request */
+	uint16_t gso_size; /**< MSS in payload bytes */
+	bool needs_csum;   /**< NEEDS_CSUM: the checksum is partial */
+};
+
+/**
+ * emu_guest_frame() - hand one frame from a guest to a transmit pipeline. Without port
+ * metadata (@meta NULL or not vnet) a TCP frame longer than the wire MTU is a TSO request
+ * (MSS = wire MTU - IP header - TCP header, options included); with a virtio_net_hdr the
+ * guest's own request and MSS count. The checksum state is read off the frame, and with
+ * scatter-gather on the frame is spread over descriptors the way the profile's guest driver
+ * lays it out.
  * Return: the number of frames that reached the end of the pipeline, or -errno.
  */
 int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,
 		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,
-		    uint64_t no);
+		    uint64_t no, const struct emu_rxmeta *meta);
 
 
 #define EMU_NAME_MAX 32

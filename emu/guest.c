@@ -7,7 +7,7 @@
 
 int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,
 		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,
-		    uint64_t no)
+		    uint64_t no, const struct emu_rxmeta *meta)
 {
 	struct offload_frame *f = offload_pipeline_guest_frame(pl, len);
 	struct md5sig_seg seg;
@@ -22,7 +22,13 @@ int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, ui
 	if (md5sig_parse(linktype, f->data, f->len, &seg) == MD5SIG_TCP) {
 		uint32_t iphl = seg.l4_off - seg.l3_off;
 		f->csum = offload_csum_classify(f->data, &seg);
-		if (iphl + seg.tcp_len > wire_mtu) {
+		if (meta && meta->vnet) {
+			/* a guest kernel's own request: its MSS, if there is anything to cut */
+			if (meta->gso && seg.tcp_len - seg.thlen > meta->gso_size) {
+				f->tso = true;
+				f->mss = meta->gso_size;
+			}
+		} else if (iphl + seg.tcp_len > wire_mtu) {
 			f->tso = true;
 			f->mss = wire_mtu > iphl + seg.thlen
 					 ? (uint16_t)(wire_mtu - iphl - seg.thlen)

@@ -25,7 +25,6 @@
 
 #define BURST	    64
 #define BACKOFF_MAX 30
-#define GUEST_MTU   9000 /* largest IP packet lro hands a VDE guest */
 #define MAX_POLLFDS 48
 
 struct tapfile {
@@ -157,7 +156,7 @@ static void tx_sink(void *arg, unsigned tap, const struct offload_frame *f,
 	(void)st;
 	tapfile_write(n, &n->txcap[tap], f);
 	if (tap == n->ntx)
-		emu_port_send(&n->wire, f->data, f->len);
+		emu_port_send(&n->wire, f->data, f->len, f->csum == OFFLOAD_CSUM_COMPLETE);
 }
 
 static void rx_sink(void *arg, unsigned tap, const struct offload_frame *f,
@@ -169,7 +168,20 @@ static void rx_sink(void *arg, unsigned tap, const struct offload_frame *f,
 	(void)st;
 	tapfile_write(n, &n->rxcap[tap], f);
 	if (tap == n->nrx)
-		emu_port_send(&n->guest, f->data, f->len);
+		emu_port_send(&n->guest, f->data, f->len, f->csum == OFFLOAD_CSUM_COMPLETE);
+}
+
+/* A vnet-hdr guest sees the NIC's offloads (ethtool -k in its namespace follows them). */
+static void sync_offload(struct nic *n)
+{
+	struct emu_port *g = &n->guest;
+
+	if (!g->up || !g->ops->set_offload || !n->tx)
+		return;
+	int ret = g->ops->set_offload(g, offload_pipeline_feature(n->tx, OFFLOAD_F_TX),
+				      offload_pipeline_feature(n->tx, OFFLOAD_F_TSO));
+	if (ret)
+		nic_log(n, LOG_WARNING, "guest port: TUNSETOFFLOAD: %s", strerror(-ret));
 }
 
 /* Does the configuration have stage @stage, and does that stage take @param? */
@@ -209,7 +221,7 @@ static int build(struct nic *n, struct emu_profile *p, char *err, size_t errlen)
 	 * --set override, so it goes first */
 	if (rc.nparams < OFFLOAD_MAX_PARAMS && has_param(&rc, "lro", "max_size")) {
 		memmove(&rc.params[1], &rc.params[0], rc.nparams * sizeof(rc.params[0]));
-		snprintf(mtu, sizeof(mtu), "%u", GUEST_MTU);
+		snprintf(mtu, sizeof(mtu), "%u", n->guest.mtu ? n->guest.mtu : 1500);
 		rc.params[0].key = "lro.max_size";
 		rc.params[0].value = mtu;
 		rc.nparams++;
@@ -235,6 +247,7 @@ static int build(struct nic *n, struct emu_profile *p, char *err, size_t errlen)
 	n->nrx = rc.nstages;
 	offload_pipeline_set_sink(tx, tx_sink, n);
 	offload_pipeline_set_sink(rx, rx_sink, n);
+	sync_offload(n);
 	return captures_open(n, err, errlen);
 }
 
@@ -282,7 +295,8 @@ static void burst(struct nic *n, struct emu_port *in, bool tx)
 			if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN))
 				break;
 		}
-		ssize_t len = in->ops->recv(in, n->buf, sizeof(n->buf));
+		struct emu_rxmeta meta = {0};
+		ssize_t len = in->ops->recv(in, n->buf, sizeof(n->buf), &meta);
 		if (len < 0) {
 			port_failed(n, in, strerror((int)-len));
 			break;
@@ -293,7 +307,7 @@ static void burst(struct nic *n, struct emu_port *in, bool tx)
 		in->stats.rx_bytes += (uint64_t)len;
 		if (tx) {
 			emu_guest_frame(n->tx, n->profile, MD5SIG_LINK_ETHERNET, n->cfg->wire_mtu,
-					n->buf, (uint32_t)len, &now, ++n->tx_no);
+					n->buf, (uint32_t)len, &now, ++n->tx_no, &meta);
 			continue;
 		}
 		struct offload_frame *f = offload_pipeline_guest_frame(n->rx, (uint32_t)len);
@@ -326,6 +340,8 @@ static void reconnect(struct nic *n, struct emu_port *p)
 	if (p->up || --p->backoff_left > 0)
 		return;
 	if (emu_port_open(p, err, sizeof(err)) == 0) {
+		if (p == &n->guest)
+			sync_offload(n);
 		nic_log(n, LOG_NOTICE, "%s port %s is back (reconnect %llu)", p->name, p->url,
 			(unsigned long long)p->stats.reconnects);
 		return;
@@ -460,6 +476,7 @@ static int h_set(void *arg, const char *feature, bool on, struct ctl_out *out)
 			   on ? "off" : "on", n->profile->name);
 		return ret;
 	}
+	sync_offload(n);
 	nic_log(n, LOG_INFO, "control: %s %s", offload_feature_name(f), on ? "on" : "off");
 	return ret;
 }
@@ -632,6 +649,11 @@ static int setup(struct nic *n, char *err, size_t errlen)
 		ret = emu_profile_set(p, cfg->sets[i], err, errlen);
 	if (!ret)
 		ret = load_keys(n, err, errlen);
+	/* ports before pipelines: lro builds frames no larger than the guest port takes */
+	if (!ret && !(ret = emu_port_init(&n->guest, "guest", cfg->guest_url, err, errlen)) &&
+	    !(ret = emu_port_init(&n->wire, "wire", cfg->wire_url, err, errlen)) &&
+	    !(ret = emu_port_open(&n->guest, err, errlen)))
+		ret = emu_port_open(&n->wire, err, errlen);
 	if (!ret)
 		ret = build(n, p, err, errlen);
 	if (ret) {
@@ -639,11 +661,6 @@ static int setup(struct nic *n, char *err, size_t errlen)
 			free(p);
 		return ret;
 	}
-	if ((ret = emu_port_init(&n->guest, "guest", cfg->guest_url, err, errlen)) ||
-	    (ret = emu_port_init(&n->wire, "wire", cfg->wire_url, err, errlen)) ||
-	    (ret = emu_port_open(&n->guest, err, errlen)) ||
-	    (ret = emu_port_open(&n->wire, err, errlen)))
-		return ret;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);

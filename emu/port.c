@@ -15,7 +15,7 @@ int emu_port_init(struct emu_port *p, const char *name, const char *url, char *e
 	}
 	snprintf(p->url, sizeof(p->url), "%s", url);
 	p->name = name;
-	p->ops = &emu_port_vde;
+	p->ops = strncmp(url, "vnet-tap://", 11) ? &emu_port_vde : &emu_port_vnet_tap;
 	p->datafd = p->ctlfd = -1;
 	return 0;
 }
@@ -52,7 +52,7 @@ void emu_port_close(struct emu_port *p)
 	p->up = false;
 }
 
-int emu_port_send(struct emu_port *p, const uint8_t *data, size_t len)
+int emu_port_send(struct emu_port *p, const uint8_t *data, size_t len, bool csum_ok)
 {
 	if (!p->up) {
 		p->stats.tx_lost++;
@@ -62,7 +62,7 @@ int emu_port_send(struct emu_port *p, const uint8_t *data, size_t len)
 		p->stats.tx_toobig++;
 		return -EMSGSIZE;
 	}
-	int ret = p->ops->send(p, data, len);
+	int ret = p->ops->send(p, data, len, csum_ok);
 	if (ret) {
 		p->stats.tx_lost++;
 		if (ret == -ECONNREFUSED || ret == -ENOTCONN || ret == -EPIPE || ret == -ECONNRESET)

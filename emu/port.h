@@ -18,15 +18,19 @@
 #define EMU_PORT_BUF 65600 /* a 64 KiB TSO frame plus headers */
 
 struct emu_port;
+struct emu_rxmeta;
 
 struct emu_port_ops {
 	const char *kind;
 	/** open @url; 0 or -errno with a reason in @err */
 	int (*open)(struct emu_port *p, char *err, size_t errlen);
-	/** one frame into @buf: its length, 0 for "nothing (or not a frame)", -errno on failure */
-	ssize_t (*recv)(struct emu_port *p, uint8_t *buf, size_t cap);
-	/** 0, or -errno (the frame is lost) */
-	int (*send)(struct emu_port *p, const uint8_t *data, size_t len);
+	/** one frame into @buf (and what the port knows of it into @meta): its length, 0 for
+	 * "nothing (or not a frame)", -errno on failure */
+	ssize_t (*recv)(struct emu_port *p, uint8_t *buf, size_t cap, struct emu_rxmeta *meta);
+	/** 0, or -errno (the frame is lost); @csum_ok: its checksums were verified */
+	int (*send)(struct emu_port *p, const uint8_t *data, size_t len, bool csum_ok);
+	/** optional: tell the guest which offloads the NIC has (vnet-hdr tap: TUNSETOFFLOAD) */
+	int (*set_offload)(struct emu_port *p, bool csum, bool tso);
 	void (*close)(struct emu_port *p);
 };
 
@@ -48,6 +52,7 @@ struct emu_port {
 	int datafd;	  /**< poll for POLLIN */
 	int ctlfd;	  /**< poll for POLLIN|POLLHUP (hangup = the switch went away), or -1 */
 	size_t max_frame; /**< largest frame the port carries */
+	unsigned mtu;	  /**< largest IP packet the far side takes (lro builds no larger) */
 	bool up;
 	unsigned backoff; /**< seconds until the next reopen attempt */
 	unsigned backoff_left;
@@ -62,8 +67,9 @@ int emu_port_open(struct emu_port *p, char *err, size_t errlen);
 void emu_port_down(struct emu_port *p);
 void emu_port_close(struct emu_port *p);
 /** Send, counting what was lost. Return: 0 or -errno (the port went down on fatal errors). */
-int emu_port_send(struct emu_port *p, const uint8_t *data, size_t len);
+int emu_port_send(struct emu_port *p, const uint8_t *data, size_t len, bool csum_ok);
 
 extern const struct emu_port_ops emu_port_vde;
+extern const struct emu_port_ops emu_port_vnet_tap;
 
 #endif
