@@ -187,4 +187,34 @@ struct emu_run_config {
  */
 int emu_run(const struct emu_run_config *cfg, char *err, size_t errlen);
 
+/* ---- replaying guest captures (emu/replay.c) ---- */
+
+/** struct emu_replay_config - one replay run. */
+struct emu_replay_config {
+	const char *in_path;   /**< capture taken inside the guest */
+	const char *profile;   /**< name or path */
+	const char *sets[64];  /**< --set arguments, in order */
+	unsigned nsets;
+	const char *key;       /**< one secret for every peer, or NULL */
+	const char *key_file;  /**< or a key file, or NULL */
+	const char *out_dir;   /**< write every tap here, or NULL */
+	unsigned wire_mtu;     /**< IP MTU of the wire */
+	bool verify;	       /**< run the verification taps */
+	bool full_verify;      /**< recompute every changed digest */
+	bool progress;	       /**< frame counts on stderr once a second */
+};
+
+struct emu_replay_result {
+	char profile[EMU_NAME_MAX];
+	struct offload_stats stats;
+};
+
+/**
+ * emu_replay() - run a capture through a profile's transmit pipeline.
+ * Return: 0 with @res filled, or -errno with one line naming the file, frame or option in
+ * @err; on a configuration error nothing is written.
+ */
+int emu_replay(const struct emu_replay_config *cfg, struct emu_replay_result *res, char *err,
+	       size_t errlen);
+
 #endif
