@@ -16,6 +16,9 @@
 #include <sys/types.h>
 
 #define EMU_PORT_BUF 65600 /* a 64 KiB TSO frame plus headers */
+/* a send that finds the queue full waits for room this often, this long, then drops */
+#define EMU_PORT_SEND_TRIES   20
+#define EMU_PORT_SEND_WAIT_MS 5
 
 struct emu_port;
 struct emu_rxmeta;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,11 +62,16 @@ static ssize_t vde_port_recv(struct emu_port *p, uint8_t *buf, size_t cap, struc
 static int vde_port_send(struct emu_port *p, const uint8_t *data, size_t len, bool csum_ok)
 {
 	(void)csum_ok;
-	ssize_t n = vde_send(p->conn, data, len, 0);
-
-	if (n < 0)
-		return -errno;
-	return 0;
+	/* a full queue is a NIC's full ring: wait for room (briefly) instead of dropping */
+	for (int tries = 0;; tries++) {
+		ssize_t n = vde_send(p->conn, data, len, 0);
+		if (n >= 0)
+			return 0;
+		if ((errno != EAGAIN && errno != ENOBUFS) || tries == EMU_PORT_SEND_TRIES)
+			return -errno;
+		struct pollfd pfd = {.fd = p->datafd, .events = POLLOUT};
+		poll(&pfd, 1, EMU_PORT_SEND_WAIT_MS);
+	}
 }
 
 static void vde_port_close(struct emu_port *p)

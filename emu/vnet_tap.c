@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,14 @@ static int vt_send(struct emu_port *p, const uint8_t *data, size_t len, bool csu
 				   .gso_type = VIRTIO_NET_HDR_GSO_NONE};
 	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)data, len}};
 
-	return writev(t->fd, iov, 2) < 0 ? -errno : 0;
+	for (int tries = 0;; tries++) {
+		if (writev(t->fd, iov, 2) >= 0)
+			return 0;
+		if (errno != EAGAIN || tries == EMU_PORT_SEND_TRIES)
+			return -errno;
+		struct pollfd pfd = {.fd = t->fd, .events = POLLOUT};
+		poll(&pfd, 1, EMU_PORT_SEND_WAIT_MS);
+	}
 }
 
 static int vt_set_offload(struct emu_port *p, bool csum, bool tso)
