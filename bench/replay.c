@@ -7,9 +7,11 @@
  * affects them alike. Prints a table on stderr and JSON on stdout; asserts nothing about time,
  * only that the runs did what they were meant to (see bench/REPLAY.md).
  *
- * Guest frames are handed over as `vnicemu replay` hands them (emu/cmd_replay.c, push_frame):
- * copied into a pool frame, checksum state read off the frame, a TCP frame longer than the
- * wire MTU becomes a TSO request. Frames stay linear: no descriptor layout, no sink.
+ * Guest frames are handed over with emu_guest_frame(), as `vnicemu replay` hands them: copied
+ * into a pool frame, checksum state read off the frame, a TCP frame longer than the wire MTU
+ * becomes a TSO request. The default NIC has the stages sg, tso and tx-csum, all on, and takes
+ * frames in one buffer; --profile replays through a real profile, descriptor layout included.
+ * Timed runs have no sink.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,10 +49,6 @@ static const struct {
 	[ROW_MD5] = {"md5_wire_pass", "EVP MD5 over the wire frames"},
 };
 
-/* The pipeline: the stages of a TSO NIC (vmxnet2's), tso the second. */
-#define BENCH_NSTAGES 3
-#define BENCH_TSO     1
-
 struct bench_frame {
 	size_t off;	    /* in bench_cap.bytes */
 	uint32_t len;	    /* bytes captured */
@@ -73,10 +71,13 @@ struct bench_time {
 
 struct bench {
 	const char *path;
+	const char *profile_name; /* --profile, or NULL for the default NIC */
 	unsigned runs, wire_mtu;
 	bool only; /* --only: time one row (for profiling); no ratios */
 	enum bench_row only_row;
 	struct bench_cap cap;
+	struct emu_profile profile;
+	int tso_stage; /* index of the tso stage, or -1 */
 	struct md5sig_keytab *keys;
 	uint8_t *scratch; /* OFFLOAD_MAX_FRAME bytes: memcpy's destination, MD5's input */
 
@@ -94,9 +95,11 @@ struct bench {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s CAPTURE [--key SECRET] [--runs N] [--wire-mtu N] [--only ROW]\n"
+		"Usage: %s CAPTURE [--key SECRET] [--profile NAME] [--runs N] [--wire-mtu N]\n"
+		"                            [--only ROW]\n"
 		"  CAPTURE        signed TCP frames, e.g. from vnicemu-gencap --payload 8940\n"
 		"  --key SECRET   the capture's TCP-MD5 secret (default bench-key)\n"
+		"  --profile NAME a NIC profile (default: sg, tso, tx-csum on, one buffer per frame)\n"
 		"  --runs N       rounds; each row reports its best (default 3)\n"
 		"  --wire-mtu N   IP MTU of the wire (default 1500)\n"
 		"  --only ROW     time only ROW, to profile it: memcpy, pipeline_noverify,\n"
@@ -195,44 +198,20 @@ static void cap_free(struct bench_cap *c)
 	free(c->frames);
 }
 
-/* Guest frame @i as `vnicemu replay` hands it over (push_frame in emu/cmd_replay.c). */
-static int push(struct bench *b, struct offload_pipeline *pl, size_t i, bool *tso)
-{
-	const struct bench_frame *bf = &b->cap.frames[i];
-	struct offload_frame *f = offload_pipeline_guest_frame(pl, bf->len);
-	struct md5sig_seg seg;
-
-	if (!f)
-		return -ENOMEM;
-	memcpy(f->data, b->cap.bytes + bf->off, bf->len);
-	f->len = bf->len;
-	f->guest_no = i + 1;
-	f->ts = bf->ts;
-	if (md5sig_parse(b->cap.linktype, f->data, f->len, &seg) == MD5SIG_TCP) {
-		uint32_t iphl = seg.l4_off - seg.l3_off;
-
-		f->csum = offload_csum_classify(f->data, &seg);
-		if (iphl + seg.tcp_len > b->wire_mtu) {
-			f->tso = true;
-			f->mss = b->wire_mtu > iphl + seg.thlen
-					 ? (uint16_t)(b->wire_mtu - iphl - seg.thlen)
-					 : 0;
-		}
-	}
-	*tso = f->tso;
-	int n = offload_pipeline_tx(pl, f);
-	return n < 0 ? n : 0;
-}
-
-/* The sink of the first run: remember the length of every frame that reaches the wire. */
-static void record_wire(void *arg, unsigned tap, const struct offload_frame *f,
+/*
+ * The sink of the first run: count the TSO requests among the guest frames, and remember the
+ * length of every frame that reaches the wire.
+ */
+static void record_sink(void *arg, unsigned tap, const struct offload_frame *f,
 			const struct md5sig_seg *seg, enum md5sig_status st)
 {
 	struct bench *b = arg;
 
 	(void)seg;
 	(void)st;
-	if (tap != BENCH_NSTAGES || b->record_failed)
+	if (tap == 0)
+		b->tso_requests += f->tso;
+	if (tap != b->profile.ntx || b->record_failed)
 		return;
 	if (b->nwire == b->wire_cap) {
 		size_t nc = b->wire_cap ? 2 * b->wire_cap : 65536;
@@ -248,49 +227,57 @@ static void record_wire(void *arg, unsigned tap, const struct offload_frame *f,
 	b->wire_bytes += f->len;
 }
 
+/* The default NIC: the transmit stages of a TSO NIC, every feature on, linear frames. */
+static void bench_profile(struct emu_profile *p)
+{
+	static const char *const tx[] = {"sg", "tso", "tx-csum"};
+
+	*p = (struct emu_profile){.ntx = 3};
+	snprintf(p->name, sizeof(p->name), "bench");
+	for (unsigned i = 0; i < p->ntx; i++)
+		snprintf(p->tx[i], sizeof(p->tx[i]), "%s", tx[i]);
+	p->on[OFFLOAD_F_SG] = p->on[OFFLOAD_F_TSO] = p->on[OFFLOAD_F_TX] = true;
+}
+
 /*
- * One pass of the pipeline over the capture: sg, tso, tx-csum, features on, verification as
- * @row says. @record: the first run, which records the wire frames and has a sink.
+ * One pass of the pipeline over the capture, verification as @row says. @record: the first
+ * run, which records what the sink sees.
  */
 static int pipeline_run(struct bench *b, enum bench_row row, bool record, struct bench_time *t,
 			struct offload_stats *s, char *err, size_t errlen)
 {
-	const struct offload_config cfg = {
-		.linktype = b->cap.linktype,
-		.wire_mtu = b->wire_mtu,
-		.keys = b->keys,
-		.verify = row != ROW_NOVERIFY,
-		.full_verify = row == ROW_FULL_VERIFY,
-		.stages = {"sg", "tso", "tx-csum"},
-		.nstages = BENCH_NSTAGES,
-		.requested = {[OFFLOAD_F_SG] = true, [OFFLOAD_F_TSO] = true, [OFFLOAD_F_TX] = true},
-	};
-	struct offload_pipeline *pl = offload_pipeline_new(&cfg, err, errlen);
-	uint64_t tso_requests = 0;
-	bool tso;
-	int ret = 0;
+	struct offload_config cfg = {0};
+	struct offload_pipeline *pl;
+	int ret = emu_profile_config(&b->profile, false, &cfg, err, errlen);
 
+	if (ret)
+		return ret;
+	cfg.linktype = b->cap.linktype;
+	cfg.wire_mtu = b->wire_mtu;
+	cfg.keys = b->keys;
+	cfg.verify = row != ROW_NOVERIFY;
+	cfg.full_verify = row == ROW_FULL_VERIFY;
+	pl = offload_pipeline_new(&cfg, err, errlen);
 	if (!pl)
 		return -EINVAL;
 	if (record)
-		offload_pipeline_set_sink(pl, record_wire, b);
+		offload_pipeline_set_sink(pl, record_sink, b);
 	struct bench_time t0 = time_now();
 	for (size_t i = 0; i < b->cap.n; i++) {
-		ret = push(b, pl, i, &tso);
-		if (ret) {
-			snprintf(err, errlen, "%s: frame %zu: %s", b->path, i + 1, strerror(-ret));
+		const struct bench_frame *bf = &b->cap.frames[i];
+		int n = emu_guest_frame(pl, &b->profile, b->cap.linktype, b->wire_mtu,
+					b->cap.bytes + bf->off, bf->len, &bf->ts, i + 1, NULL);
+		if (n < 0) {
+			snprintf(err, errlen, "%s: frame %zu: %s", b->path, i + 1, strerror(-n));
+			ret = n;
 			goto out;
 		}
-		tso_requests += tso;
 	}
 	*t = time_since(t0);
 	offload_pipeline_stats(pl, s);
-	if (record) {
-		b->tso_requests = tso_requests;
-		if (b->record_failed) {
-			snprintf(err, errlen, "out of memory recording the wire frames");
-			ret = -ENOMEM;
-		}
+	if (record && b->record_failed) {
+		snprintf(err, errlen, "out of memory recording the wire frames");
+		ret = -ENOMEM;
 	}
 out:
 	offload_pipeline_free(pl);
@@ -467,18 +454,25 @@ static struct bench_ratios ratios(const struct bench *b, bool cpu)
 	};
 }
 
+/* The tso stage's counters in the first run (zeros without a tso stage). */
+static struct offload_stage_stats tso_stats(const struct bench *b)
+{
+	return b->tso_stage >= 0 ? b->ref.stages[b->tso_stage] : (struct offload_stage_stats){0};
+}
+
 static void print_table(const struct bench *b)
 {
-	const struct offload_stage_stats *tso = &b->ref.stages[BENCH_TSO];
+	const struct offload_stage_stats tso = tso_stats(b);
 	struct bench_ratios w = ratios(b, false), c = ratios(b, true);
 
 	fprintf(stderr,
 		"capture:  %s, %zu frames (%llu TSO requests), %zu guest bytes, longest %u\n"
-		"wire:     MTU %u, %zu frames, %llu bytes; tso invalidated %llu, %llu of them "
-		"inferred\n\n",
+		"NIC:      %s; wire MTU %u, %zu frames, %llu bytes; tso invalidated %llu, %llu "
+		"of them inferred\n\n",
 		b->path, b->cap.n, (unsigned long long)b->tso_requests, b->cap.nbytes,
-		b->cap.max_len, b->wire_mtu, b->nwire, (unsigned long long)b->wire_bytes,
-		(unsigned long long)tso->invalidated, (unsigned long long)tso->tap.inferred);
+		b->cap.max_len, b->profile.name, b->wire_mtu, b->nwire,
+		(unsigned long long)b->wire_bytes, (unsigned long long)tso.invalidated,
+		(unsigned long long)tso.tap.inferred);
 	fprintf(stderr, "%-32s %12s %12s %12s\n", "", "best of", "guest", "wire");
 	fprintf(stderr, "%-32s %10u s %12s %12s\n", "", b->runs, "MB/s", "MB/s");
 	for (int r = 0; r < NROWS; r++) {
@@ -527,19 +521,21 @@ static void json_ratios(const char *name, struct bench_ratios r)
 static void print_json(const struct bench *b)
 {
 	const struct offload_tap_stats *w = wire_tap(&b->ref);
-	const struct offload_stage_stats *tso = &b->ref.stages[BENCH_TSO];
+	const struct offload_stage_stats tso = tso_stats(b);
 
 	printf("{\n  \"capture\": {\"path\": ");
 	json_str(b->path);
 	printf(", \"frames\": %zu, \"tso_requests\": %llu, \"guest_bytes\": %zu, "
 	       "\"longest_frame\": %u},\n",
 	       b->cap.n, (unsigned long long)b->tso_requests, b->cap.nbytes, b->cap.max_len);
-	printf("  \"wire\": {\"mtu\": %u, \"frames\": %zu, \"bytes\": %llu, \"valid\": %llu, "
+	printf("  \"nic\": ");
+	json_str(b->profile.name);
+	printf(",\n  \"wire\": {\"mtu\": %u, \"frames\": %zu, \"bytes\": %llu, \"valid\": %llu, "
 	       "\"invalid\": %llu, \"tso_invalidated\": %llu, \"tso_inferred\": %llu},\n",
 	       b->wire_mtu, b->nwire, (unsigned long long)b->wire_bytes,
 	       (unsigned long long)w->verdicts[MD5SIG_VALID],
-	       (unsigned long long)w->verdicts[MD5SIG_INVALID],
-	       (unsigned long long)tso->invalidated, (unsigned long long)tso->tap.inferred);
+	       (unsigned long long)w->verdicts[MD5SIG_INVALID], (unsigned long long)tso.invalidated,
+	       (unsigned long long)tso.tap.inferred);
 	printf("  \"runs\": %u,\n  \"rows\": {", b->runs);
 	for (int r = 0, first = 1; r < NROWS; r++) {
 		uint64_t bytes = r == ROW_MD5 ? b->wire_bytes : b->cap.nbytes;
@@ -574,12 +570,45 @@ static long parse_num(const char *s, long min, long max)
 	return v;
 }
 
+static int bad_value(const char *opt, const char *arg)
+{
+	fprintf(stderr, "%s: bad value '%s' for --%s\n", prog, arg, opt);
+	return 2;
+}
+
+/* Load the NIC, the key and the capture. Return: 0 or -errno with a reason in @err. */
+static int setup(struct bench *b, const char *secret, char *err, size_t errlen)
+{
+	int ret;
+
+	b->keys = md5sig_keytab_new();
+	b->scratch = calloc(1, OFFLOAD_MAX_FRAME);
+	if (!b->keys || !b->scratch) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (!b->profile_name)
+		bench_profile(&b->profile);
+	else if ((ret = emu_profile_load(&b->profile, b->profile_name, err, errlen)))
+		return ret;
+	b->tso_stage = -1;
+	for (unsigned i = 0; i < b->profile.ntx; i++)
+		if (!strcmp(b->profile.tx[i], "tso"))
+			b->tso_stage = (int)i;
+	ret = emu_keys_from_arg(b->keys, secret, err, errlen);
+	return ret ? ret : cap_load(&b->cap, b->path, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"key", required_argument, NULL, 'k'},	    {"runs", required_argument, NULL, 'r'},
-		{"wire-mtu", required_argument, NULL, 'm'}, {"only", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
+		{"key", required_argument, NULL, 'k'},
+		{"profile", required_argument, NULL, 'p'},
+		{"runs", required_argument, NULL, 'r'},
+		{"wire-mtu", required_argument, NULL, 'm'},
+		{"only", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct bench b = {.runs = 3, .wire_mtu = 1500};
 	const char *secret = "bench-key";
@@ -592,14 +621,17 @@ int main(int argc, char **argv)
 		case 'k':
 			secret = optarg;
 			break;
+		case 'p':
+			b.profile_name = optarg;
+			break;
 		case 'r':
 			if ((v = parse_num(optarg, 1, 1000)) < 0)
-				goto bad_value;
+				return bad_value("runs", optarg);
 			b.runs = (unsigned)v;
 			break;
 		case 'm':
 			if ((v = parse_num(optarg, 576, 65535)) < 0)
-				goto bad_value;
+				return bad_value("wire-mtu", optarg);
 			b.wire_mtu = (unsigned)v;
 			break;
 		case 'o':
@@ -607,7 +639,7 @@ int main(int argc, char **argv)
 				if (!strcmp(optarg, rows[b.only_row].key))
 					break;
 			if (b.only_row == NROWS)
-				goto bad_value;
+				return bad_value("only", optarg);
 			b.only = true;
 			break;
 		case 'h':
@@ -623,30 +655,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	b.path = argv[optind];
-	b.keys = md5sig_keytab_new();
-	b.scratch = calloc(1, OFFLOAD_MAX_FRAME);
-	if (!b.keys || !b.scratch) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		goto out;
-	}
-	if (emu_keys_from_arg(b.keys, secret, err, sizeof(err)) ||
-	    cap_load(&b.cap, b.path, err, sizeof(err)) || measure(&b, err, sizeof(err))) {
+	if (setup(&b, secret, err, sizeof(err)) || measure(&b, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", prog, err);
-		goto out;
+	} else {
+		print_table(&b);
+		print_json(&b);
+		ret = 0;
 	}
-	print_table(&b);
-	print_json(&b);
-	ret = 0;
-out:
 	cap_free(&b.cap);
 	free(b.wire_len);
 	free(b.scratch);
 	md5sig_keytab_free(b.keys);
 	return ret;
-bad_value:
-	fprintf(stderr, "%s: bad value '%s' for --%s\n", prog, optarg,
-		opt == 'r'   ? "runs"
-		: opt == 'm' ? "wire-mtu"
-			     : "only");
-	return 2;
 }

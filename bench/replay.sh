@@ -6,8 +6,10 @@
 #
 # On generated captures of TCP-MD5 signed IPv4 super-frames (TSO requests for a 1500-byte wire):
 #   1. vnicemu-bench-replay on 50,000 frames with 8940-byte payloads (9000-byte IP packets, a
-#      jumbo-MTU guest), then on 50,000 with 64000-byte payloads (REPLAY_BIG=0 skips that one:
-#      it needs 3.2 GB in $TMPDIR and 6.5 GB of memory);
+#      jumbo-MTU guest), through the default NIC (sg, tso, tx-csum; one buffer per frame) and
+#      through vmxnet2 (the same stages, frames spread over descriptors as its driver does);
+#      then on 50,000 frames with 64000-byte payloads (REPLAY_BIG=0 skips that one: it needs
+#      3.2 GB in $TMPDIR and 6.5 GB of memory);
 #   2. the peak RSS of `vnicemu replay` without and with verification, on 10,000 and 50,000
 #      frames, and the ratio of the two sizes (flat memory: about 1.0).
 # Prints the tables and writes everything to bench/out/replay.json. A benchmark, not a test: it
@@ -19,7 +21,7 @@ FRAMES=50000
 SMALL_FRAMES=10000
 PAYLOAD=8940
 BIG_PAYLOAD=64000
-KEY=bench-key
+KEY='bench-key'
 RUNS=3
 REPLAY_BIG=${REPLAY_BIG:-1}
 
@@ -66,15 +68,16 @@ gen() {
 	echo "capture:  $(basename "$1"): $2 frames, payload $3, $(stat -c %s "$1") bytes"
 }
 
-# speed CAPTURE: the benchmark's table on stderr, its JSON on stdout
+# speed CAPTURE [ARGS...]: the benchmark's table on stderr, its JSON on stdout
 speed() {
 	echo >&2
-	"$bench" "$1" --key "$KEY" --runs "$RUNS"
+	"$bench" "$@" --key "$KEY" --runs "$RUNS"
 }
 
 cap=$tmp/replay-$FRAMES.pcap
 gen "$cap" "$FRAMES" "$PAYLOAD"
 speed_main=$(speed "$cap")
+speed_vmxnet2=$(speed "$cap" --profile vmxnet2)
 
 speed_big=null
 if [[ $REPLAY_BIG != 0 ]]; then
@@ -124,6 +127,7 @@ cat > "$repo/bench/out/replay.json" << EOF
   "machine": {"nproc": $(nproc), "cpu": $(json_str "$cpu"), "load": $(json_str "$load")},
   "versions": {"vnicemu": $(json_str "$v_vnicemu"), "openssl": $(json_str "$v_openssl")},
   "speed": $speed_main,
+  "speed_vmxnet2": $speed_vmxnet2,
   "speed_payload_$BIG_PAYLOAD": $speed_big,
   "peak_rss_kib": {
     "frames": [$SMALL_FRAMES, $FRAMES], "payload": $PAYLOAD,

@@ -160,6 +160,13 @@ int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec
 	return c->err;
 }
 
+int emu_capout_flush(struct emu_capout *c)
+{
+	if (!c->err && fflush(c->f))
+		c->err = -errno;
+	return c->err;
+}
+
 int emu_capout_close(struct emu_capout *c)
 {
 	int ret;

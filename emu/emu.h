@@ -60,6 +60,8 @@ int emu_capout_iface(struct emu_capout *c, uint32_t linktype, const char *name);
 /** Append a frame; @comment (pcapng only) may be NULL. Return: 0 or -errno. */
 int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec *ts,
 		     const uint8_t *data, uint32_t len, const char *comment);
+/** Push buffered frames to the file (live captures stay readable). Return: 0 or -errno. */
+int emu_capout_flush(struct emu_capout *c);
 /** Flush and close; accepts NULL. Return: 0, or -errno if anything failed to be written. */
 int emu_capout_close(struct emu_capout *c);
 
@@ -103,7 +105,6 @@ int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, ui
 		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,
 		    uint64_t no, const struct emu_rxmeta *meta);
 
-
 #define EMU_NAME_MAX 32
 
 /** struct emu_profile - one NIC model, loaded from an INI file (see docs/profiles.md). */
@@ -142,8 +143,8 @@ unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg),
  * pipeline's configuration: stages, features, and the parameters of those stages.
  * Return: 0, or -EINVAL when a parameter names a known stage the profile does not have.
  */
-int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_config *cfg,
-		       char *err, size_t errlen);
+int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_config *cfg, char *err,
+		       size_t errlen);
 
 /**
  * emu_profile_set() - apply one `--set` argument to a loaded profile: FEAT=on|off (ethtool long
@@ -191,17 +192,17 @@ int emu_run(const struct emu_run_config *cfg, char *err, size_t errlen);
 
 /** struct emu_replay_config - one replay run. */
 struct emu_replay_config {
-	const char *in_path;   /**< capture taken inside the guest */
-	const char *profile;   /**< name or path */
-	const char *sets[64];  /**< --set arguments, in order */
+	const char *in_path;  /**< capture taken inside the guest */
+	const char *profile;  /**< name or path */
+	const char *sets[64]; /**< --set arguments, in order */
 	unsigned nsets;
-	const char *key;       /**< one secret for every peer, or NULL */
-	const char *key_file;  /**< or a key file, or NULL */
-	const char *out_dir;   /**< write every tap here, or NULL */
-	unsigned wire_mtu;     /**< IP MTU of the wire */
-	bool verify;	       /**< run the verification taps */
-	bool full_verify;      /**< recompute every changed digest */
-	bool progress;	       /**< frame counts on stderr once a second */
+	const char *key;      /**< one secret for every peer, or NULL */
+	const char *key_file; /**< or a key file, or NULL */
+	const char *out_dir;  /**< write every tap here, or NULL */
+	unsigned wire_mtu;    /**< IP MTU of the wire */
+	bool verify;	      /**< run the verification taps */
+	bool full_verify;     /**< recompute every changed digest */
+	bool progress;	      /**< frame counts on stderr once a second */
 };
 
 struct emu_replay_result {

@@ -359,6 +359,13 @@ static void tick(struct nic *n)
 	reconnect(n, &n->guest);
 	reconnect(n, &n->wire);
 	offload_pipeline_flush(n->rx, true);
+	/* live captures: readable by tcpdump within a second */
+	for (unsigned i = 0; i <= OFFLOAD_MAX_STAGES; i++) {
+		if (n->txcap[i].c)
+			emu_capout_flush(n->txcap[i].c);
+		if (n->rxcap[i].c)
+			emu_capout_flush(n->rxcap[i].c);
+	}
 	if (n->ctl)
 		ctl_server_tick(n->ctl);
 }

@@ -15,7 +15,9 @@ static const struct {
 	{"run", cmd_run, "be the vNIC between a guest and a wire VDE network, live"},
 	{"verify", cmd_verify, "check the RFC 2385 TCP-MD5 digests of every frame in a capture"},
 	{"replay", cmd_replay, "run a guest capture through a NIC's offload stages: who broke MD5"},
-	{"repro", cmd_repro, "run a scenario file (a bug report as data) and check its expectations"},
+	{"repro", cmd_repro,
+	 "run a scenario file (a bug report as data) and check its expectations"},
+	{"diff", cmd_diff, "explain what a vNIC did between a guest capture and a wire capture"},
 	{"profiles", cmd_profiles, "list the NIC profiles (vmxnet, vmxnet2, vmxnet3, e1000, none)"},
 };
 

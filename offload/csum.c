@@ -94,15 +94,37 @@ uint64_t offload_csum_partial(const uint8_t *p, size_t len, uint64_t sum)
 	return add_carry(sum, (uint64_t)(be[0] << 8 | be[1]));
 }
 
+/* Sum of @n 32-bit words at @p, loaded in host order (see sum_words). */
+static uint64_t sum32(const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0;
+	uint32_t w;
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&w, p + 4 * i, 4);
+		acc += w;
+	}
+	return acc;
+}
+
+/* A host-order sum of words as the big-endian value offload_csum_partial() returns. */
+static uint64_t host_to_be(uint64_t acc)
+{
+	uint16_t host = offload_csum_fold(acc);
+	uint8_t be[2];
+
+	memcpy(be, &host, 2);
+	return (uint64_t)(be[0] << 8 | be[1]);
+}
+
 uint64_t offload_csum_pseudo(const struct md5sig_seg *seg, uint8_t proto, uint32_t l4_len,
 			     bool with_len)
 {
-	size_t alen = seg->family == AF_INET6 ? 16 : 4;
+	size_t words = seg->family == AF_INET6 ? 4 : 1;
 	uint64_t sum = proto;
 
-	sum = offload_csum_partial(seg->saddr, alen, sum);
-	sum = offload_csum_partial(seg->daddr, alen, sum);
-	/* IPv4 carries a 16-bit length, IPv6 a 32-bit one: as words both sum the same */
+	/* addresses are whole 32-bit words: no general loop, no per-call fold */
+	sum += host_to_be(sum32(seg->saddr, words) + sum32(seg->daddr, words));
 	if (with_len)
 		sum += (l4_len >> 16) + (l4_len & 0xffff);
 	return sum;
@@ -122,7 +144,10 @@ static uint16_t get16(const uint8_t *p)
 void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen)
 {
 	put16(ip + IPV4_CSUM_OFF, 0);
-	put16(ip + IPV4_CSUM_OFF, (uint16_t)~offload_csum_fold(offload_csum_partial(ip, hlen, 0)));
+	/* IHL counts 32-bit words */
+	uint64_t sum =
+		hlen % 4 ? offload_csum_partial(ip, hlen, 0) : host_to_be(sum32(ip, hlen / 4));
+	put16(ip + IPV4_CSUM_OFF, (uint16_t)~offload_csum_fold(sum));
 }
 
 void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg)

@@ -664,7 +664,10 @@ static unsigned emit(struct offload_pipeline *pl, unsigned k, const struct pl_en
 		enum md5sig_verdict before = parent ? pv : o->verdict;
 
 		e->f = o;
-		if (o == f && !o->changed && !o->nfrags && !f->nfrags && parent->bytes == f->data) {
+		/* the input's parse still describes a frame changed in place only outside RFC
+		 * 2385's coverage (checksums): lengths and offsets are covered, so unchanged */
+		if (o == f && (!o->changed || !o->changed_covered) && !o->nfrags && !f->nfrags &&
+		    parent->bytes == f->data) {
 			e->bytes = parent->bytes;
 			e->st = parent->st;
 			e->seg = parent->seg;
@@ -743,10 +746,9 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 	return nout;
 }
 
-
 /* Carry a level of frames through stages k0.. to the end; returns how many reached it. */
-static unsigned run_from(struct offload_pipeline *pl, unsigned k0, struct pl_entry *cur,
-			 unsigned n, struct pl_entry *next)
+static unsigned run_from(struct offload_pipeline *pl, unsigned k0, struct pl_entry *cur, unsigned n,
+			 struct pl_entry *next)
 {
 	for (unsigned k = k0; k < pl->nstages && n; k++) {
 		n = run_stage(pl, k, cur, n, next);

@@ -12,14 +12,14 @@ lab_cleanup() {
 	for ns in "${LAB_NS[@]}"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
 	done
-	for f in "$LAB"/*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+	for f in "$LAB"/*.pid; do [ -s "$f" ] && kill "$(cat "$f" 2>/dev/null)" 2>/dev/null; done
 	sleep 0.2
 	for pid in "${LAB_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
 	for ns in "${LAB_NS[@]}"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
-	for f in "$LAB"/*.pid; do [ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+	for f in "$LAB"/*.pid; do [ -s "$f" ] && kill -9 "$(cat "$f" 2>/dev/null)" 2>/dev/null; done
 	rm -rf "$LAB"
 }
 
