@@ -16,7 +16,7 @@ FRAMES=100000
 PAYLOAD=1448
 KEY=bench-key
 RUNS=3
-OPENSSL_SECONDS=3
+OPENSSL_SECONDS=1 # per round
 # RFC 2385 digest input per frame: IPv4 pseudo-header, fixed TCP header, payload, key
 MD5_BYTES_PER_FRAME=$((12 + 20 + PAYLOAD + ${#KEY}))
 
@@ -45,19 +45,30 @@ calc() {
 	awk "BEGIN { printf \"%.10g\", $1 }"
 }
 
-# best_of CMD...: the best wall time in seconds over $RUNS runs; stdout goes to /dev/null.
-best_of() {
-	local best='' start end t
-	for _ in $(seq "$RUNS"); do
-		start=$(date +%s.%N)
-		"$@" > /dev/null 2> "$tmp/stderr" || { cat "$tmp/stderr" >&2; die "failed: $*"; }
-		end=$(date +%s.%N)
-		t=$(calc "$end - $start")
-		if [[ -z $best ]] || (($(awk "BEGIN { print ($t < $best) }"))); then
-			best=$t
-		fi
-	done
-	echo "$best"
+# wall_time CMD...: the wall time of one run in seconds; stdout goes to /dev/null.
+wall_time() {
+	local start end
+	start=$(date +%s.%N)
+	"$@" > /dev/null 2> "$tmp/stderr" || { cat "$tmp/stderr" >&2; die "failed: $*"; }
+	end=$(date +%s.%N)
+	calc "$end - $start"
+}
+
+# seconds VALUES...: "0.232 0.231 0.233"
+seconds() {
+	local out='' v
+	for v; do out+="${out:+ }$(printf '%.3f' "$v")"; done
+	echo "$out"
+}
+
+# -mr prints bytes/s ("+F:N:md5:BYTES_PER_S"), not the human table's 1000s of bytes/s.
+# -elapsed divides by wall time, as measured for the tools, instead of user CPU time.
+openssl_md5() {
+	local bps
+	bps=$(openssl speed -elapsed -mr -evp md5 -bytes "$PAYLOAD" -seconds "$OPENSSL_SECONDS" \
+		2> /dev/null | awk -F: '$1 == "+F" && $3 == "md5" { print $4 }')
+	[[ -n $bps ]] || die "could not parse the output of openssl speed"
+	echo "$bps"
 }
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -90,15 +101,23 @@ tcpdump_valid=$(tcpdump -M "$KEY" -r "$cap" -nnv 2> /dev/null | grep -c 'md5 val
 echo "tcpdump:  $tcpdump_valid segments with 'md5 valid'"
 ((tcpdump_valid == FRAMES)) || die "tcpdump did not find $FRAMES valid digests"
 
-t_vnicemu=$(best_of "$vnicemu" verify "$cap" --key "$KEY" --json --jobs 1)
-t_parallel=$(best_of "$vnicemu" verify "$cap" --key "$KEY" --json --jobs 0)
-t_tcpdump=$(best_of tcpdump -M "$KEY" -r "$cap" -nnv)
-
-# -mr prints bytes/s ("+F:N:md5:BYTES_PER_S"), not the human table's 1000s of bytes/s.
-# -elapsed divides by wall time, as measured for vnicemu above, instead of user CPU time.
-openssl_bps=$(openssl speed -elapsed -mr -evp md5 -bytes "$PAYLOAD" -seconds "$OPENSSL_SECONDS" \
-	2> /dev/null | awk -F: '$1 == "+F" && $3 == "md5" { print $4 }')
-[[ -n $openssl_bps ]] || die "could not parse the output of openssl speed"
+# Each round runs every measurement once, so a burst of other work on the machine slows them
+# alike rather than all the runs of one tool; the best round of each counts.
+r_vnicemu=() r_parallel=() r_tcpdump=() r_openssl=()
+for _ in $(seq "$RUNS"); do
+	r_vnicemu+=("$(wall_time "$vnicemu" verify "$cap" --key "$KEY" --json --jobs 1)")
+	r_parallel+=("$(wall_time "$vnicemu" verify "$cap" --key "$KEY" --json --jobs 0)")
+	r_tcpdump+=("$(wall_time tcpdump -M "$KEY" -r "$cap" -nnv)")
+	r_openssl+=("$(openssl_md5)")
+done
+t_vnicemu=$(printf '%s\n' "${r_vnicemu[@]}" | sort -g | head -1)
+t_parallel=$(printf '%s\n' "${r_parallel[@]}" | sort -g | head -1)
+t_tcpdump=$(printf '%s\n' "${r_tcpdump[@]}" | sort -g | head -1)
+openssl_bps=$(printf '%s\n' "${r_openssl[@]}" | sort -g | tail -1)
+echo "rounds:   vnicemu --jobs 1: $(seconds "${r_vnicemu[@]}") s; --jobs 0: $(seconds "${r_parallel[@]}") s"
+echo "          tcpdump: $(seconds "${r_tcpdump[@]}") s; openssl:" \
+	"$(printf '%s\n' "${r_openssl[@]}" | awk '{ printf "%s%.1f", NR > 1 ? " " : "", $1 / 1e6 }') MB/s"
+echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
 
 md5_bps=$(calc "$FRAMES * $MD5_BYTES_PER_FRAME / $t_vnicemu")
 cap_bps=$(calc "$cap_bytes / $t_vnicemu")

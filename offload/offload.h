@@ -174,6 +174,8 @@ unsigned long offload_stage_param_num(const struct offload_stage *st, const char
 bool offload_stage_feature(const struct offload_stage *st, enum offload_feature f);
 /** The key table of the run, or NULL (for tso.md5=resign). */
 const struct md5sig_keytab *offload_stage_keys(const struct offload_stage *st);
+/** The IP MTU of the wire the pipeline sends to. */
+unsigned offload_stage_wire_mtu(const struct offload_stage *st);
 /** The capture link type frames of this pipeline carry. */
 uint32_t offload_stage_linktype(const struct offload_stage *st);
 /** A digest context for stages that sign (tso.md5=resign). */

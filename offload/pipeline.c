@@ -242,6 +242,11 @@ const struct md5sig_keytab *offload_stage_keys(const struct offload_stage *st)
 	return st->pl->cfg.keys;
 }
 
+unsigned offload_stage_wire_mtu(const struct offload_stage *st)
+{
+	return st->pl->cfg.wire_mtu;
+}
+
 uint32_t offload_stage_linktype(const struct offload_stage *st)
 {
 	return st->pl->cfg.linktype;

@@ -204,6 +204,22 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 	return 0;
 }
 
+/*
+ * A frame that is no TSO request but whose IP packet is longer than the wire MTU (an IP
+ * fragment from a jumbo guest, a UDP datagram) cannot leave a NIC on that wire, with or without
+ * TSO: it is dropped as "oversize", counted, never forwarded.
+ */
+static bool over_wire_mtu(struct offload_stage *st, const struct offload_frame *in)
+{
+	unsigned mtu = offload_stage_wire_mtu(st);
+	struct md5sig_seg seg;
+
+	if (in->len <= mtu + 14) /* cheapest test first: no link header is shorter */
+		return false;
+	md5sig_parse(offload_stage_linktype(st), in->data, in->len, &seg);
+	return seg.family && in->len - seg.l3_off > mtu;
+}
+
 static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		       struct offload_frame **out, unsigned max_out)
 {
@@ -213,6 +229,8 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 	int err;
 
 	if (!in->tso) {
+		if (!in->nfrags && over_wire_mtu(st, in))
+			return offload_stage_drop(st, "oversize");
 		out[0] = in;
 		return 1;
 	}
@@ -271,7 +289,8 @@ static int tso_bypass(struct offload_stage *st, struct offload_frame *in)
 	struct tso_req r;
 
 	if (!in->tso)
-		return 1;
+		return in->nfrags || !over_wire_mtu(st, in) ? 1
+							    : offload_stage_drop(st, "oversize");
 	if (offload_frame_linearize(in) < 0 || tso_parse(st, in, &r) || r.n > 1)
 		return offload_stage_drop(st, "oversize");
 	in->tso = false;

@@ -623,24 +623,38 @@ START_TEST(small_signed_request_passes_unchanged)
 }
 END_TEST
 
-/* A frame without a TSO request is not the stage's business, whatever its size. */
+/*
+ * A frame without a TSO request is passed untouched when it fits the wire; longer than the wire
+ * MTU (an IP fragment or datagram from a jumbo guest) it cannot be sent: dropped as oversize.
+ */
 START_TEST(non_tso_frame_passes_untouched)
 {
-	struct run r;
-	struct md5sig_seg g;
-	struct tf_spec s = {.md5 = true, .plen = 3000};
-	size_t n = build(&s, &g);
+	static const size_t plen[] = {1000, 3000};
 
-	run_open(&r, &(struct setup){0});
-	struct offload_frame *f = offload_pipeline_guest_frame(r.pl, (uint32_t)n);
-	memcpy(f->data, gbuf, n);
-	f->len = (uint32_t)n;
-	f->csum = OFFLOAD_CSUM_COMPLETE;
-	f->guest_no = 1;
-	ck_assert_int_eq(offload_pipeline_tx(r.pl, f), 1);
-	ck_assert_uint_eq(r.taps[TAP_WIRE].f[0].len, n);
-	ck_assert_int_eq(memcmp(r.taps[TAP_WIRE].f[0].data, gbuf, n), 0);
-	run_close(&r);
+	for (int i = 0; i < 2; i++) {
+		struct run r;
+		struct md5sig_seg g;
+		struct tf_spec s = {.md5 = true, .plen = plen[i]};
+		struct offload_stats st;
+		size_t n = build(&s, &g);
+
+		run_open(&r, &(struct setup){0});
+		struct offload_frame *f = offload_pipeline_guest_frame(r.pl, (uint32_t)n);
+		memcpy(f->data, gbuf, n);
+		f->len = (uint32_t)n;
+		f->csum = OFFLOAD_CSUM_COMPLETE;
+		f->guest_no = 1;
+		ck_assert_int_eq(offload_pipeline_tx(r.pl, f), i == 0);
+		offload_pipeline_stats(r.pl, &st);
+		if (i == 0) {
+			ck_assert_uint_eq(r.taps[TAP_WIRE].f[0].len, n);
+			ck_assert_int_eq(memcmp(r.taps[TAP_WIRE].f[0].data, gbuf, n), 0);
+		} else {
+			ck_assert_uint_eq(st.stages[0].dropped, 1);
+			ck_assert_str_eq(st.stages[0].drops[0].reason, "oversize");
+		}
+		run_close(&r);
+	}
 }
 END_TEST
 
