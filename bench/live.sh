@@ -125,7 +125,8 @@ signed() {
 
 # measure NAME MIDDLE_PID: ping, iperf3 and (MTU 1500) a signed stream; one JSON row on stdout
 measure() {
-	local name=$1 mid=$2 mtu mb0 mt0 mb1 mt1 c0 c1 p0 p1 m0 m1 t0 t1 g0 g1 q0 q1 med p90 n sig=null
+	local name=$1 mid=$2 mtu mb0 mt0 mb1 mt1 c0 c1 p0 p1 m0 m1 t0 t1 med p90 n sig=null
+	local grx0 gtx0 prx0 ptx0 grx1 gtx1 prx1 ptx1
 	local -a plumbing
 	mtu=$(ip netns exec "$G" cat /sys/class/net/vtap0/mtu)
 	wait_for 100 ping_ok || die "$name: no ping through the lab"
@@ -141,8 +142,8 @@ measure() {
 	p90=$(awk -v n="$n" '{ v[NR] = $1 } END { k = int(0.9 * n); if (k < 0.9 * n) k++; printf "%.4g", v[k] }' "$LAB/$name.rtt")
 
 	mapfile -t plumbing < <(cat "$LAB/A.pid" "$LAB/B.pid" "$LAB/$G.pid" "$LAB/$P.pid")
-	read -r g0 _ <<< "$(tap_counters "$P")" # peer rx
-	read -r _ q0 <<< "$(tap_counters "$G")" # guest tx
+	read -r grx0 gtx0 <<< "$(tap_counters "$G")"
+	read -r prx0 ptx0 <<< "$(tap_counters "$P")"
 	c0=$(cpu_ticks "$mid")
 	p0=$(cpu_ticks "${plumbing[@]}")
 	m0=$(machine_ticks)
@@ -153,8 +154,8 @@ measure() {
 	c1=$(cpu_ticks "$mid")
 	p1=$(cpu_ticks "${plumbing[@]}")
 	m1=$(machine_ticks)
-	read -r g1 _ <<< "$(tap_counters "$P")"
-	read -r _ q1 <<< "$(tap_counters "$G")"
+	read -r grx1 gtx1 <<< "$(tap_counters "$G")"
+	read -r prx1 ptx1 <<< "$(tap_counters "$P")"
 	kill -0 "$mid" 2> /dev/null || die "$name: the middle process died during iperf3"
 	if [[ $mtu -eq 1500 ]]; then
 		sig=$(signed "$name")
@@ -167,13 +168,15 @@ measure() {
 		--argjson pings "$n" --argjson cpu "$(calc "($c1 - $c0) / $CLK_TCK")" \
 		--argjson pcpu "$(calc "($p1 - $p0) / $CLK_TCK")" --argjson wall "$(calc "$t1 - $t0")" \
 		--argjson busy "$(calc "100 * ($mb1 - $mb0) / ($mt1 - $mt0)")" \
-		--argjson gsent "$((q1 - q0))" --argjson parrived "$((g1 - g0))" --argjson sig "$sig" '{
+		--argjson gtx "$((gtx1 - gtx0))" --argjson prx "$((prx1 - prx0))" \
+		--argjson ptx "$((ptx1 - ptx0))" --argjson grx "$((grx1 - grx0))" --argjson sig "$sig" '{
 		name: $name, mtu: $mtu,
 		gbps: (.end.sum_received.bits_per_second / 1e9),
 		retransmits: .end.sum_sent.retransmits,
 		rtt_ms: {pings: $pings, median: $med, p90: $p90},
 		middle_cpu_s: $cpu, plumbing_cpu_s: $pcpu, iperf_wall_s: $wall, machine_busy_pct: $busy,
-		guest_tap_tx_frames: $gsent, peer_tap_rx_frames: $parrived,
+		frames: {guest_sent: $gtx, peer_received: $prx, peer_sent: $ptx, guest_received: $grx},
+		middle_cpu_us_per_frame: ($cpu * 1e6 / ($prx + $grx)),
 		signed_gbps: $sig}' "$LAB/$name.json"
 }
 
@@ -243,8 +246,9 @@ echo "vnicemu:  ${cmdline//$LAB/\$LAB}"
 
 show_row() {
 	jq -r '[.name, .mtu, .gbps, .retransmits, .rtt_ms.median, .rtt_ms.p90, .middle_cpu_s,
-		.plumbing_cpu_s, .machine_busy_pct, (.signed_gbps // "-")] | @tsv' <<< "$1" |
-		awk -F'\t' '{ printf "  %-8s %5d %7.3f Gbit/s %6d retr  RTT %6.3f/%6.3f ms  CPU %5.2f s (plumbing %5.2f s, machine %3.0f%% busy)  signed %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, ($10 == "-" ? "-" : sprintf("%.3f Gbit/s", $10)) }'
+		.middle_cpu_us_per_frame, .plumbing_cpu_s, .machine_busy_pct, (.signed_gbps // "-")] |
+		@tsv' <<< "$1" |
+		awk -F'\t' '{ printf "  %-7s %4d %6.3f Gbit/s %5d retr  RTT %5.3f/%5.3f ms  CPU %4.2f s %4.2f us/frame  plumbing %4.2f s  busy %3.0f%%  signed %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ($11 == "-" ? "-" : sprintf("%.3f Gbit/s", $11)) }'
 }
 
 for round in $(seq "$ROUNDS"); do
@@ -298,6 +302,7 @@ summary=$(jq -s '
 		retransmits: (map(.retransmits) | median),
 		rtt_median_ms: (map(.rtt_ms.median) | median), rtt_p90_ms: (map(.rtt_ms.p90) | median),
 		middle_cpu_s: (map(.middle_cpu_s) | median), plumbing_cpu_s: (map(.plumbing_cpu_s) | median),
+		middle_cpu_us_per_frame: (map(.middle_cpu_us_per_frame) | median),
 		machine_busy_pct: (map(.machine_busy_pct) | median),
 		signed_gbps: (map(.signed_gbps) | if all(. != null) then median else null end)};
 	(map(select(.name == "cable")) | summarize) as $c |
@@ -307,17 +312,19 @@ summary=$(jq -s '
 	 ratios: {throughput_vnicemu_vs_cable: ($v.gbps / $c.gbps),
 		median_rtt_vnicemu_vs_cable: ($v.rtt_median_ms / $c.rtt_median_ms),
 		throughput_jumbo_tso_vs_cable: ($t.gbps / $c.gbps),
+		cpu_per_frame_vnicemu_vs_cable: ($v.middle_cpu_us_per_frame / $c.middle_cpu_us_per_frame),
 		signed_throughput_vnicemu_vs_cable: ($v.signed_gbps / $c.signed_gbps)},
 	 per_round_throughput_ratio: (group_by(.round) | map((map(select(.name == "vnicemu"))[0].gbps) /
 		(map(select(.name == "cable"))[0].gbps)))}' "$LAB/rows")
 
 echo
 echo "medians of $ROUNDS rounds:"
-printf '  %-28s %5s %8s %7s %8s %8s %9s %9s %8s\n' "" MTU Gbit/s retrans "RTT med" "RTT p90" "mid CPU" "plumbing" "signed"
+printf '  %-26s %5s %7s %7s %8s %8s %8s %8s %9s %7s\n' "" MTU Gbit/s retrans "RTT med" "RTT p90" "mid CPU" "us/frame" "plumbing" "signed"
 for row in cable:"cable (vde_plug)" vnicemu:"vnicemu vmxnet2" vnicemu_jumbo_tso:"vnicemu vmxnet2 jumbo+TSO"; do
 	jq -r --arg l "${row#*:}" '.["'"${row%%:*}"'"] | [$l, .mtu, .gbps, .retransmits, .rtt_median_ms,
-		.rtt_p90_ms, .middle_cpu_s, .plumbing_cpu_s, (.signed_gbps // "-")] | @tsv' <<< "$summary" |
-		awk -F'\t' '{ printf "  %-28s %5d %8.3f %7d %5.3f ms %5.3f ms %7.2f s %7.2f s %8s\n", $1, $2, $3, $4, $5, $6, $7, $8, ($9 == "-" ? "-" : sprintf("%.3f", $9)) }'
+		.rtt_p90_ms, .middle_cpu_s, .middle_cpu_us_per_frame, .plumbing_cpu_s,
+		(.signed_gbps // "-")] | @tsv' <<< "$summary" |
+		awk -F'\t' '{ printf "  %-26s %5d %7.3f %7d %5.3f ms %5.3f ms %6.2f s %8.2f %7.2f s %7s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, ($10 == "-" ? "-" : sprintf("%.3f", $10)) }'
 done
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { print ((op == ">=" ? v >= t : v <= t) ? "met" : "missed") }'; }
 tr=$(jq .ratios.throughput_vnicemu_vs_cable <<< "$summary")
@@ -327,6 +334,7 @@ printf '  throughput vnicemu / cable      %6.3f  (target >= 1.0: %s; per round: 
 	"$(verdict "$tr" 1.0 '>=')" "$(jq -r '.per_round_throughput_ratio | map(. * 1000 | round / 1000) | join(" ")' <<< "$summary")"
 printf '  median RTT vnicemu / cable      %6.3f  (target <= 1.5: %s)\n' "$rr" "$(verdict "$rr" 1.5 '<=')"
 printf '  throughput jumbo+TSO / cable    %6.3f\n' "$(jq .ratios.throughput_jumbo_tso_vs_cable <<< "$summary")"
+printf '  CPU per frame vnicemu / cable   %6.3f\n' "$(jq .ratios.cpu_per_frame_vnicemu_vs_cable <<< "$summary")"
 printf '  signed stream vnicemu / cable   %6.3f\n' "$(jq .ratios.signed_throughput_vnicemu_vs_cable <<< "$summary")"
 echo "load:     $load0 before, $load1 after"
 

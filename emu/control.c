@@ -289,6 +289,11 @@ static int cmd_set(struct ctl_server *s, struct ctl_client *c, int argc, char **
 	}
 	/* all values are checked before the first change, so a typo changes nothing */
 	for (int i = 1; i < argc; i += 2) {
+		if (strchr(argv[i], '.')) {
+			if (!s->h.set_param)
+				return unsupported(s, argv[0]);
+			continue; /* a quirk: the device checks its value */
+		}
 		if (strcmp(argv[i + 1], "on") && strcmp(argv[i + 1], "off")) {
 			ctl_printf(&s->reply, "set: %s '%s': the value is on or off\n", argv[i],
 				   argv[i + 1]);
@@ -296,7 +301,9 @@ static int cmd_set(struct ctl_server *s, struct ctl_client *c, int argc, char **
 		}
 	}
 	for (int i = 1; i < argc; i += 2) {
-		int rc = s->h.set(s->nic, argv[i], !strcmp(argv[i + 1], "on"), &s->reply);
+		int rc = strchr(argv[i], '.')
+				 ? s->h.set_param(s->nic, argv[i], argv[i + 1], &s->reply)
+				 : s->h.set(s->nic, argv[i], !strcmp(argv[i + 1], "on"), &s->reply);
 
 		if (rc)
 			return rc;
@@ -359,7 +366,7 @@ static int cmd_logout(struct ctl_server *s, struct ctl_client *c, int argc, char
 static const struct ctl_cmd ctl_cmds[] = {
 	{"help", 0, 0, "", "list the commands", cmd_help},
 	{"show", 0, 0, "", "offload features, as ethtool -k prints them", cmd_show},
-	{"set", 2, CTL_LINE_MAX, "FEAT on|off [FEAT on|off ...]",
+	{"set", 2, CTL_LINE_MAX, "FEAT on|off | STAGE.PARAM VALUE ...",
 	 "change features, from the next frame read", cmd_set},
 	{"profile", 1, 1, "NAME", "switch to NIC profile NAME", cmd_profile},
 	{"stats", 0, 1, "[--json]", "counters per stage and tap, verdicts, culprit", cmd_stats},

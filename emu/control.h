@@ -60,6 +60,8 @@ struct ctl_handler {
 	/** one FEATURE on|off pair; `set` with several pairs calls it for each, stopping at
 	 * the first error */
 	int (*set)(void *nic, const char *feature, bool on, struct ctl_out *out);
+	/** a STAGE.PARAM VALUE pair of `set` (a quirk, e.g. tso.md5 resign) */
+	int (*set_param)(void *nic, const char *key, const char *value, struct ctl_out *out);
 	int (*profile)(void *nic, const char *name, struct ctl_out *out);
 	int (*stats)(void *nic, bool json, struct ctl_out *out);
 	int (*keys)(void *nic, struct ctl_out *out);

@@ -488,6 +488,24 @@ static int h_set(void *arg, const char *feature, bool on, struct ctl_out *out)
 	return ret;
 }
 
+static int h_set_param(void *arg, const char *key, const char *value, struct ctl_out *out)
+{
+	struct nic *n = arg;
+	char err[512];
+	const struct offload_stage_ops *ops = offload_stage_find_prefix(key);
+	bool rx = false;
+
+	for (unsigned i = 0; ops && i < n->profile->nrx; i++)
+		rx |= !strcmp(n->profile->rx[i], ops->name);
+	int ret = offload_pipeline_set_param(rx ? n->rx : n->tx, key, value, err, sizeof(err));
+	if (ret) {
+		ctl_printf(out, "%s\n", err);
+		return ret;
+	}
+	nic_log(n, LOG_INFO, "control: %s %s", key, value);
+	return 0;
+}
+
 static int h_profile(void *arg, const char *name, struct ctl_out *out)
 {
 	struct nic *n = arg;
@@ -634,6 +652,7 @@ static int h_watch_line(void *arg, struct ctl_out *out)
 static const struct ctl_handler handlers = {
 	.show = h_show,
 	.set = h_set,
+	.set_param = h_set_param,
 	.profile = h_profile,
 	.stats = h_stats,
 	.keys = h_keys,

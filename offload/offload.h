@@ -323,6 +323,13 @@ int offload_pipeline_flush(struct offload_pipeline *pl, bool all);
 int offload_pipeline_set_feature(struct offload_pipeline *pl, enum offload_feature f, bool on);
 /** The feature as requested (before dependencies): for ethtool's "[requested on]". */
 bool offload_pipeline_requested(const struct offload_pipeline *pl, enum offload_feature f);
+/**
+ * offload_pipeline_set_param() - change a stage's quirk at run time ("tso.md5", "resign"):
+ * held frames are flushed, the stage is re-initialised with the new value; counters stay.
+ * Return: 0, or -errno with a reason in @err (the old value stays).
+ */
+int offload_pipeline_set_param(struct offload_pipeline *pl, const char *key, const char *value,
+			       char *err, size_t errlen);
 /** Use @keys (borrowed) from the next frame on: a reloaded key file. */
 void offload_pipeline_set_keys(struct offload_pipeline *pl, const struct md5sig_keytab *keys);
 /** Is the feature fixed? */

@@ -17,6 +17,7 @@
 
 struct pl_stage {
 	struct offload_stage *inst;
+	bool broken; /* re-initialisation failed: the stage drops everything */
 	const char *values[MAX_STAGE_PARAMS]; /* resolved parameters, in ops->params order */
 	struct offload_stage_stats stats;
 };
@@ -31,7 +32,8 @@ struct pl_entry {
 
 struct offload_pipeline {
 	struct offload_config cfg;
-	char *strings; /* copies of parameter values */
+	char *owned[OFFLOAD_MAX_PARAMS]; /* values set at run time (offload_pipeline_set_param) */
+	unsigned nowned;
 	bool effective[OFFLOAD_NFEATURES];
 	unsigned nstages;
 	struct pl_stage st[OFFLOAD_MAX_STAGES];
@@ -326,51 +328,101 @@ static void describe_choices(const struct offload_param *p, char *buf, size_t le
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "|" : "", p->choices[i]);
 }
 
+/*
+ * Find the stage and parameter a "STAGE.PARAM" key names and check @val: on success *@ps and
+ * *@idx locate the value slot; otherwise a reason in @err.
+ */
+static int find_param(struct offload_pipeline *pl, const char *key, const char *val,
+		      struct pl_stage **psp, unsigned *idx, char *err, size_t errlen)
+{
+	const char *dot = strchr(key, '.');
+	size_t sl = dot ? (size_t)(dot - key) : 0;
+	struct pl_stage *ps = NULL;
+
+	for (unsigned k = 0; dot && k < pl->nstages; k++) {
+		const char *n = pl->st[k].inst->ops->name;
+		if (strlen(n) == sl && !strncmp(n, key, sl))
+			ps = &pl->st[k];
+	}
+	if (!ps) {
+		snprintf(err, errlen, "unknown stage parameter '%s' (expected STAGE.PARAM)", key);
+		return -EINVAL;
+	}
+	const struct offload_param *p = ps->inst->ops->params;
+	unsigned j = 0;
+	for (; p && p[j].name; j++)
+		if (!strcmp(p[j].name, dot + 1))
+			break;
+	if (!p || !p[j].name) {
+		char names[128] = "";
+		size_t o = 0;
+		for (unsigned q = 0; p && p[q].name && o < sizeof(names); q++)
+			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", q ? ", " : "",
+					      p[q].name);
+		snprintf(err, errlen, "unknown parameter '%s' (%s takes: %s)", key,
+			 ps->inst->ops->name, *names ? names : "none");
+		return -EINVAL;
+	}
+	if (!valid_value(&p[j], val)) {
+		char choices[128];
+		describe_choices(&p[j], choices, sizeof(choices));
+		snprintf(err, errlen, "bad value '%s' for %s (expected %s)", val, key, choices);
+		return -EINVAL;
+	}
+	*psp = ps;
+	*idx = j;
+	return 0;
+}
+
 /* Resolve every "stage.param=value" of the configuration against the stages' tables. */
 static int resolve_params(struct offload_pipeline *pl, char *err, size_t errlen)
 {
-	const struct offload_config *cfg = &pl->cfg;
-
-	for (unsigned i = 0; i < cfg->nparams; i++) {
-		const char *key = cfg->params[i].key, *val = cfg->params[i].value;
-		const char *dot = strchr(key, '.');
-		size_t sl = dot ? (size_t)(dot - key) : 0;
-		struct pl_stage *ps = NULL;
-
-		for (unsigned k = 0; dot && k < pl->nstages; k++) {
-			const char *n = pl->st[k].inst->ops->name;
-			if (strlen(n) == sl && !strncmp(n, key, sl))
-				ps = &pl->st[k];
-		}
-		if (!ps) {
-			snprintf(err, errlen, "unknown stage parameter '%s' (expected STAGE.PARAM)",
-				 key);
-			return -EINVAL;
-		}
-		const struct offload_param *p = ps->inst->ops->params;
-		unsigned j = 0;
-		for (; p && p[j].name; j++)
-			if (!strcmp(p[j].name, dot + 1))
-				break;
-		if (!p || !p[j].name) {
-			char names[128] = "";
-			size_t o = 0;
-			for (unsigned q = 0; p && p[q].name && o < sizeof(names); q++)
-				o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s",
-						      q ? ", " : "", p[q].name);
-			snprintf(err, errlen, "unknown parameter '%s' (%s takes: %s)", key,
-				 ps->inst->ops->name, *names ? names : "none");
-			return -EINVAL;
-		}
-		if (!valid_value(&p[j], val)) {
-			char choices[128];
-			describe_choices(&p[j], choices, sizeof(choices));
-			snprintf(err, errlen, "bad value '%s' for %s (expected %s)", val, key,
-				 choices);
-			return -EINVAL;
-		}
-		ps->values[j] = val;
+	for (unsigned i = 0; i < pl->cfg.nparams; i++) {
+		struct pl_stage *ps;
+		unsigned j;
+		int ret = find_param(pl, pl->cfg.params[i].key, pl->cfg.params[i].value, &ps, &j,
+				     err, errlen);
+		if (ret)
+			return ret;
+		ps->values[j] = pl->cfg.params[i].value;
 	}
+	return 0;
+}
+
+int offload_pipeline_set_param(struct offload_pipeline *pl, const char *key, const char *value,
+			       char *err, size_t errlen)
+{
+	struct pl_stage *ps;
+	unsigned j;
+	int ret = find_param(pl, key, value, &ps, &j, err, errlen);
+
+	if (ret)
+		return ret;
+	if (pl->nowned == OFFLOAD_MAX_PARAMS) {
+		snprintf(err, errlen, "too many run-time parameter changes");
+		return -ENOSPC;
+	}
+	char *copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	/* held frames leave first: the stage starts again with the new value */
+	offload_pipeline_flush(pl, true);
+	struct offload_stage *inst = ps->inst;
+	const char *old = ps->values[j];
+	if (inst->ops->fini)
+		inst->ops->fini(inst);
+	ps->values[j] = copy;
+	ret = inst->ops->init ? inst->ops->init(inst) : 0;
+	if (ret) {
+		snprintf(err, errlen, "%s=%s: %s", key, value,
+			 ret == -EINVAL && !pl->cfg.keys ? "needs a key" : strerror(-ret));
+		ps->values[j] = old;
+		free(copy);
+		if (inst->ops->init && inst->ops->init(inst) < 0)
+			ps->broken = true;
+		return ret;
+	}
+	pl->owned[pl->nowned++] = copy;
 	return 0;
 }
 
@@ -481,6 +533,8 @@ void offload_pipeline_free(struct offload_pipeline *pl)
 	free(pl->level[0]);
 	free(pl->level[1]);
 	free(pl->scratch);
+	for (unsigned i = 0; i < pl->nowned; i++)
+		free(pl->owned[i]);
 	md5sig_hasher_free(pl->h);
 	free(pl);
 }
@@ -717,7 +771,9 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 		inst->kept = OFFLOAD_KEPT_NONE;
 		inst->released = 0;
 		f->changed = f->changed_covered = false;
-		if (!enabled) {
+		if (ps->broken) {
+			n = offload_stage_drop(inst, "stage-error");
+		} else if (!enabled) {
 			n = inst->ops->bypass ? inst->ops->bypass(inst, f) : 1;
 			pl->outs[0] = f;
 		} else {

@@ -43,7 +43,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"show", 0, 0, "", "offload features, as ethtool -k prints them"},
-	{"set", 2, LINE_MAX_CTL / 2, "FEAT on|off [FEAT on|off ...]",
+	{"set", 2, LINE_MAX_CTL / 2, "FEAT on|off | STAGE.PARAM VALUE ...",
 	 "change features, from the next frame read"},
 	{"profile", 1, 1, "NAME", "switch to NIC profile NAME"},
 	{"stats", 0, 1, "[--json]", "counters per stage and tap, verdicts, culprit"},

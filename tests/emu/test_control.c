@@ -335,9 +335,9 @@ START_TEST(set_bad_value_changes_nothing)
 	say(fd, "set sg off tso\n");
 	expect(fd, DATA "set: 'tso' needs on or off\n" END EINVAL_);
 	say(fd, "set sg\n");
-	expect(fd, DATA "usage: set FEAT on|off [FEAT on|off ...]\n" END EINVAL_);
+	expect(fd, DATA "usage: set FEAT on|off | STAGE.PARAM VALUE ...\n" END EINVAL_);
 	say(fd, "set\n");
-	expect(fd, DATA "usage: set FEAT on|off [FEAT on|off ...]\n" END EINVAL_);
+	expect(fd, DATA "usage: set FEAT on|off | STAGE.PARAM VALUE ...\n" END EINVAL_);
 	ck_assert_int_eq(fake.set, 0);
 	/* the device refuses the second pair: the first stays applied, the third is not tried */
 	say(fd, "set sg off bogus on tso off\n");

@@ -84,6 +84,17 @@ grep -q "$SECRET" "$LAB/run.err" <(ctl stats) <(ctl stats --json) <(ctl keys) &&
 ctl keys | grep -q "192.0.2.0/24 key length ${#SECRET}" && t_ok "keys: peers and key lengths only" ||
 	t_fail "keys: $(ctl keys)"
 
+# 2b. The fix, at run time: a NIC that re-signs each segment keeps every digest valid
+ctl set tso.md5 resign >/dev/null
+f0=$(counter "$P" TcpExtTCPMD5Failure)
+transfer 2179 200000 20 md5 && [ "$(counter "$P" TcpExtTCPMD5Failure)" = "$f0" ] &&
+	t_ok "vnicctl set tso.md5 resign: the same jumbo MD5 stream completes, no MD5 failure" ||
+	t_fail "resign: failures $f0 -> $(counter "$P" TcpExtTCPMD5Failure); $(cat "$LAB/sent.2179")"
+ctl set tso.md5 copy >/dev/null
+ctl set tso.md5 sideways >"$LAB/o" 2>&1
+[ $? -eq 1 ] && grep -q "bad value 'sideways' for tso.md5" "$LAB/o" && t_ok "set tso.md5 sideways refused: $(head -1 "$LAB/o")" ||
+	t_fail "bad quirk: $(cat "$LAB/o")"
+
 # 3. Offloads toggled mid-stream: with tso off the NIC cannot send super-frames (dropped as
 #    oversize, the stream stalls); with tso on again it completes. Nothing restarts.
 ip netns exec "$P" "$MD5PEER" listen 0.0.0.0 5002 --once --timeout 40 >"$LAB/recv.5002" 2>&1 &
