@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "offload/offload.h"
+#include "offload/internal.h"
 
 #define TCP_CSUM_OFF  16
 #define IPV4_CSUM_OFF 10
@@ -174,4 +174,53 @@ enum offload_csum offload_csum_classify(const uint8_t *frame, const struct md5si
 	if (field == offload_csum_fold(offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, false)))
 		return OFFLOAD_CSUM_PARTIAL_NOLEN;
 	return OFFLOAD_CSUM_BAD;
+}
+
+/*
+ * Find a whole UDP datagram behind the IP header md5sig_parse() located (it fills family,
+ * addresses and l3_off before it returns MD5SIG_OTHER for a protocol other than TCP). On
+ * success @seg->l4_off and @seg->tcp_len describe the datagram and its UDP length.
+ */
+bool offload_udp_locate(const uint8_t *f, size_t len, struct md5sig_seg *seg)
+{
+	const uint8_t *ip = f + seg->l3_off;
+	size_t off, end;
+	uint8_t nh;
+
+	if (seg->family == AF_INET) {
+		size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+
+		if (ip[9] != IPPROTO_UDP_ || (get16(ip + 6) & 0x3fff))
+			return false; /* not UDP, or a fragment: no whole datagram to sum */
+		off = seg->l3_off + ihl;
+		end = seg->l3_off + get16(ip + 2);
+		nh = IPPROTO_UDP_;
+	} else if (seg->family == AF_INET6) {
+		off = seg->l3_off + 40;
+		end = off + get16(ip + 4);
+		nh = ip[6];
+		/* hop-by-hop, routing and destination options; an atomic fragment */
+		while (end <= len && off + 8 <= end) {
+			size_t hlen;
+
+			if (nh == 0 || nh == 43 || nh == 60)
+				hlen = ((size_t)f[off + 1] + 1) * 8;
+			else if (nh == 44 && !(get16(f + off + 2) & 0xfff9))
+				hlen = 8;
+			else
+				break;
+			nh = f[off];
+			off += hlen;
+		}
+	} else {
+		return false;
+	}
+	if (nh != IPPROTO_UDP_ || end > len || off + UDP_HLEN > end)
+		return false;
+	uint16_t ulen = get16(f + off + 4);
+	if (ulen < UDP_HLEN || ulen > end - off)
+		return false;
+	seg->l4_off = (uint32_t)off;
+	seg->tcp_len = ulen;
+	return true;
 }

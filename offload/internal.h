@@ -5,6 +5,9 @@
 
 #include "offload.h"
 
+#define IPPROTO_UDP_ 17
+#define UDP_HLEN     8
+
 /* A frame from the pool of @pl (reset for each guest frame), or NULL. */
 struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap);
 
@@ -14,6 +17,13 @@ struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap
  */
 bool offload_covered_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
 			    const struct md5sig_seg *sb);
+
+/*
+ * Find a whole UDP datagram behind the IP header md5sig_parse() located (it fills family,
+ * addresses and l3_off before returning MD5SIG_OTHER for protocols other than TCP). On success
+ * @seg->l4_off and @seg->tcp_len describe the datagram and its UDP length (csum.c).
+ */
+bool offload_udp_locate(const uint8_t *f, size_t len, struct md5sig_seg *seg);
 
 /* Fill why->changed / why->unchanged by comparing a stage's input and output segments. */
 void offload_explain(const uint8_t *pf, const struct md5sig_seg *ps, const uint8_t *cf,

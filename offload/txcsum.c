@@ -14,10 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "offload/offload.h"
+#include "offload/internal.h"
 
-#define IPPROTO_UDP_ 17
-#define UDP_HLEN     8
 #define UDP_CSUM_OFF 6
 
 static uint16_t get16(const uint8_t *p)
@@ -35,55 +33,6 @@ static void ipv4_hdr_fill(uint8_t *frame, const struct md5sig_seg *seg)
 {
 	if (seg->family == AF_INET)
 		offload_csum_ipv4_hdr(frame + seg->l3_off, (size_t)(frame[seg->l3_off] & 0x0f) * 4);
-}
-
-/*
- * Find a whole UDP datagram behind the IP header md5sig_parse() located (it fills family,
- * addresses and l3_off before it returns MD5SIG_OTHER for a protocol other than TCP). On
- * success @seg->l4_off and @seg->tcp_len describe the datagram and its UDP length.
- */
-static bool udp_locate(const uint8_t *f, size_t len, struct md5sig_seg *seg)
-{
-	const uint8_t *ip = f + seg->l3_off;
-	size_t off, end;
-	uint8_t nh;
-
-	if (seg->family == AF_INET) {
-		size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-
-		if (ip[9] != IPPROTO_UDP_ || (get16(ip + 6) & 0x3fff))
-			return false; /* not UDP, or a fragment: no whole datagram to sum */
-		off = seg->l3_off + ihl;
-		end = seg->l3_off + get16(ip + 2);
-		nh = IPPROTO_UDP_;
-	} else if (seg->family == AF_INET6) {
-		off = seg->l3_off + 40;
-		end = off + get16(ip + 4);
-		nh = ip[6];
-		/* hop-by-hop, routing and destination options; an atomic fragment */
-		while (end <= len && off + 8 <= end) {
-			size_t hlen;
-
-			if (nh == 0 || nh == 43 || nh == 60)
-				hlen = ((size_t)f[off + 1] + 1) * 8;
-			else if (nh == 44 && !(get16(f + off + 2) & 0xfff9))
-				hlen = 8;
-			else
-				break;
-			nh = f[off];
-			off += hlen;
-		}
-	} else {
-		return false;
-	}
-	if (nh != IPPROTO_UDP_ || end > len || off + UDP_HLEN > end)
-		return false;
-	uint16_t ulen = get16(f + off + 4);
-	if (ulen < UDP_HLEN || ulen > end - off)
-		return false;
-	seg->l4_off = (uint32_t)off;
-	seg->tcp_len = ulen;
-	return true;
 }
 
 static enum offload_csum udp_classify(const uint8_t *f, const struct md5sig_seg *seg)
@@ -142,7 +91,7 @@ static int txcsum_process(struct offload_stage *st, struct offload_frame *in,
 		if (!is_partial(in->csum))
 			return 1;
 		offload_csum_tcp_fill(in->data, &seg);
-	} else if (ps == MD5SIG_OTHER && udp_locate(in->data, in->len, &seg)) {
+	} else if (ps == MD5SIG_OTHER && offload_udp_locate(in->data, in->len, &seg)) {
 		if (in->csum == OFFLOAD_CSUM_NONE)
 			in->csum = udp_classify(in->data, &seg);
 		if (!is_partial(in->csum))
