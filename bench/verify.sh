@@ -114,9 +114,10 @@ t_vnicemu=$(printf '%s\n' "${r_vnicemu[@]}" | sort -g | head -1)
 t_parallel=$(printf '%s\n' "${r_parallel[@]}" | sort -g | head -1)
 t_tcpdump=$(printf '%s\n' "${r_tcpdump[@]}" | sort -g | head -1)
 openssl_bps=$(printf '%s\n' "${r_openssl[@]}" | sort -g | tail -1)
-echo "rounds:   vnicemu --jobs 1: $(seconds "${r_vnicemu[@]}") s; --jobs 0: $(seconds "${r_parallel[@]}") s"
-echo "          tcpdump: $(seconds "${r_tcpdump[@]}") s; openssl:" \
-	"$(printf '%s\n' "${r_openssl[@]}" | awk '{ printf "%s%.1f", NR > 1 ? " " : "", $1 / 1e6 }') MB/s"
+echo "rounds:   vnicemu --jobs 1: $(seconds "${r_vnicemu[@]}") s;" \
+	"--jobs 0: $(seconds "${r_parallel[@]}") s"
+mbs=$(printf '%s\n' "${r_openssl[@]}" | awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $1 / 1e6 }')
+echo "          tcpdump: $(seconds "${r_tcpdump[@]}") s; openssl: $mbs MB/s"
 echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
 
 md5_bps=$(calc "$FRAMES * $MD5_BYTES_PER_FRAME / $t_vnicemu")

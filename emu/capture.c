@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Capture files in. Classic pcap files (version 2.4, either byte order, micro or nanosecond
- * timestamps), the format large captures come in, are mapped and their records walked in
- * place: no read(2) copying the file through stdio and again into a packet buffer, and frames
- * stay valid until close. Everything else goes through libpcap: pcapng, older pcap versions
- * (whose caplen and len may be swapped), pipes and stdin, link types we do not parse (so
- * libpcap names them), and byte-swapped Linux cooked captures (libpcap rewrites the CAN
- * headers in those). Both paths report truncation and bad lengths in libpcap's words; the
- * mapped walk is checked against libpcap by tests/emu/test_capture.c and tests/fuzz/fuzz_pcap.c.
+ * timestamps), what tcpdump writes, are mapped and their records walked in place: no read(2)
+ * copying the file through stdio and again into a packet buffer. Everything else goes through
+ * libpcap: pcapng, older pcap versions (whose caplen and len may be swapped), pipes and stdin,
+ * link types we do not parse (so libpcap names them), and byte-swapped Linux cooked captures
+ * (libpcap rewrites the CAN headers in those). Both paths report truncation and bad lengths in
+ * libpcap's words; the mapped walk is checked against libpcap by tests/emu/test_capture.c and
+ * tests/fuzz/fuzz_pcap.c.
  *
  * A mapped file is read as it was when opened: frames appended later are not seen, and a file
  * truncated while open raises SIGBUS, as any mapping does.
@@ -28,8 +28,9 @@
 
 #include "emu.h"
 
-#define PCAP_FILE_HDR	   24	       /* magic, version, thiszone, sigfigs, snaplen, linktype */
-#define PCAP_REC_HDR	   16	       /* seconds, fraction, caplen, len */
+#define RELEASE_CHUNK	   ((size_t)8 << 20) /* give back mapped pages in 8 MiB steps */
+#define PCAP_FILE_HDR	   24		     /* the file header */
+#define PCAP_REC_HDR	   16		     /* a record's: seconds, fraction, caplen, len */
 #define PCAP_MAX_SNAPLEN   262144      /* libpcap's MAXIMUM_SNAPLEN: bigger records are corrupt */
 #define PCAP_LINKTYPE_MASK 0x03ffffffu /* the upper bits carry FCS lengths */
 
@@ -38,6 +39,8 @@ struct emu_capin {
 	const uint8_t *map; /* the mapped file */
 	size_t size;	    /* its length */
 	size_t off;	    /* offset of the next record */
+	size_t pagesize;    /* for releasing pages */
+	size_t released;    /* mapped bytes before this were given back (MADV_DONTNEED) */
 	uint32_t snaplen;   /* mapped: records are cut to this, as libpcap does */
 	bool swapped;	    /* mapped: written in the other byte order */
 	bool nsec;	    /* timestamps in nanoseconds */
@@ -68,7 +71,7 @@ static uint16_t get16(const struct emu_capin *c, const uint8_t *p)
 	return c->swapped ? bswap_16(v) : v;
 }
 
-/* Take the file header if the mapped walk handles this file. Return: false to leave it to libpcap. */
+/* Take the file header if the mapped walk reads this file. Return: false to leave it to libpcap. */
 static bool pcap_file_header(struct emu_capin *c, const uint8_t h[PCAP_FILE_HDR])
 {
 	uint32_t magic;
@@ -123,6 +126,7 @@ static bool capin_map(struct emu_capin *c)
 	c->map = m;
 	c->size = (size_t)st.st_size;
 	c->off = PCAP_FILE_HDR;
+	c->pagesize = (size_t)sysconf(_SC_PAGESIZE);
 	ok = true;
 out:
 	close(fd);
@@ -210,12 +214,22 @@ static int next_mapped(struct emu_capin *c, struct emu_pkt *pkt, char *err, size
 				   caplen > c->snaplen ? "snaplen of" : "maximum of",
 				   caplen > c->snaplen ? c->snaplen : PCAP_MAX_SNAPLEN);
 	if (caplen > left) {
-		/* libpcap reads up to the snapshot length first, and reports whichever read failed */
+		/* libpcap reads the snapshot length first and names whichever read failed */
 		uint32_t want = caplen > c->snaplen && left < c->snaplen ? c->snaplen : caplen;
 		return frame_error(
 			c, err, errlen,
 			"truncated dump file; tried to read %u captured bytes, only got %zu", want,
 			left);
+	}
+	/*
+	 * Peak memory must not grow with the capture: give back the pages of frames already
+	 * handed out (a frame is only promised until the next call). Pages of a read-only file
+	 * mapping come back from the page cache if touched again.
+	 */
+	size_t done = c->off & ~(c->pagesize - 1);
+	if (done - c->released >= RELEASE_CHUNK) {
+		madvise((void *)(c->map + c->released), done - c->released, MADV_DONTNEED);
+		c->released = done;
 	}
 	c->frame++;
 	c->off += PCAP_REC_HDR + caplen;

@@ -21,7 +21,7 @@
 
 #define VERIFY_BATCH	   256	     /* frames per batch */
 #define VERIFY_BATCH_BYTES (1 << 20) /* ...or fewer, once this many bytes are copied */
-#define VERIFY_LINE	   192	     /* a --list line: number, verdict, two IPv6 peers, reason */
+#define VERIFY_LINE	   192	     /* a --list line, with IPv6 peers */
 #define VERIFY_JOBS_MAX	   256
 
 struct verify_counts {
@@ -361,8 +361,7 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case 'J':
 			if (!(jobs = parse_jobs(optarg))) {
-				fprintf(stderr,
-					"%s verify: --jobs: expected 0 (one per CPU) to %d, not '%s'\n",
+				fprintf(stderr, "%s verify: --jobs: expected 0 to %d, not '%s'\n",
 					prog, VERIFY_JOBS_MAX, optarg);
 				return EXIT_USAGE;
 			}

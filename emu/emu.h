@@ -2,9 +2,12 @@
 /**
  * DOC: emu — the device and its programs
  *
- * Ports that frames enter and leave by (for now capture files, read through libpcap so pcap
- * and pcapng both work), key-file loading, and the subcommands of the `vnicemu` program. Only
- * the programs print; everything here reports errors as -errno plus a message buffer.
+ * Ports that frames enter and leave by: capture files (classic pcap is mapped and walked in
+ * place, everything else — pcapng, pipes — goes through libpcap; written by hand, with
+ * pcapng comments), VDE networks through libvdeplug and vnet-hdr taps (emu/port.h); key files,
+ * NIC profiles, the replay engine, the live device (emu/nic.c) and its control socket
+ * (emu/control.h), and the subcommands of the `vnicemu` program. Only the programs print;
+ * everything here reports errors as -errno plus a message buffer.
  */
 #ifndef VNICEMU_EMU_H
 #define VNICEMU_EMU_H

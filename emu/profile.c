@@ -260,8 +260,10 @@ static bool in_list(const char list[][EMU_NAME_MAX], unsigned n, const char *key
 {
 	size_t l = strcspn(key, ".");
 
+	if (l >= EMU_NAME_MAX)
+		return false;
 	for (unsigned i = 0; i < n; i++)
-		if (strlen(list[i]) == l && !strncmp(list[i], key, l))
+		if (!strncmp(list[i], key, l) && list[i][l] == '\0')
 			return true;
 	return false;
 }
