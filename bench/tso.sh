@@ -16,15 +16,31 @@ trap lab_cleanup EXIT
 G=vnm-bg$$
 P=vnm-bp$$
 SECS=${SECS:-10}
-lab_switch wsw
+# WIRE=switch (default): the wire is a vdeplug4 switch with the peer's tap plugged in by
+# vde_plug; WIRE=tap: the wire is a plain tap (vdeplug4's tap module) moved into the peer
+# namespace, without switch and relay in the way.
+WIRE=${WIRE:-switch}
 ip netns add "$G" && LAB_NS+=("$G")
 ip -n "$G" link set lo up
-lab_ns "$P" wsw 192.0.2.1 2001:db8::1 1500
-ip netns exec "$G" "$B/vnicemu" run --guest vnet-tap://vt0 --wire "vde://$LAB/wsw" \
+if [ "$WIRE" = tap ]; then
+	ip netns add "$P" && LAB_NS+=("$P")
+	ip -n "$P" link set lo up
+	wire=tap://vnmwire$$
+else
+	lab_switch wsw
+	lab_ns "$P" wsw 192.0.2.1 2001:db8::1 1500
+	wire=vde://$LAB/wsw
+fi
+ip netns exec "$G" "$B/vnicemu" run --guest vnet-tap://vt0 --wire "$wire" \
 	--profile vmxnet2 --wire-mtu 1500 --control "$LAB/ctl" >"$LAB/run.out" 2>"$LAB/run.err" &
 VPID=$!
 LAB_PIDS+=("$VPID")
 wait_for 100 test -S "$LAB/ctl"
+if [ "$WIRE" = tap ]; then
+	ip -n "$G" link set "vnmwire$$" netns "$P"
+	ip -n "$P" addr add 192.0.2.1/24 dev "vnmwire$$"
+	ip -n "$P" link set "vnmwire$$" mtu 1500 up
+fi
 ip -n "$G" addr add 192.0.2.10/24 dev vt0
 ip -n "$G" link set vt0 mtu 1500 up
 ip netns exec "$P" iperf3 -s -D -I "$LAB/iperf.pid" >/dev/null
@@ -52,5 +68,6 @@ off=$(run tso_off off)
 mkdir -p "$top/bench/out"
 jq -n --argjson on "$on" --argjson off "$off" --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)" \
 	--arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
-	'{machine: {cpu: $cpu, nproc: '"$(nproc)"', load: $load}, tso_on: $on, tso_off: $off,
-	  throughput_ratio_on_vs_off: ($on.gbit_s / $off.gbit_s)}' | tee "$top/bench/out/tso.json"
+	--arg wire "$WIRE" \
+	'{machine: {cpu: $cpu, nproc: '"$(nproc)"', load: $load}, wire: $wire, tso_on: $on, tso_off: $off,
+	  throughput_ratio_on_vs_off: ($on.gbit_s / $off.gbit_s)}' | tee "$top/bench/out/tso-$WIRE.json"

@@ -289,7 +289,7 @@ static void burst(struct nic *n, struct emu_port *in, bool tx)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (int i = 0; i < BURST && in->up; i++) {
-		if (i) {
+		if (i && !in->nonblocking) {
 			/* switch:// reads block unless the epoll fd is ready: ask first */
 			struct pollfd pfd = {.fd = in->datafd, .events = POLLIN};
 			if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN))
@@ -301,8 +301,11 @@ static void burst(struct nic *n, struct emu_port *in, bool tx)
 			port_failed(n, in, strerror((int)-len));
 			break;
 		}
-		if (len == 0)
+		if (len == 0) {
+			if (in->nonblocking)
+				break; /* drained */
 			continue;
+		}
 		in->stats.rx_frames++;
 		in->stats.rx_bytes += (uint64_t)len;
 		if (tx) {

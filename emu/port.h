@@ -56,6 +56,7 @@ struct emu_port {
 	int ctlfd;	  /**< poll for POLLIN|POLLHUP (hangup = the switch went away), or -1 */
 	size_t max_frame; /**< largest frame the port carries */
 	unsigned mtu;	  /**< largest IP packet the far side takes (lro builds no larger) */
+	bool nonblocking; /**< recv returns 0 when empty: no poll needed before each read */
 	bool up;
 	unsigned backoff; /**< seconds until the next reopen attempt */
 	unsigned backoff_left;

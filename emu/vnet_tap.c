@@ -76,6 +76,7 @@ static int vt_open(struct emu_port *p, char *err, size_t errlen)
 	p->datafd = fd;
 	p->ctlfd = -1;
 	p->max_frame = EMU_PORT_BUF - sizeof(struct virtio_net_hdr);
+	p->nonblocking = true;
 	return 0;
 }
 
