@@ -237,10 +237,11 @@ echo "machine:  $(nproc) CPUs, $cpu, load $load0"
 v_vnicemu=$("$vnicemu" --version)
 v_iperf=$(iperf3 --version | head -1)
 v_kernel=$(uname -r)
-echo "versions: $v_vnicemu ($build); $v_iperf; kernel $v_kernel"
+v_tree=$(git -C "$repo" describe --always --dirty 2> /dev/null || echo unknown)
+echo "versions: $v_vnicemu ($build, tree $v_tree); $v_iperf; kernel $v_kernel"
 echo "settings: $ROUNDS rounds; iperf3 -t $IPERF_SECONDS; $PINGS pings every ${PING_INTERVAL}s; signed stream $SIGNED_BYTES bytes"
 
-lab_switch A && lab_switch B || die "cannot start the switches"
+{ lab_switch A && lab_switch B; } || die "cannot start the switches"
 lab_ns "$G" A "$GUEST4" 2001:db8::10 1500 || die "cannot set up the guest namespace"
 lab_ns "$P" B "$PEER4" 2001:db8::1 1500 || die "cannot set up the peer namespace"
 ip netns exec "$P" iperf3 -s -p "$PORT" > "$LAB/iperf3-server.log" 2>&1 &
@@ -372,11 +373,12 @@ echo "load:     $load0 before, $load1 after"
 mkdir -p "$repo/bench/out"
 jq -n --argjson summary "$summary" --slurpfile rows "$LAB/rows" \
 	--arg nproc "$(nproc)" --arg cpu "$cpu" --arg load0 "$load0" --arg load1 "$load1" \
-	--arg vv "$v_vnicemu" --arg vi "$v_iperf" --arg vk "$v_kernel" --arg cmd "${cmdline//$LAB/\$LAB}" \
+	--arg vv "$v_vnicemu" --arg vt "$v_tree" --arg vi "$v_iperf" --arg vk "$v_kernel" \
+	--arg cmd "${cmdline//$LAB/\$LAB}" \
 	--argjson rounds "$ROUNDS" --argjson secs "$IPERF_SECONDS" --argjson pings "$PINGS" \
 	--argjson signed "$SIGNED_BYTES" '{
 	machine: {nproc: ($nproc | tonumber), cpu: $cpu, load_before: $load0, load_after: $load1},
-	versions: {vnicemu: $vv, iperf3: $vi, kernel: $vk},
+	versions: {vnicemu: $vv, tree: $vt, iperf3: $vi, kernel: $vk},
 	settings: {rounds: $rounds, iperf_seconds: $secs, pings: $pings, ping_interval_s: 0.01,
 		signed_bytes: $signed, command: $cmd},
 	summary: $summary, rows: $rows}' > "$repo/bench/out/live.json"

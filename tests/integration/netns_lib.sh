@@ -7,6 +7,7 @@ LAB_NS=()
 LAB_PIDS=()
 
 lab_cleanup() {
+	set +e # a cleanup that stops at its first failed kill leaves the rest behind
 	local pid ns
 	for pid in "${LAB_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for ns in "${LAB_NS[@]}"; do
