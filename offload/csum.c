@@ -130,17 +130,6 @@ uint64_t offload_csum_pseudo(const struct md5sig_seg *seg, uint8_t proto, uint32
 	return sum;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen)
 {
 	put16(ip + IPV4_CSUM_OFF, 0);

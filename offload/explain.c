@@ -12,16 +12,6 @@
 
 #include "internal.h"
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 bool offload_covered_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
 			    const struct md5sig_seg *sb)
 {

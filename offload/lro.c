@@ -25,7 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "offload/offload.h"
+#include "offload/internal.h"
 
 #define LRO_FLOWS  8  /* frames held at once (Linux MAX_GRO_SKBS) */
 #define LRO_MAX_L2 64 /* link header room in a held frame (Ethernet with tags, SLL2) */
@@ -84,22 +84,6 @@ struct lro_in {
 static struct lro_stage *lro_of(struct offload_stage *st)
 {
 	return offload_container_of(st, struct lro_stage, base);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
 }
 
 static uint32_t ip_len(const struct md5sig_seg *seg)

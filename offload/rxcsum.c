@@ -17,11 +17,6 @@
 
 #define UDP_CSUM_OFF 6
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* Does the IPv4 header checksum verify? IPv6 has none. */
 static bool ip_hdr_ok(const uint8_t *frame, const struct md5sig_seg *seg)
 {

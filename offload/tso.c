@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "offload/offload.h"
+#include "offload/internal.h"
 
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
@@ -60,28 +60,6 @@ struct tso_req {
 static struct tso_stage *tso_of(struct offload_stage *st)
 {
 	return offload_container_of(st, struct tso_stage, base);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
 }
 
 static int choice(const char *const *choices, const char *value)

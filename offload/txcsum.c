@@ -18,17 +18,6 @@
 
 #define UDP_CSUM_OFF 6
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static void ipv4_hdr_fill(uint8_t *frame, const struct md5sig_seg *seg)
 {
 	if (seg->family == AF_INET)
