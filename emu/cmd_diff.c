@@ -1735,10 +1735,6 @@ int cmd_diff(int argc, char **argv)
 		fprintf(stderr, "%s diff: expected two captures: GUEST.pcap WIRE.pcap\n", prog);
 		return EXIT_USAGE;
 	}
-	if (key && key_file) {
-		fprintf(stderr, "%s diff: --key and --key-file are exclusive\n", prog);
-		return EXIT_USAGE;
-	}
 	d.s[GUEST].path = argv[optind];
 	d.s[WIRE].path = argv[optind + 1];
 	d.have_keys = key || key_file;
@@ -1748,8 +1744,7 @@ int cmd_diff(int argc, char **argv)
 		fprintf(stderr, "%s diff: cannot set up MD5 (libcrypto) or out of memory\n", prog);
 		goto out;
 	}
-	if ((key && emu_keys_from_arg(d.keys, key, err, sizeof(err))) ||
-	    (key_file && emu_keys_load(d.keys, key_file, err, sizeof(err))) ||
+	if (emu_keys_from_options(d.keys, key, key_file, err, sizeof(err)) ||
 	    read_inputs(&d, err, sizeof(err)))
 		goto fail;
 	/* the per-flow report is held back until the comparison is known to make sense */

@@ -110,10 +110,6 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 		fprintf(stderr, "%s replay: expected exactly one capture file\n", prog);
 		return -EINVAL;
 	}
-	if (r->cfg.key && r->cfg.key_file) {
-		fprintf(stderr, "%s replay: --key and --key-file are exclusive\n", prog);
-		return -EINVAL;
-	}
 	if (r->no_verify && r->cfg.full_verify) {
 		fprintf(stderr, "%s replay: --no-verify and --full-verify are exclusive\n", prog);
 		return -EINVAL;

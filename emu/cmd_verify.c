@@ -377,10 +377,6 @@ int cmd_verify(int argc, char **argv)
 		fprintf(stderr, "%s verify: expected exactly one capture file\n", prog);
 		return EXIT_USAGE;
 	}
-	if (key && key_file) {
-		fprintf(stderr, "%s verify: --key and --key-file are exclusive\n", prog);
-		return EXIT_USAGE;
-	}
 
 	kt = md5sig_keytab_new();
 	w = calloc(jobs, sizeof(*w));
@@ -396,8 +392,7 @@ int cmd_verify(int argc, char **argv)
 		w[i].kt = kt;
 		w[i].list = list;
 	}
-	if ((key && emu_keys_from_arg(kt, key, err, sizeof(err))) ||
-	    (key_file && emu_keys_load(kt, key_file, err, sizeof(err)))) {
+	if (emu_keys_from_options(kt, key, key_file, err, sizeof(err))) {
 		fprintf(stderr, "%s verify: %s\n", prog, err);
 		goto out;
 	}

@@ -80,6 +80,14 @@ int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t 
  */
 int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, size_t errlen);
 
+/**
+ * emu_keys_from_options() - the keys of a `--key SECRET` or `--key-file FILE` option (either
+ * may be NULL; both together are an error), added to @kt.
+ * Return: 0 or -errno with a reason in @err.
+ */
+int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char *key_file,
+			  char *err, size_t errlen);
+
 /* ---- NIC profiles (emu/profile.c) ---- */
 struct emu_profile;
 

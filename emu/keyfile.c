@@ -68,3 +68,15 @@ int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, s
 		snprintf(err, errlen, "--key: %s", strerror(-ret));
 	return ret;
 }
+
+int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char *key_file,
+			  char *err, size_t errlen)
+{
+	if (key && key_file) {
+		snprintf(err, errlen, "--key and --key-file are exclusive");
+		return -EINVAL;
+	}
+	if (key)
+		return emu_keys_from_arg(kt, key, err, errlen);
+	return key_file ? emu_keys_load(kt, key_file, err, errlen) : 0;
+}

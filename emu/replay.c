@@ -145,8 +145,7 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 	r->keys = md5sig_keytab_new();
 	if (!r->keys)
 		return -ENOMEM;
-	if ((c->key && (ret = emu_keys_from_arg(r->keys, c->key, err, errlen))) ||
-	    (c->key_file && (ret = emu_keys_load(r->keys, c->key_file, err, errlen))))
+	if ((ret = emu_keys_from_options(r->keys, c->key, c->key_file, err, errlen)))
 		return ret;
 	r->in = emu_capin_open(c->in_path, err, errlen);
 	if (!r->in)
