@@ -62,22 +62,6 @@ static uint8_t stream[1 << 18];	     /* a flow's bytes: segment payloads are sli
 static uint8_t segs[MAX_SEGS][4096]; /* built segments */
 static size_t seglen[MAX_SEGS];
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static void sink(void *arg, unsigned tap, const struct offload_frame *f,
 		 const struct md5sig_seg *seg, enum md5sig_status st)
 {
@@ -247,30 +231,6 @@ static enum md5sig_verdict verdict(const struct run *r, const struct shot *s)
 
 /* ---- naive references ---- */
 
-/* RFC 1071 over the pseudo-header and the TCP segment: 0xffff when the checksum verifies. */
-static uint32_t tcp_sum(const uint8_t *f, const struct md5sig_seg *seg)
-{
-	uint8_t ph[40] = {0};
-	size_t phl;
-
-	if (seg->family == AF_INET6) {
-		memcpy(ph, seg->saddr, 16);
-		memcpy(ph + 16, seg->daddr, 16);
-		ph[34] = (uint8_t)(seg->tcp_len >> 8);
-		ph[35] = (uint8_t)seg->tcp_len;
-		ph[39] = 6;
-		phl = 40;
-	} else {
-		memcpy(ph, seg->saddr, 4);
-		memcpy(ph + 4, seg->daddr, 4);
-		ph[9] = 6;
-		ph[10] = (uint8_t)(seg->tcp_len >> 8);
-		ph[11] = (uint8_t)seg->tcp_len;
-		phl = 12;
-	}
-	return tf_csum_add(tf_csum_add(0, ph, phl), f + seg->l4_off, seg->tcp_len);
-}
-
 /*
  * @s must be segments segs[first .. first + n) coalesced: the first one's link, IP and TCP
  * headers (options and digest included) with the lengths grown, PSH/FIN of any ORed in, both
@@ -314,13 +274,13 @@ static void expect_coalesced(const struct shot *s, unsigned first, unsigned n)
 
 	const uint8_t *ip = s->data + o.l3_off, *gip = g0 + g.l3_off;
 	if (g.family == AF_INET) {
-		ck_assert_uint_eq(get16(ip + 2), 20 + g.thlen + payload);
+		ck_assert_uint_eq(tf_get16(ip + 2), 20 + g.thlen + payload);
 		ck_assert_uint_eq(tf_csum_add(0, ip, 20), 0xffff);
 		ck_assert_int_eq(memcmp(ip, gip, 2), 0);
 		ck_assert_int_eq(memcmp(ip + 4, gip + 4, 6), 0); /* the first segment's ID */
 		ck_assert_int_eq(memcmp(ip + 12, gip + 12, 8), 0);
 	} else {
-		ck_assert_uint_eq(get16(ip + 4), g.thlen + payload);
+		ck_assert_uint_eq(tf_get16(ip + 4), g.thlen + payload);
 		ck_assert_int_eq(memcmp(ip, gip, 4), 0);
 		ck_assert_int_eq(memcmp(ip + 6, gip + 6, 34), 0);
 	}
@@ -329,7 +289,7 @@ static void expect_coalesced(const struct shot *s, unsigned first, unsigned n)
 	ck_assert_uint_eq(tcp[13], flags);
 	ck_assert_int_eq(memcmp(tcp + 14, gtcp + 14, 2), 0);
 	ck_assert_int_eq(memcmp(tcp + 18, gtcp + 18, g.thlen - 18), 0); /* urg, options */
-	ck_assert_uint_eq(tcp_sum(s->data, &o), 0xffff);
+	ck_assert_uint_eq(tf_tcp_sum(s->data, &o), 0xffff);
 }
 
 /* The guest tap holds exactly segs[0 .. n) untouched, in order. */
@@ -353,8 +313,8 @@ static void to_udp(unsigned i)
 	uint8_t *ip = f + seg.l3_off, *udp = f + seg.l4_off;
 	if (seg.family == AF_INET) {
 		ip[9] = 17;
-		put16(ip + 10, 0);
-		put16(ip + 10, (uint16_t)~tf_csum_add(0, ip, 20));
+		tf_put16(ip + 10, 0);
+		tf_put16(ip + 10, (uint16_t)~tf_csum_add(0, ip, 20));
 	} else {
 		ip[6] = 17;
 	}
@@ -362,12 +322,12 @@ static void to_udp(unsigned i)
 	memcpy(ph, seg.saddr, alen);
 	memcpy(ph + alen, seg.daddr, alen);
 	ph[2 * alen + 1] = 17;
-	put16(ph + 2 * alen + 2, (uint16_t)seg.tcp_len);
+	tf_put16(ph + 2 * alen + 2, (uint16_t)seg.tcp_len);
 	phl = 2 * alen + 4;
-	put16(udp + 4, (uint16_t)seg.tcp_len);
-	put16(udp + 6, 0);
+	tf_put16(udp + 4, (uint16_t)seg.tcp_len);
+	tf_put16(udp + 6, 0);
 	uint16_t sum = (uint16_t)~tf_csum_add(tf_csum_add(0, ph, phl), udp, seg.tcp_len);
-	put16(udp + 6, sum ? sum : 0xffff);
+	tf_put16(udp + 6, sum ? sum : 0xffff);
 }
 
 /* What a test does to a built frame before the wire hands it over. */
@@ -393,12 +353,12 @@ static void damage(unsigned i, const struct md5sig_seg *seg, enum damage d)
 		memcpy(ph, seg->saddr, 4);
 		memcpy(ph + 4, seg->daddr, 4);
 		ph[9] = 6;
-		put16(ph + 10, (uint16_t)seg->tcp_len);
-		put16(l4 + 16, (uint16_t)tf_csum_add(0, ph, 12));
+		tf_put16(ph + 10, (uint16_t)seg->tcp_len);
+		tf_put16(l4 + 16, (uint16_t)tf_csum_add(0, ph, 12));
 		break;
 	}
 	case D_ZERO_CSUM:
-		put16(l4 + 6, 0); /* UDP: "no checksum" */
+		tf_put16(l4 + 6, 0); /* UDP: "no checksum" */
 		break;
 	case D_ARP:
 		f[12] = 0x08;
@@ -772,9 +732,9 @@ START_TEST(lro_keeps_apart_what_linux_keeps_apart)
 		parse(segs[1], seglen[1], &g);
 		if (v == V_TOS) {
 			segs[1][g.l3_off + 1] = 0x10;
-			put16(segs[1] + g.l3_off + 10, 0);
-			put16(segs[1] + g.l3_off + 10,
-			      (uint16_t)~tf_csum_add(0, segs[1] + g.l3_off, 20));
+			tf_put16(segs[1] + g.l3_off + 10, 0);
+			tf_put16(segs[1] + g.l3_off + 10,
+				 (uint16_t)~tf_csum_add(0, segs[1] + g.l3_off, 20));
 		} else if (v == V_BADCSUM) {
 			segs[1][g.l4_off + g.thlen + 10] ^= 0x01;
 		}
@@ -894,7 +854,7 @@ START_TEST(lro_sequence_wraps)
 		ck_assert_int_eq(push_seg(&r, i), 0);
 	ck_assert_int_eq(flush(&r), 1);
 	expect_coalesced(&r.taps[TAP_GUEST].f[0], 0, 3);
-	ck_assert_uint_eq(get32(r.taps[TAP_GUEST].f[0].data + 14 + 20 + 4), 0xfffffc00u);
+	ck_assert_uint_eq(tf_get32(r.taps[TAP_GUEST].f[0].data + 14 + 20 + 4), 0xfffffc00u);
 	run_close(&r);
 }
 END_TEST

@@ -61,16 +61,6 @@ struct run {
 
 static uint8_t gbuf[OFFLOAD_MAX_FRAME];
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
 static void sink(void *arg, unsigned tap, const struct offload_frame *f,
 		 const struct md5sig_seg *seg, enum md5sig_status st)
 {
@@ -189,30 +179,6 @@ static int push(struct run *r, size_t n, unsigned mss, enum offload_csum csum)
 
 /* ---- naive references ---- */
 
-/* RFC 1071 over the pseudo-header and the TCP segment: 0xffff when the checksum verifies. */
-static uint32_t tcp_sum(const uint8_t *f, const struct md5sig_seg *seg)
-{
-	uint8_t ph[40] = {0};
-	size_t phl;
-
-	if (seg->family == AF_INET6) {
-		memcpy(ph, seg->saddr, 16);
-		memcpy(ph + 16, seg->daddr, 16);
-		ph[34] = (uint8_t)(seg->tcp_len >> 8);
-		ph[35] = (uint8_t)seg->tcp_len;
-		ph[39] = 6;
-		phl = 40;
-	} else {
-		memcpy(ph, seg->saddr, 4);
-		memcpy(ph + 4, seg->daddr, 4);
-		ph[9] = 6;
-		ph[10] = (uint8_t)(seg->tcp_len >> 8);
-		ph[11] = (uint8_t)seg->tcp_len;
-		phl = 12;
-	}
-	return tf_csum_add(tf_csum_add(0, ph, phl), f + seg->l4_off, seg->tcp_len);
-}
-
 /* The folded pseudo-header sum (with length) that a CHECKSUM_PARTIAL segment carries. */
 static uint16_t pseudo_sum(const struct md5sig_seg *seg)
 {
@@ -305,23 +271,23 @@ static unsigned check_tap(const struct run *r, unsigned tap, const uint8_t *gues
 
 		/* IP */
 		if (g.family == AF_INET) {
-			ck_assert_uint_eq(get16(ip + 2), iph + g.thlen + len);
-			uint16_t id0 = get16(gip + 4);
+			ck_assert_uint_eq(tf_get16(ip + 2), iph + g.thlen + len);
+			uint16_t id0 = tf_get16(gip + 4);
 			uint16_t want = !strcmp(ipid, "fixed") ? id0 : (uint16_t)(id0 + i);
-			ck_assert_uint_eq(get16(ip + 4), want);
+			ck_assert_uint_eq(tf_get16(ip + 4), want);
 			ck_assert_uint_eq(tf_csum_add(0, ip, iph), 0xffff);
 			ck_assert_int_eq(memcmp(ip, gip, 2), 0);
 			ck_assert_int_eq(memcmp(ip + 6, gip + 6, 4), 0);
 			ck_assert_int_eq(memcmp(ip + 12, gip + 12, iph - 12), 0);
 		} else {
-			ck_assert_uint_eq(get16(ip + 4), iph - 40 + g.thlen + len);
+			ck_assert_uint_eq(tf_get16(ip + 4), iph - 40 + g.thlen + len);
 			ck_assert_int_eq(memcmp(ip, gip, 4), 0);
 			ck_assert_int_eq(memcmp(ip + 6, gip + 6, iph - 6), 0);
 		}
 
 		/* TCP: ports, ack, data offset, window, urgent pointer verbatim */
 		ck_assert_int_eq(memcmp(tcp, gtcp, 4), 0);
-		ck_assert_uint_eq(get32(tcp + 4), (uint32_t)(get32(gtcp + 4) + off));
+		ck_assert_uint_eq(tf_get32(tcp + 4), (uint32_t)(tf_get32(gtcp + 4) + off));
 		ck_assert_int_eq(memcmp(tcp + 8, gtcp + 8, 5), 0);
 		ck_assert_uint_eq(tcp[13], want_flags(flags, gtcp[13], i, n));
 		ck_assert_int_eq(memcmp(tcp + 14, gtcp + 14, 2), 0);
@@ -349,10 +315,10 @@ static unsigned check_tap(const struct run *r, unsigned tap, const uint8_t *gues
 
 		/* checksum: pseudo-header sum after tso, complete on the wire */
 		if (tap == TAP_WIRE) {
-			ck_assert_uint_eq(tcp_sum(s->data, &o), 0xffff);
+			ck_assert_uint_eq(tf_tcp_sum(s->data, &o), 0xffff);
 			ck_assert_int_eq(s->csum, OFFLOAD_CSUM_COMPLETE);
 		} else if (n > 1) {
-			ck_assert_uint_eq(get16(tcp + 16), pseudo_sum(&o));
+			ck_assert_uint_eq(tf_get16(tcp + 16), pseudo_sum(&o));
 			ck_assert_int_eq(s->csum, OFFLOAD_CSUM_PARTIAL);
 		}
 
@@ -513,7 +479,7 @@ START_TEST(flags_quirks)
 			ck_assert_msg(f->data[14 + 20 + 13] == cases[k].want[i],
 				      "%s segment %u: flags 0x%02x", cases[k].quirk, i,
 				      f->data[14 + 20 + 13]);
-			ck_assert_uint_eq(get16(f->data + 14 + 20 + 18), 7); /* not re-based */
+			ck_assert_uint_eq(tf_get16(f->data + 14 + 20 + 18), 7); /* not re-based */
 		}
 		run_close(&r);
 	}
@@ -531,7 +497,7 @@ START_TEST(ipid_increment_and_fixed_wrap)
 		run_open(&r, &(struct setup){.ipid = fixed ? "fixed" : "increment"});
 		ck_assert_uint_eq(segment_and_check(&r, &s), 5);
 		for (unsigned i = 0; i < 5; i++)
-			ck_assert_uint_eq(get16(r.taps[TAP_WIRE].f[i].data + 14 + 4),
+			ck_assert_uint_eq(tf_get16(r.taps[TAP_WIRE].f[i].data + 14 + 4),
 					  fixed ? 0xfffe : inc[i]);
 		run_close(&r);
 	}
@@ -781,7 +747,7 @@ START_TEST(bad_guest_checksum_stays_bad)
 		ck_assert_int_eq(f->csum, OFFLOAD_CSUM_BAD);
 		ck_assert_int_eq(md5sig_parse(MD5SIG_LINK_ETHERNET, f->data, f->len, &o),
 				 MD5SIG_TCP);
-		ck_assert_uint_ne(tcp_sum(f->data, &o), 0xffff);
+		ck_assert_uint_ne(tf_tcp_sum(f->data, &o), 0xffff);
 	}
 	run_close(&r);
 }
@@ -831,13 +797,13 @@ START_TEST(golden_ipv4)
 		const uint8_t *ip = wire + 14, *tcp = ip + 20;
 
 		ck_assert_uint_eq(r.taps[TAP_WIRE].f[i].len, 14u + want[i].total);
-		ck_assert_uint_eq(get32(tcp + 4), want[i].seq);
-		ck_assert_uint_eq(get16(ip + 2), want[i].total);
-		ck_assert_uint_eq(get16(ip + 4), want[i].id);
-		ck_assert_uint_eq(get16(ip + 10), want[i].ipsum);
+		ck_assert_uint_eq(tf_get32(tcp + 4), want[i].seq);
+		ck_assert_uint_eq(tf_get16(ip + 2), want[i].total);
+		ck_assert_uint_eq(tf_get16(ip + 4), want[i].id);
+		ck_assert_uint_eq(tf_get16(ip + 10), want[i].ipsum);
 		ck_assert_uint_eq(tcp[13], want[i].flags);
-		ck_assert_uint_eq(get16(tso + 14 + 20 + 16), want[i].partial);
-		ck_assert_uint_eq(get16(tcp + 16), want[i].full);
+		ck_assert_uint_eq(tf_get16(tso + 14 + 20 + 16), want[i].partial);
+		ck_assert_uint_eq(tf_get16(tcp + 16), want[i].full);
 		ck_assert_int_eq(memcmp(tcp + 24, digest, 16), 0);
 	}
 	run_close(&r);

@@ -151,17 +151,6 @@ START_TEST(pseudo_header_matches_naive)
 }
 END_TEST
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* The naive checker: does the L4 checksum of @seg (TCP, or UDP if @proto is 17) verify? */
 static bool l4_verifies(const uint8_t *f, const struct md5sig_seg *seg, uint8_t proto)
 {
@@ -207,10 +196,10 @@ START_TEST(tcp_fill_and_ipv4_header_match_the_builder)
 		struct md5sig_seg seg;
 		size_t n = build_parse(&specs[k], &seg);
 
-		put16(frame + seg.l4_off + 16, 0xdead);
+		tf_put16(frame + seg.l4_off + 16, 0xdead);
 		offload_csum_tcp_fill(frame, &seg);
 		if (seg.family == AF_INET) {
-			put16(frame + seg.l3_off + 10, 0xbeef);
+			tf_put16(frame + seg.l3_off + 10, 0xbeef);
 			offload_csum_ipv4_hdr(frame + seg.l3_off, seg.l4_off - seg.l3_off);
 		}
 		ck_assert_msg(!memcmp(frame, orig, n), "spec %zu", k);
@@ -227,14 +216,14 @@ START_TEST(classify_each_state)
 		build_parse(&specs[k], &seg);
 		field = frame + seg.l4_off + 16;
 		ck_assert_int_eq(offload_csum_classify(frame, &seg), OFFLOAD_CSUM_COMPLETE);
-		put16(field, naive_pseudo(&seg, 6, seg.tcp_len, true));
+		tf_put16(field, naive_pseudo(&seg, 6, seg.tcp_len, true));
 		ck_assert_int_eq(offload_csum_classify(frame, &seg), OFFLOAD_CSUM_PARTIAL);
-		put16(field, naive_pseudo(&seg, 6, seg.tcp_len, false));
+		tf_put16(field, naive_pseudo(&seg, 6, seg.tcp_len, false));
 		ck_assert_int_eq(offload_csum_classify(frame, &seg), OFFLOAD_CSUM_PARTIAL_NOLEN);
 		/* the complemented seed is what a device would see if a driver got it wrong */
-		put16(field, (uint16_t)~naive_pseudo(&seg, 6, seg.tcp_len, true));
+		tf_put16(field, (uint16_t)~naive_pseudo(&seg, 6, seg.tcp_len, true));
 		ck_assert_int_eq(offload_csum_classify(frame, &seg), OFFLOAD_CSUM_BAD);
-		put16(field, (uint16_t)(get16(orig + seg.l4_off + 16) + 1));
+		tf_put16(field, (uint16_t)(tf_get16(orig + seg.l4_off + 16) + 1));
 		ck_assert_int_eq(offload_csum_classify(frame, &seg), OFFLOAD_CSUM_BAD);
 	}
 }
@@ -318,10 +307,10 @@ START_TEST(partial_checksums_completed)
 				struct offload_pipeline *pl =
 					txcsum_pipeline(specs[k].linktype, &w, NULL);
 
-				put16(frame + seg.l4_off + 16,
-				      naive_pseudo(&seg, 6, seg.tcp_len, with_len));
+				tf_put16(frame + seg.l4_off + 16,
+					 naive_pseudo(&seg, 6, seg.tcp_len, with_len));
 				if (seg.family == AF_INET)
-					put16(frame + seg.l3_off + 10, 0); /* recomputed too */
+					tf_put16(frame + seg.l3_off + 10, 0); /* recomputed too */
 				tx(pl, frame, n, claims[c]);
 				ck_assert_uint_eq(w.count, 1);
 				ck_assert_uint_eq(w.len, n);
@@ -346,7 +335,7 @@ START_TEST(seed_not_trusted)
 	size_t n = build_parse(&specs[3], &seg);
 	struct offload_pipeline *pl = txcsum_pipeline(0, &w, NULL);
 
-	put16(frame + seg.l4_off + 16, 0x1234);
+	tf_put16(frame + seg.l4_off + 16, 0x1234);
 	tx(pl, frame, n, OFFLOAD_CSUM_PARTIAL);
 	ck_assert(!memcmp(w.data, orig, n));
 	offload_pipeline_free(pl);
@@ -367,7 +356,8 @@ START_TEST(complete_and_bad_untouched)
 		ck_assert_int_eq(w.csum, OFFLOAD_CSUM_COMPLETE);
 		ck_assert(!w.changed);
 
-		put16(frame + seg.l4_off + 16, (uint16_t)(get16(orig + seg.l4_off + 16) ^ 0x0101));
+		tf_put16(frame + seg.l4_off + 16,
+			 (uint16_t)(tf_get16(orig + seg.l4_off + 16) ^ 0x0101));
 		memcpy(orig, frame, n);
 		tx(pl, frame, n, OFFLOAD_CSUM_NONE);
 		ck_assert(!memcmp(w.data, orig, n));
@@ -402,7 +392,7 @@ START_TEST(signed_frames_stay_valid)
 		ck_assert_uint_gt(n, 0);
 		ck_assert_int_eq(md5sig_parse(lt, frame, n, &seg), MD5SIG_TCP);
 		memcpy(orig, frame, n);
-		put16(frame + seg.l4_off + 16, naive_pseudo(&seg, 6, seg.tcp_len, k & 1));
+		tf_put16(frame + seg.l4_off + 16, naive_pseudo(&seg, 6, seg.tcp_len, k & 1));
 
 		struct offload_pipeline *pl = txcsum_pipeline(lt, &w, kt);
 		tx(pl, frame, n, OFFLOAD_CSUM_PARTIAL);
@@ -440,11 +430,11 @@ static size_t build_udp(const struct tf_spec *s, struct md5sig_seg *seg)
 	} else {
 		ip[6] = 17;
 	}
-	put16(udp + 4, (uint16_t)seg->tcp_len);
-	put16(udp + 6, 0);
+	tf_put16(udp + 4, (uint16_t)seg->tcp_len);
+	tf_put16(udp + 6, 0);
 	uint16_t sum = (uint16_t)~tf_csum_add(naive_pseudo(seg, 17, seg->tcp_len, true), udp,
 					      seg->tcp_len);
-	put16(udp + 6, sum ? sum : 0xffff);
+	tf_put16(udp + 6, sum ? sum : 0xffff);
 	memcpy(orig, frame, n);
 	return n;
 }
@@ -469,13 +459,13 @@ START_TEST(udp_partial_completed)
 		ck_assert(!memcmp(w.data, orig, n));
 		ck_assert(!w.changed);
 
-		put16(frame + seg.l4_off + 6, naive_pseudo(&seg, 17, seg.tcp_len, true));
+		tf_put16(frame + seg.l4_off + 6, naive_pseudo(&seg, 17, seg.tcp_len, true));
 		tx(pl, frame, n, OFFLOAD_CSUM_NONE);
 		ck_assert_msg(!memcmp(w.data, orig, n), "spec %zu", k);
 		ck_assert_int_eq(w.csum, OFFLOAD_CSUM_COMPLETE);
 		ck_assert(w.changed);
 
-		put16(frame + seg.l4_off + 6, 0x5555);
+		tf_put16(frame + seg.l4_off + 6, 0x5555);
 		tx(pl, frame, n, OFFLOAD_CSUM_PARTIAL);
 		ck_assert(!memcmp(w.data, orig, n));
 		offload_pipeline_free(pl);
@@ -491,7 +481,7 @@ START_TEST(udp_without_checksum_and_other_frames_untouched)
 	struct offload_pipeline *pl = txcsum_pipeline(0, &w, NULL);
 
 	/* IPv4 UDP checksum 0: the sender chose none (RFC 768) */
-	put16(frame + seg.l4_off + 6, 0);
+	tf_put16(frame + seg.l4_off + 6, 0);
 	memcpy(orig, frame, n);
 	tx(pl, frame, n, OFFLOAD_CSUM_NONE);
 	ck_assert(!memcmp(w.data, orig, n));
@@ -506,7 +496,7 @@ START_TEST(udp_without_checksum_and_other_frames_untouched)
 	ck_assert(!w.changed);
 
 	n = build_udp(&specs[0], &seg);
-	put16(frame + seg.l4_off + 6, 0x5555);
+	tf_put16(frame + seg.l4_off + 6, 0x5555);
 	frame[seg.l3_off + 6] = 0x20; /* MF */
 	memcpy(orig, frame, n);
 	tx(pl, frame, n, OFFLOAD_CSUM_PARTIAL);

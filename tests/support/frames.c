@@ -5,16 +5,10 @@
 
 #include "frames.h"
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
+	tf_put16(p, (uint16_t)(v >> 16));
+	tf_put16(p + 2, (uint16_t)v);
 }
 
 uint32_t tf_csum_add(uint32_t sum, const uint8_t *p, size_t len)
@@ -83,19 +77,19 @@ size_t tf_build(const struct tf_spec *s, uint8_t *buf, size_t cap)
 		memcpy(buf + 6, mac_s, 6);
 		size_t o = 12;
 		for (unsigned i = 0; i < s->vlans; i++) {
-			put16(buf + o, s->vlans == 2 && i == 0 ? 0x88a8 : 0x8100);
-			put16(buf + o + 2, (uint16_t)(100 + i));
+			tf_put16(buf + o, s->vlans == 2 && i == 0 ? 0x88a8 : 0x8100);
+			tf_put16(buf + o + 2, (uint16_t)(100 + i));
 			o += 4;
 		}
-		put16(buf + o, etype);
+		tf_put16(buf + o, etype);
 	} else if (lt == MD5SIG_LINK_SLL) {
-		put16(buf + 2, 1); /* ARPHRD_ETHER */
-		put16(buf + 4, 6);
-		put16(buf + 14, etype);
+		tf_put16(buf + 2, 1); /* ARPHRD_ETHER */
+		tf_put16(buf + 4, 6);
+		tf_put16(buf + 14, etype);
 	} else if (lt == MD5SIG_LINK_SLL2) {
-		put16(buf, etype);
+		tf_put16(buf, etype);
 		put32(buf + 4, 2); /* ifindex */
-		put16(buf + 8, 1);
+		tf_put16(buf + 8, 1);
 		buf[11] = 6;
 	}
 
@@ -103,7 +97,7 @@ size_t tf_build(const struct tf_spec *s, uint8_t *buf, size_t cap)
 	size_t seglen = th + s->plen;
 	if (v6) {
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)(ext + seglen));
+		tf_put16(ip + 4, (uint16_t)(ext + seglen));
 		ip[6] = ext ? 60 : 6;
 		ip[7] = s->ttl ? s->ttl : 64;
 		memcpy(ip + 8, sa, 16);
@@ -117,26 +111,26 @@ size_t tf_build(const struct tf_spec *s, uint8_t *buf, size_t cap)
 		}
 	} else {
 		ip[0] = (uint8_t)(0x40 | iph / 4);
-		put16(ip + 2, (uint16_t)(iph + seglen));
-		put16(ip + 4, s->ipid);
-		put16(ip + 6, 0x4000); /* DF */
+		tf_put16(ip + 2, (uint16_t)(iph + seglen));
+		tf_put16(ip + 4, s->ipid);
+		tf_put16(ip + 6, 0x4000); /* DF */
 		ip[8] = s->ttl ? s->ttl : 64;
 		ip[9] = 6;
 		memcpy(ip + 12, sa, 4);
 		memcpy(ip + 16, da, 4);
 		for (size_t i = 20; i < iph; i++)
 			ip[i] = i + 1 == iph ? 0 : 1; /* NOPs, then EOL */
-		put16(ip + 10, (uint16_t)~tf_csum_add(0, ip, iph));
+		tf_put16(ip + 10, (uint16_t)~tf_csum_add(0, ip, iph));
 	}
 
-	put16(tcp, s->sport ? s->sport : 40000);
-	put16(tcp + 2, s->dport ? s->dport : 179);
+	tf_put16(tcp, s->sport ? s->sport : 40000);
+	tf_put16(tcp + 2, s->dport ? s->dport : 179);
 	put32(tcp + 4, s->seq);
 	put32(tcp + 8, s->ack);
 	tcp[12] = (uint8_t)(th / 4 << 4);
 	tcp[13] = s->flags ? s->flags : 0x18;
-	put16(tcp + 14, s->window ? s->window : 502);
-	put16(tcp + 18, s->urg);
+	tf_put16(tcp + 14, s->window ? s->window : 502);
+	tf_put16(tcp + 18, s->urg);
 	size_t o = 20;
 	if (s->md5) {
 		tcp[o] = 1;
@@ -169,39 +163,48 @@ size_t tf_build(const struct tf_spec *s, uint8_t *buf, size_t cap)
 		memcpy(ph + 4, da, 4);
 		ph[8] = 0;
 		ph[9] = 6;
-		put16(ph + 10, (uint16_t)seglen);
+		tf_put16(ph + 10, (uint16_t)seglen);
 		phl = 12;
 	}
 	uint32_t sum = tf_csum_add(0, ph, phl);
 	sum = tf_csum_add(sum, tcp, seglen);
-	put16(tcp + 16, (uint16_t)~sum);
+	tf_put16(tcp + 16, (uint16_t)~sum);
 	return total;
 }
 
-void tf_tcp_csum_fix(uint8_t *f, const struct md5sig_seg *seg)
+/* The TCP pseudo-header of a parsed segment into @ph; returns its length. */
+static size_t pseudo_header(const struct md5sig_seg *seg, uint8_t ph[40])
 {
-	uint8_t ph[40];
-	size_t phl;
-	uint8_t *tcp = f + seg->l4_off;
-
 	if (seg->family == AF_INET6) {
 		memcpy(ph, seg->saddr, 16);
 		memcpy(ph + 16, seg->daddr, 16);
 		put32(ph + 32, seg->tcp_len);
 		ph[36] = ph[37] = ph[38] = 0;
 		ph[39] = 6;
-		phl = 40;
-	} else {
-		memcpy(ph, seg->saddr, 4);
-		memcpy(ph + 4, seg->daddr, 4);
-		ph[8] = 0;
-		ph[9] = 6;
-		put16(ph + 10, (uint16_t)seg->tcp_len);
-		phl = 12;
+		return 40;
 	}
-	put16(tcp + 16, 0);
-	uint32_t sum = tf_csum_add(tf_csum_add(0, ph, phl), tcp, seg->tcp_len);
-	put16(tcp + 16, (uint16_t)~sum);
+	memcpy(ph, seg->saddr, 4);
+	memcpy(ph + 4, seg->daddr, 4);
+	ph[8] = 0;
+	ph[9] = 6;
+	tf_put16(ph + 10, (uint16_t)seg->tcp_len);
+	return 12;
+}
+
+uint32_t tf_tcp_sum(const uint8_t *f, const struct md5sig_seg *seg)
+{
+	uint8_t ph[40];
+	size_t phl = pseudo_header(seg, ph);
+
+	return tf_csum_add(tf_csum_add(0, ph, phl), f + seg->l4_off, seg->tcp_len);
+}
+
+void tf_tcp_csum_fix(uint8_t *f, const struct md5sig_seg *seg)
+{
+	uint8_t *tcp = f + seg->l4_off;
+
+	tf_put16(tcp + 16, 0);
+	tf_put16(tcp + 16, (uint16_t)~tf_tcp_sum(f, seg));
 }
 
 size_t tf_build_signed(const struct tf_spec *s, const struct md5sig_key *key, uint8_t *buf,

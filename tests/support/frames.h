@@ -42,6 +42,29 @@ size_t tf_build(const struct tf_spec *s, uint8_t *buf, size_t cap);
 size_t tf_build_signed(const struct tf_spec *s, const struct md5sig_key *key, uint8_t *buf,
 		       size_t cap);
 
+/* Big-endian fields, whatever the alignment. */
+static inline uint16_t tf_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t tf_get32(const uint8_t *p)
+{
+	return (uint32_t)tf_get16(p) << 16 | tf_get16(p + 2);
+}
+
+static inline void tf_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/*
+ * Naive RFC 1071 sum over the pseudo-header and the TCP segment of a parsed frame, folded, not
+ * complemented: 0xffff when the checksum verifies.
+ */
+uint32_t tf_tcp_sum(const uint8_t *f, const struct md5sig_seg *seg);
+
 /* Recompute the TCP checksum of a parsed segment in place. */
 void tf_tcp_csum_fix(uint8_t *frame, const struct md5sig_seg *seg);
 
