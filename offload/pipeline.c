@@ -137,21 +137,13 @@ struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap
 	}
 	uint8_t *data = f->data;
 	uint32_t fcap = f->cap;
+	/* everything after the fragment table is zero; frags are valid only up to nfrags */
 	memset(f, 0, offsetof(struct offload_frame, frags));
+	memset(&f->tso, 0, sizeof(*f) - offsetof(struct offload_frame, tso));
 	f->data = data;
 	f->cap = fcap;
-	f->nfrags = 0;
-	f->tso = false;
-	f->mss = 0;
-	f->csum = OFFLOAD_CSUM_NONE;
-	f->guest_no = 0;
-	f->seg_no = 0;
 	f->seg_count = 1;
-	f->merged = 0;
-	f->changed = f->changed_covered = false;
 	f->verdict = MD5SIG_NVERDICTS;
-	f->verdict_known = false;
-	f->digest_inferred = false;
 	pl->pool_used++;
 	return f;
 }
@@ -609,6 +601,12 @@ static bool is_tcp_status(enum md5sig_status st)
  * (probability 2^-128 for segments nobody crafted): such verdicts are inferred without
  * hashing unless full_verify is set; the tap counts them as inferred.
  */
+static bool same_peers(const struct md5sig_seg *a, const struct md5sig_seg *b)
+{
+	return a->family == b->family && !memcmp(a->saddr, b->saddr, sizeof(a->saddr)) &&
+	       !memcmp(a->daddr, b->daddr, sizeof(a->daddr));
+}
+
 static void classify_child(struct offload_pipeline *pl, struct pl_entry *e,
 			   const struct pl_entry *parent, enum md5sig_verdict pv)
 {
@@ -623,10 +621,9 @@ static void classify_child(struct offload_pipeline *pl, struct pl_entry *e,
 	if (!pl->cfg.full_verify && e->st == MD5SIG_TCP && parent && parent->f != f &&
 	    parent->st == MD5SIG_TCP && pv == MD5SIG_VALID && e->seg.md5_off >= 0 &&
 	    offload_covered_differ(parent->bytes, &parent->seg, e->bytes, &e->seg) &&
+	    same_peers(&parent->seg, &e->seg) /* so the same key */ &&
 	    !memcmp(parent->bytes + parent->seg.md5_off, e->bytes + e->seg.md5_off,
-		    MD5SIG_DIGEST_LEN) &&
-	    md5sig_keytab_lookup(pl->cfg.keys, &e->seg) ==
-		    md5sig_keytab_lookup(pl->cfg.keys, &parent->seg)) {
+		    MD5SIG_DIGEST_LEN)) {
 		f->verdict = MD5SIG_INVALID;
 		f->digest_inferred = true;
 	} else {

@@ -47,11 +47,9 @@ static int rxcsum_process(struct offload_stage *st, struct offload_frame *in,
 
 	if (!max_out)
 		return -ENOBUFS;
-	if (in->nfrags) {
-		int err = offload_frame_linearize(in);
-		if (err < 0)
-			return err;
-	}
+	int err = offload_frame_linearize(in); /* a no-op for linear frames */
+	if (err < 0)
+		return err;
 	out[0] = in;
 
 	ps = md5sig_parse(offload_stage_linktype(st), in->data, in->len, &seg);

@@ -65,12 +65,10 @@ static int txcsum_process(struct offload_stage *st, struct offload_frame *in,
 
 	if (!max_out)
 		return -ENOBUFS;
-	if (in->nfrags) {
-		/* a profile without an sg stage: the device reads the descriptors in order */
-		int err = offload_frame_linearize(in);
-		if (err < 0)
-			return err;
-	}
+	/* a profile without an sg stage: the device reads the descriptors in order */
+	int err = offload_frame_linearize(in);
+	if (err < 0)
+		return err;
 	out[0] = in;
 
 	ps = md5sig_parse(offload_stage_linktype(st), in->data, in->len, &seg);
