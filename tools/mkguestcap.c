@@ -17,29 +17,28 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "emu/emu.h"
 #include "tests/support/frames.h"
 
 static const char *prog = "mkguestcap";
 
 struct writer {
-	FILE *f;
-	uint32_t usec;
+	struct emu_capout *out;
+	struct timespec ts;
 	unsigned frames;
+	int err;
 };
 
-static void put32(FILE *f, uint32_t v)
-{
-	fwrite(&v, 4, 1, f);
-}
-
+/* One frame, 250 us after the previous one; the clock starts in 2008, ESX 3.5's time. */
 static void emit(struct writer *w, const uint8_t *d, size_t n)
 {
-	w->usec += 250;
-	put32(w->f, 1200000000u + w->usec / 1000000u); /* 2008: ESX 3.5's time */
-	put32(w->f, w->usec % 1000000u);
-	put32(w->f, (uint32_t)n);
-	put32(w->f, (uint32_t)n);
-	fwrite(d, 1, n, w->f);
+	w->ts.tv_nsec += 250000;
+	if (w->ts.tv_nsec >= 1000000000) {
+		w->ts.tv_sec++;
+		w->ts.tv_nsec -= 1000000000;
+	}
+	if (!w->err)
+		w->err = emu_capout_write(w->out, 0, &w->ts, d, (uint32_t)n, NULL);
 	w->frames++;
 }
 
@@ -103,18 +102,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	FILE *f = fopen(argv[optind], "wb");
-	if (!f) {
-		fprintf(stderr, "%s: %s: %s\n", prog, argv[optind], strerror(errno));
+	char err[512];
+	struct writer w = {.ts = {.tv_sec = 1200000000}};
+	w.out = emu_capout_open(argv[optind], false, err, sizeof(err));
+	if (!w.out || emu_capout_iface(w.out, MD5SIG_LINK_ETHERNET, NULL) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, w.out ? argv[optind] : err);
 		return 1;
 	}
-	struct writer w = {.f = f};
-	put32(f, 0xa1b2c3d4);
-	put32(f, 2 | 4u << 16);
-	put32(f, 0);
-	put32(f, 0);
-	put32(f, 262144);
-	put32(f, 1);
 
 	bool v6 = family == AF_INET6;
 	const char *guest = v6 ? "2001:db8::10" : "192.0.2.10";
@@ -183,8 +177,11 @@ int main(int argc, char **argv)
 		FRAME(false, 0x10, pseq, gseq, 0, NULL);
 	}
 #undef FRAME
-	if (fclose(f)) {
-		fprintf(stderr, "%s: %s: %s\n", prog, argv[optind], strerror(errno));
+	int cerr = emu_capout_close(w.out);
+	if (!w.err)
+		w.err = cerr;
+	if (w.err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, argv[optind], strerror(-w.err));
 		return 1;
 	}
 	fprintf(stderr, "%s: wrote %u frames to %s\n", prog, w.frames, argv[optind]);
