@@ -38,27 +38,6 @@ tso_q() { stat_q ".tx.stages[] | select(.name == \"tso\") | $1"; }
 ping_ok() { ip netns exec "$G" ping -c 2 -i 0.2 -W 1 192.0.2.1 >/dev/null 2>&1; }
 ping_ok && t_ok "ping through vnicemu" || t_fail "no ping through vnicemu"
 
-# transfer PORT BYTES TIMEOUT [md5]: one TCP stream from the guest to the peer; "sent" and
-# "received" checksums must match. Returns 0 when the bytes arrived intact.
-transfer() {
-	local port=$1 bytes=$2 to=$3 keyp=() keyg=()
-	if [ "${4:-}" = md5 ]; then
-		keyp=(--key "192.0.2.10=$SECRET")
-		keyg=(--key "192.0.2.1=$SECRET")
-	fi
-	ip netns exec "$P" "$MD5PEER" listen 0.0.0.0 "$port" --once --timeout "$to" "${keyp[@]}" \
-		>"$LAB/recv.$port" 2>&1 &
-	local lp=$!
-	wait_for 40 ip netns exec "$P" ss -ltn "sport = :$port" -H | grep -q LISTEN
-	ip netns exec "$G" "$MD5PEER" connect 192.0.2.1 "$port" --bytes "$bytes" --timeout "$to" \
-		"${keyg[@]}" >"$LAB/sent.$port" 2>&1
-	wait "$lp"
-	local s r
-	s=$(awk '/^sent/ { print $2, $3 }' "$LAB/sent.$port")
-	r=$(awk '/^received/ { print $2, $3 }' "$LAB/recv.$port")
-	[ -n "$s" ] && [ "$s" = "$r" ]
-}
-
 # 1. Unsigned bulk data through TSO: segmented, arrives byte for byte
 transfer 5001 400000 20 && t_ok "unsigned 400000 bytes through vmxnet2 TSO arrive intact" ||
 	t_fail "unsigned transfer: $(cat "$LAB/sent.5001" "$LAB/recv.5001")"

@@ -72,3 +72,26 @@ lab_plug() {
 counter() {
 	ip netns exec "$1" nstat -az "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'
 }
+
+# transfer PORT BYTES TIMEOUT [md5]: one TCP stream (tools/md5peer) from the guest namespace $G
+# (192.0.2.10) to the peer namespace $P (192.0.2.1), both signing with $SECRET when "md5";
+# 0 when the peer received every byte intact (same count and checksum as sent). The outputs
+# stay in $LAB/sent.PORT and $LAB/recv.PORT.
+transfer() {
+	local port=$1 bytes=$2 to=$3 keyp=() keyg=()
+	if [ "${4:-}" = md5 ]; then
+		keyp=(--key "192.0.2.10=$SECRET")
+		keyg=(--key "192.0.2.1=$SECRET")
+	fi
+	ip netns exec "$P" "$MD5PEER" listen 0.0.0.0 "$port" --once --timeout "$to" "${keyp[@]}" \
+		>"$LAB/recv.$port" 2>&1 &
+	local lp=$!
+	wait_for 40 ip netns exec "$P" ss -ltn "sport = :$port" -H | grep -q LISTEN
+	ip netns exec "$G" "$MD5PEER" connect 192.0.2.1 "$port" --bytes "$bytes" --timeout "$to" \
+		"${keyg[@]}" >"$LAB/sent.$port" 2>&1
+	wait "$lp"
+	local s r
+	s=$(awk '/^sent/ { print $2, $3 }' "$LAB/sent.$port")
+	r=$(awk '/^received/ { print $2, $3 }' "$LAB/recv.$port")
+	[ -n "$s" ] && [ "$s" = "$r" ]
+}
