@@ -99,7 +99,7 @@ static int lro_init(struct offload_stage *st)
 	l->options = strcmp(offload_stage_param(st, "options"), "any") ? LRO_OPTIONS_LINUX
 								       : LRO_OPTIONS_ANY;
 	if (max < 68 || max > 65535) /* IPv4's minimum MTU; the 16-bit IP length */
-		return -EINVAL;
+		return offload_stage_fail(st, "lro.max_size must be 68..65535");
 	l->max_size = (uint32_t)max;
 	l->cap = l->max_size + LRO_MAX_L2;
 	l->mem = malloc((size_t)l->cap * LRO_FLOWS);

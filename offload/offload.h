@@ -143,6 +143,7 @@ struct offload_stage {
 	const char *drop_reason; /**< set by offload_stage_drop() */
 	enum offload_kept kept;	 /**< set by offload_stage_hold() / offload_stage_merge() */
 	unsigned released;	 /**< set by offload_stage_release() */
+	const char *init_error;	 /**< set by offload_stage_fail() */
 };
 
 #define offload_container_of(ptr, type, member) \
@@ -156,6 +157,8 @@ struct offload_frame *offload_frame_new(struct offload_stage *st, uint32_t cap);
 void offload_frame_copy_meta(struct offload_frame *dst, const struct offload_frame *src);
 /** Record why the current input is dropped; returns 0 for `return offload_stage_drop(...)`. */
 int offload_stage_drop(struct offload_stage *st, const char *reason);
+/** Why init() refuses its configuration, for the user; returns -EINVAL for `return ...`. */
+int offload_stage_fail(struct offload_stage *st, const char *why);
 /** The current input was copied into the stage and is held (returns 0 for process()). */
 int offload_stage_hold(struct offload_stage *st);
 /** The current input was merged into a frame the stage holds (returns 0 for process()). */

@@ -187,6 +187,27 @@ int offload_stage_drop(struct offload_stage *st, const char *reason)
 	return 0;
 }
 
+int offload_stage_fail(struct offload_stage *st, const char *why)
+{
+	st->init_error = why;
+	return -EINVAL;
+}
+
+/* (Re)initialise a stage; on failure the stage's own reason, or the errno, goes to @err. */
+static int stage_init(struct offload_stage *inst, char *err, size_t errlen)
+{
+	int ret;
+
+	inst->init_error = NULL;
+	if (!inst->ops->init || (ret = inst->ops->init(inst)) >= 0)
+		return 0;
+	if (inst->init_error)
+		snprintf(err, errlen, "%s", inst->init_error);
+	else
+		snprintf(err, errlen, "stage %s: %s", inst->ops->name, strerror(-ret));
+	return ret;
+}
+
 int offload_stage_hold(struct offload_stage *st)
 {
 	st->kept = OFFLOAD_KEPT_HELD;
@@ -404,13 +425,12 @@ int offload_pipeline_set_param(struct offload_pipeline *pl, const char *key, con
 	if (inst->ops->fini)
 		inst->ops->fini(inst);
 	ps->values[j] = copy;
-	ret = inst->ops->init ? inst->ops->init(inst) : 0;
+	ret = stage_init(inst, err, errlen);
 	if (ret) {
-		snprintf(err, errlen, "%s=%s: %s", key, value,
-			 ret == -EINVAL && !pl->cfg.keys ? "needs a key" : strerror(-ret));
+		char ignored[8];
 		ps->values[j] = old;
 		free(copy);
-		if (inst->ops->init && inst->ops->init(inst) < 0)
+		if (stage_init(inst, ignored, sizeof(ignored)))
 			ps->broken = true;
 		return ret;
 	}
@@ -480,14 +500,7 @@ struct offload_pipeline *offload_pipeline_new(const struct offload_config *cfg, 
 		goto fail;
 	for (unsigned i = 0; i < pl->nstages; i++) {
 		struct offload_stage *inst = pl->st[i].inst;
-		if (inst->ops->init && (ret = inst->ops->init(inst)) < 0) {
-			if (ret == -EINVAL && inst->ops == offload_stage_find("tso") && !cfg->keys)
-				snprintf(err, errlen,
-					 "tso.md5=resign needs a key (--key or "
-					 "--key-file)");
-			else
-				snprintf(err, errlen, "stage %s: %s", inst->ops->name,
-					 strerror(-ret));
+		if ((ret = stage_init(inst, err, errlen)) < 0) {
 			pl->st[i].inst = NULL;
 			free(inst);
 			/* stages after i were not initialised: free them without fini */

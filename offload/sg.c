@@ -54,7 +54,7 @@ static int sg_init(struct offload_stage *st)
 									   : SG_OVERFLOW_DROP;
 	sg->tso_exempt = !strcmp(offload_stage_param(st, "tso_exempt"), "on");
 	if (!sg->max_frags)
-		return -EINVAL;
+		return offload_stage_fail(st, "sg.max_frags must be at least 1");
 	return 0;
 }
 

@@ -83,7 +83,7 @@ static int tso_init(struct offload_stage *st)
 	t->ipid = (enum tso_ipid)ipid;
 	t->md5 = (enum tso_md5)md5;
 	if (t->md5 == TSO_MD5_RESIGN && !offload_stage_keys(st))
-		return -EINVAL;
+		return offload_stage_fail(st, "tso.md5=resign needs a key (--key or --key-file)");
 	return 0;
 }
 
