@@ -54,7 +54,6 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	int opt;
-	char *end;
 
 	while ((opt = cli_getopt("replay", argc, argv, ":", opts)) != -1) {
 		switch (opt) {
@@ -74,16 +73,10 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 		case 'f':
 			r->cfg.key_file = optarg;
 			break;
-		case 'm': {
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || v < 576 || v > 65535) {
-				fprintf(stderr, "%s replay: --wire-mtu %s: expected 576..65535\n",
-					prog, optarg);
+		case 'm':
+			if (cli_wire_mtu("replay", optarg, &r->cfg.wire_mtu))
 				return -EINVAL;
-			}
-			r->cfg.wire_mtu = (unsigned)v;
 			break;
-		}
 		case 'o':
 			r->cfg.out_dir = optarg;
 			break;

@@ -70,13 +70,8 @@ int cmd_run(int argc, char **argv)
 			cfg.key_file = optarg;
 			break;
 		case 'm':
-			v = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || v < 576 || v > 65535) {
-				fprintf(stderr, "%s run: --wire-mtu %s: expected 576..65535\n",
-					prog, optarg);
+			if (cli_wire_mtu("run", optarg, &cfg.wire_mtu))
 				return EXIT_USAGE;
-			}
-			cfg.wire_mtu = (unsigned)v;
 			break;
 		case 'c':
 			cfg.control = optarg;

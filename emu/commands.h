@@ -20,6 +20,9 @@ int cmd_repro(int argc, char **argv);
  * getopt_long() wrapper printing one line for an unknown option or a missing argument (the
  * caller's optstring must start with ':'): returns the option, or -2 after printing an error.
  */
+/* --wire-mtu N: 576..65535 into *@mtu, or one error line and -EINVAL. */
+int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu);
+
 int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring,
 	       const struct option *opts);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnicemu: subcommands dispatched from one table, which also builds the usage text. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -34,6 +36,19 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring,
 		return -2;
 	}
 	return opt;
+}
+
+int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*end || !*arg || v < 576 || v > 65535) {
+		fprintf(stderr, "%s %s: --wire-mtu %s: expected 576..65535\n", prog, cmd, arg);
+		return -EINVAL;
+	}
+	*mtu = (unsigned)v;
+	return 0;
 }
 
 static void usage(FILE *f)
