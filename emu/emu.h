@@ -109,7 +109,8 @@ struct emu_rxmeta {
  * (MSS = wire MTU - IP header - TCP header, options included); with a virtio_net_hdr the
  * guest's own request and MSS count. The checksum state is read off the frame, and with
  * scatter-gather on the frame is spread over descriptors the way the profile's guest driver
- * lays it out.
+ * lays it out. @data is lent, not copied: it must stay valid and unchanged until the call
+ * returns, and the pipeline never writes to it.
  * Return: the number of frames that reached the end of the pipeline, or -errno.
  */
 int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,

@@ -9,19 +9,18 @@ int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, ui
 		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,
 		    uint64_t no, const struct emu_rxmeta *meta)
 {
+	/* room to gather into; the bytes themselves are lent, not copied (offload/frame.c) */
 	struct offload_frame *f = offload_pipeline_guest_frame(pl, len);
 	struct md5sig_seg seg;
 
 	if (!f)
 		return -EMSGSIZE;
-	memcpy(f->data, data, len);
 	f->len = len;
 	f->guest_no = no;
 	if (ts)
 		f->ts = *ts;
-	if (md5sig_parse(linktype, f->data, f->len, &seg) == MD5SIG_TCP) {
+	if (md5sig_parse(linktype, data, len, &seg) == MD5SIG_TCP) {
 		uint32_t iphl = seg.l4_off - seg.l3_off;
-		f->csum = offload_csum_classify(f->data, &seg);
 		if (meta && meta->vnet) {
 			/* a guest kernel's own request: its MSS, if there is anything to cut */
 			if (meta->gso && seg.tcp_len - seg.thlen > meta->gso_size) {
@@ -34,20 +33,27 @@ int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, ui
 					 ? (uint16_t)(wire_mtu - iphl - seg.thlen)
 					 : 0;
 		}
+		/* a TSO request's state is read off the sums tso takes as it cuts: the payload
+		 * is read once */
+		if (!f->tso)
+			f->csum = offload_csum_classify(data, &seg);
 	}
 	if (offload_pipeline_feature(pl, OFFLOAD_F_SG) && p->fragment_size) {
+		/* the profile's descriptor layout, over the lent bytes */
 		uint32_t off = 0;
-		if (p->header_copy && f->len > p->header_copy) {
-			f->frags[f->nfrags++] = (struct offload_frag){f->data, p->header_copy};
+		if (p->header_copy && len > p->header_copy) {
+			f->frags[f->nfrags++] = (struct offload_frag){data, p->header_copy};
 			off = p->header_copy;
 		}
-		while (off < f->len && f->nfrags < OFFLOAD_MAX_FRAGS) {
-			uint32_t n = f->len - off;
+		while (off < len && f->nfrags < OFFLOAD_MAX_FRAGS) {
+			uint32_t n = len - off;
 			if (n > p->fragment_size && f->nfrags + 1 < OFFLOAD_MAX_FRAGS)
 				n = p->fragment_size;
-			f->frags[f->nfrags++] = (struct offload_frag){f->data + off, n};
+			f->frags[f->nfrags++] = (struct offload_frag){data + off, n};
 			off += n;
 		}
+	} else {
+		f->frags[f->nfrags++] = (struct offload_frag){data, len};
 	}
 	return offload_pipeline_tx(pl, f);
 }

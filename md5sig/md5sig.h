@@ -107,6 +107,17 @@ struct md5sig_seg {
 enum md5sig_status md5sig_parse(uint32_t linktype, const uint8_t *frame, size_t len,
 				struct md5sig_seg *seg);
 
+/**
+ * md5sig_parse_head() - md5sig_parse() of a frame of which only the head is at hand: @len
+ * readable bytes at @frame (its first fragment) of a frame @total bytes long (@total >= @len).
+ * Reads nothing past @len and never the payload. When the headers lie within @len the result
+ * equals md5sig_parse() of the whole frame; MD5SIG_TCP, MD5SIG_OTHER and MD5SIG_FRAGMENT are
+ * always exact. Any malformed status may instead mean that the headers run past @len: parse
+ * the whole frame to tell.
+ */
+enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *frame, size_t len,
+				     size_t total, struct md5sig_seg *seg);
+
 #define MD5SIG_KEY_MAX	  80 /**< TCP_MD5SIG_MAXKEYLEN in Linux */
 #define MD5SIG_DIGEST_LEN 16
 #define MD5SIG_OPT_KIND	  19

@@ -156,7 +156,12 @@ static enum md5sig_status parse_tcp(const uint8_t *f, size_t end, struct md5sig_
 	return MD5SIG_TCP;
 }
 
-static enum md5sig_status parse_ipv4(const uint8_t *f, size_t len, struct md5sig_seg *seg)
+/*
+ * The IP parsers read at most @len bytes; @total is the frame's real length, which is larger
+ * when only its head is at hand (md5sig_parse_head()): it decides whether the IP packet was cut.
+ */
+static enum md5sig_status parse_ipv4(const uint8_t *f, size_t len, size_t total,
+				     struct md5sig_seg *seg)
 {
 	size_t l3 = seg->l3_off;
 	const uint8_t *ip = f + l3;
@@ -168,8 +173,8 @@ static enum md5sig_status parse_ipv4(const uint8_t *f, size_t len, struct md5sig
 	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
 	if (ihl < 20 || ihl > len - l3)
 		return MD5SIG_BAD_IP_HDR;
-	size_t total = get16(ip + 2);
-	if (total < ihl)
+	size_t iplen = get16(ip + 2);
+	if (iplen < ihl)
 		return MD5SIG_BAD_IP_LEN;
 
 	seg->family = AF_INET;
@@ -198,11 +203,11 @@ static enum md5sig_status parse_ipv4(const uint8_t *f, size_t len, struct md5sig
 	if (frag & 0x2000)
 		return MD5SIG_FRAGMENT;
 
-	size_t ip_end = l3 + total;
-	bool cut = ip_end > len;
+	size_t ip_end = l3 + iplen;
+	bool cut = ip_end > total;
 	seg->l4_off = (uint32_t)(l3 + ihl);
-	seg->tcp_len = (uint32_t)(total - ihl);
-	enum md5sig_status st = parse_tcp(f, cut ? len : ip_end, seg);
+	seg->tcp_len = (uint32_t)(iplen - ihl);
+	enum md5sig_status st = parse_tcp(f, ip_end < len ? ip_end : len, seg);
 	return cut ? MD5SIG_SNAPLEN : st;
 }
 
@@ -222,7 +227,8 @@ static bool ipv6_ext_header(uint8_t nh)
 	return false;
 }
 
-static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, struct md5sig_seg *seg)
+static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, size_t total,
+				     struct md5sig_seg *seg)
 {
 	size_t l3 = seg->l3_off;
 	const uint8_t *ip = f + l3;
@@ -241,8 +247,8 @@ static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, struct md5sig
 	if (plen == 0 && nh != 59)
 		return MD5SIG_BAD_IP_LEN; /* jumbograms are not supported */
 	size_t ip_end = l3 + 40 + plen;
-	bool cut = ip_end > len;
-	size_t end = cut ? len : ip_end;
+	bool cut = ip_end > total;
+	size_t end = ip_end < len ? ip_end : len;
 	size_t off = l3 + 40;
 
 	while (ipv6_ext_header(nh)) {
@@ -291,42 +297,43 @@ static enum md5sig_status skip_tags(const uint8_t *f, size_t len, size_t *off, u
 	return MD5SIG_TCP;
 }
 
-static enum md5sig_status ip_by_version(const uint8_t *f, size_t len, struct md5sig_seg *seg)
+static enum md5sig_status ip_by_version(const uint8_t *f, size_t len, size_t total,
+					struct md5sig_seg *seg)
 {
 	if (seg->l3_off >= len)
 		return MD5SIG_BAD_LINK;
 	switch (f[seg->l3_off] >> 4) {
 	case 4:
-		return parse_ipv4(f, len, seg);
+		return parse_ipv4(f, len, total, seg);
 	case 6:
-		return parse_ipv6(f, len, seg);
+		return parse_ipv6(f, len, total, seg);
 	}
 	return MD5SIG_BAD_IP_VERSION;
 }
 
-static enum md5sig_status ip_by_ethertype(const uint8_t *f, size_t len, uint16_t type,
+static enum md5sig_status ip_by_ethertype(const uint8_t *f, size_t len, size_t total, uint16_t type,
 					  struct md5sig_seg *seg)
 {
 	if (type == ETH_P_IP)
-		return parse_ipv4(f, len, seg);
+		return parse_ipv4(f, len, total, seg);
 	if (type == ETH_P_IPV6)
-		return parse_ipv6(f, len, seg);
+		return parse_ipv6(f, len, total, seg);
 	return MD5SIG_OTHER;
 }
 
-static enum md5sig_status ip_by_family(const uint8_t *f, size_t len, uint32_t af,
+static enum md5sig_status ip_by_family(const uint8_t *f, size_t len, size_t total, uint32_t af,
 				       struct md5sig_seg *seg)
 {
 	if (af == 2)
-		return parse_ipv4(f, len, seg);
+		return parse_ipv4(f, len, total, seg);
 	if (af == 10 || af == 24 || af == 28 ||
 	    af == 30) /* Linux, NetBSD/OpenBSD, FreeBSD, macOS */
-		return parse_ipv6(f, len, seg);
+		return parse_ipv6(f, len, total, seg);
 	return MD5SIG_OTHER;
 }
 
-enum md5sig_status md5sig_parse(uint32_t linktype, const uint8_t *f, size_t len,
-				struct md5sig_seg *seg)
+enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *f, size_t len, size_t total,
+				     struct md5sig_seg *seg)
 {
 	enum md5sig_status st;
 	size_t off;
@@ -355,11 +362,11 @@ enum md5sig_status md5sig_parse(uint32_t linktype, const uint8_t *f, size_t len,
 		off = SLL2_HLEN;
 		break;
 	case MD5SIG_LINK_RAW:
-		return ip_by_version(f, len, seg);
+		return ip_by_version(f, len, total, seg);
 	case MD5SIG_LINK_IPV4:
-		return parse_ipv4(f, len, seg);
+		return parse_ipv4(f, len, total, seg);
 	case MD5SIG_LINK_IPV6:
-		return parse_ipv6(f, len, seg);
+		return parse_ipv6(f, len, total, seg);
 	case MD5SIG_LINK_NULL: {
 		if (len < 4)
 			return MD5SIG_BAD_LINK;
@@ -368,13 +375,13 @@ enum md5sig_status md5sig_parse(uint32_t linktype, const uint8_t *f, size_t len,
 		if (af > 0xffff)
 			af = get32be(f);
 		seg->l3_off = 4;
-		return ip_by_family(f, len, af, seg);
+		return ip_by_family(f, len, total, af, seg);
 	}
 	case MD5SIG_LINK_LOOP:
 		if (len < 4)
 			return MD5SIG_BAD_LINK;
 		seg->l3_off = 4;
-		return ip_by_family(f, len, get32be(f), seg);
+		return ip_by_family(f, len, total, get32be(f), seg);
 	default:
 		return MD5SIG_BAD_LINK;
 	}
@@ -383,5 +390,11 @@ enum md5sig_status md5sig_parse(uint32_t linktype, const uint8_t *f, size_t len,
 	if (st != MD5SIG_TCP)
 		return st;
 	seg->l3_off = (uint32_t)off;
-	return ip_by_ethertype(f, len, type, seg);
+	return ip_by_ethertype(f, len, total, type, seg);
+}
+
+enum md5sig_status md5sig_parse(uint32_t linktype, const uint8_t *f, size_t len,
+				struct md5sig_seg *seg)
+{
+	return md5sig_parse_head(linktype, f, len, len, seg);
 }

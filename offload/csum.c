@@ -132,11 +132,26 @@ uint64_t offload_csum_pseudo(const struct md5sig_seg *seg, uint8_t proto, uint32
 
 void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen)
 {
-	put16(ip + IPV4_CSUM_OFF, 0);
-	/* IHL counts 32-bit words */
+	/* IHL counts 32-bit words. The old field is summed and then taken out again (adding its
+	 * complement) rather than zeroed first: a store just before the loads would stall them */
 	uint64_t sum =
 		hlen % 4 ? offload_csum_partial(ip, hlen, 0) : host_to_be(sum32(ip, hlen / 4));
+
+	sum += (uint16_t)~get16(ip + IPV4_CSUM_OFF);
 	put16(ip + IPV4_CSUM_OFF, (uint16_t)~offload_csum_fold(sum));
+}
+
+uint16_t offload_csum_ipv4_hdr_with(const uint8_t *ip, size_t hlen, uint16_t tot_len, uint16_t id)
+{
+	/* the header's sum as it is, then its length, ID and checksum swapped for the new
+	 * length and ID and a zero (RFC 1624: subtracting is adding the complement); every term
+	 * stays positive, so the fold equals that of a sum from scratch */
+	uint64_t sum = host_to_be(sum32(ip, hlen / 4));
+
+	sum += (uint16_t)~get16(ip + 2) + (uint16_t)~get16(ip + 4) +
+	       (uint16_t)~get16(ip + IPV4_CSUM_OFF);
+	sum += (uint64_t)tot_len + id;
+	return (uint16_t)~offload_csum_fold(sum);
 }
 
 void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg)
@@ -149,20 +164,26 @@ void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg)
 	put16(tcp + TCP_CSUM_OFF, (uint16_t)~offload_csum_fold(sum));
 }
 
-enum offload_csum offload_csum_classify(const uint8_t *frame, const struct md5sig_seg *seg)
+enum offload_csum offload_csum_classify_sum(const struct md5sig_seg *seg, uint16_t field,
+					    uint64_t sum)
 {
-	const uint8_t *tcp = frame + seg->l4_off;
-	uint64_t with_len = offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, true);
-	uint16_t field = get16(tcp + TCP_CSUM_OFF);
-
-	if (offload_csum_fold(offload_csum_partial(tcp, seg->tcp_len, with_len)) == 0xffff)
+	if (offload_csum_fold(sum) == 0xffff)
 		return OFFLOAD_CSUM_COMPLETE;
 	/* Linux CHECKSUM_PARTIAL and virtio NEEDS_CSUM leave the pseudo sum uncomplemented */
-	if (field == offload_csum_fold(with_len))
+	if (field == offload_csum_fold(offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, true)))
 		return OFFLOAD_CSUM_PARTIAL;
 	if (field == offload_csum_fold(offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, false)))
 		return OFFLOAD_CSUM_PARTIAL_NOLEN;
 	return OFFLOAD_CSUM_BAD;
+}
+
+enum offload_csum offload_csum_classify(const uint8_t *frame, const struct md5sig_seg *seg)
+{
+	const uint8_t *tcp = frame + seg->l4_off;
+	uint64_t with_len = offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, true);
+
+	return offload_csum_classify_sum(seg, get16(tcp + TCP_CSUM_OFF),
+					 offload_csum_partial(tcp, seg->tcp_len, with_len));
 }
 
 /*

@@ -12,20 +12,25 @@
 
 #include "internal.h"
 
-bool offload_covered_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
-			    const struct md5sig_seg *sb)
+bool offload_covered_hdr_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
+				const struct md5sig_seg *sb)
 {
 	const uint8_t *ta = a + sa->l4_off, *tb = b + sb->l4_off;
 	size_t alen = sa->family == AF_INET ? 4 : 16;
 
-	if (sa->family != sb->family || sa->tcp_len != sb->tcp_len ||
+	if (sa->family != sb->family || sa->tcp_len != sb->tcp_len || sa->thlen != sb->thlen ||
 	    memcmp(sa->saddr, sb->saddr, alen) || memcmp(sa->daddr, sb->daddr, alen))
 		return true;
 	/* bytes 0-15 and 18-19 of the TCP header: all but the checksum */
-	if (memcmp(ta, tb, 16) || memcmp(ta + 18, tb + 18, 2))
-		return true;
-	return sa->tcp_len - sa->thlen != sb->tcp_len - sb->thlen ||
-	       memcmp(ta + sa->thlen, tb + sb->thlen, sa->tcp_len - sa->thlen) != 0;
+	return memcmp(ta, tb, 16) || memcmp(ta + 18, tb + 18, 2);
+}
+
+bool offload_covered_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
+			    const struct md5sig_seg *sb)
+{
+	return offload_covered_hdr_differ(a, sa, b, sb) ||
+	       memcmp(a + sa->l4_off + sa->thlen, b + sb->l4_off + sb->thlen,
+		      sa->tcp_len - sa->thlen) != 0;
 }
 
 struct text {

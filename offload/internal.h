@@ -35,9 +35,14 @@ static inline void put32(uint8_t *p, uint32_t v)
 struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap);
 
 /*
- * Do two parsed TCP segments differ in anything RFC 2385 hashes (pseudo-header, fixed TCP
- * header but the checksum, payload)? Options are not hashed and not compared.
+ * Do two parsed TCP segments differ in anything RFC 2385 hashes outside the payload
+ * (pseudo-header, fixed TCP header but the checksum), or in where the payload starts? Only the
+ * headers are read. Options are not hashed and not compared.
  */
+bool offload_covered_hdr_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
+				const struct md5sig_seg *sb);
+
+/* The same, payload included: both frames whole. */
 bool offload_covered_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
 			    const struct md5sig_seg *sb);
 

@@ -50,7 +50,10 @@ struct offload_frag {
  * struct offload_frame - bytes plus offload metadata.
  *
  * The bytes are @data[0..@len) when @nfrags == 0; otherwise they are the concatenation of
- * @frags and @data is only a buffer of @cap bytes that the sg stage gathers into.
+ * @frags and @data is a buffer of @cap bytes that the sg stage gathers into, or that holds the
+ * frame's own head when @frags[0].p == @data (a segment cut without copying its payload).
+ * Fragments are read-only and belong to the guest frame's caller or to the frame a segment
+ * was cut from; they stay valid until offload_pipeline_tx() returns (see offload/frame.c).
  */
 struct offload_frame {
 	uint8_t *data;	 /**< linear bytes (pool-owned buffer of @cap bytes) */
@@ -62,6 +65,15 @@ struct offload_frame {
 	bool tso;		/**< a TSO request: segment into @mss-byte payloads */
 	uint16_t mss;		/**< payload bytes per segment (Linux/virtio gso_size) */
 	enum offload_csum csum; /**< state of the L4 checksum */
+
+	/*
+	 * A stage that knows the one's-complement sum of the frame's bytes from @tail_off to the
+	 * end (tso, which sums each payload slice as it cuts it) leaves it here for the checksum
+	 * stage: offload_frame_csum() uses it instead of reading those bytes again. 0: none. A
+	 * stage that changes bytes past @tail_off must clear it.
+	 */
+	uint32_t tail_off;
+	uint16_t tail_sum;
 
 	uint64_t guest_no;  /**< the guest frame this derives from, counted from 1 */
 	uint16_t seg_no;    /**< segment index (0-based) when a stage split the guest frame */
@@ -181,8 +193,38 @@ const struct md5sig_keytab *offload_stage_keys(const struct offload_stage *st);
 unsigned offload_stage_wire_mtu(const struct offload_stage *st);
 /** The capture link type frames of this pipeline carry. */
 uint32_t offload_stage_linktype(const struct offload_stage *st);
+/**
+ * offload_stage_input_parse() - how the tap before this stage parsed @in, the frame process()
+ * or bypass() was called with: the md5sig_parse() status, and in *@seg its description
+ * (offsets from the frame's start, wherever its bytes lie). Valid until the stage changes the
+ * frame's bytes; gathering or taking its head does not move them.
+ * Return: the status, or MD5SIG_NSTATUS with *@seg NULL when there is none (parse it yourself).
+ */
+enum md5sig_status offload_stage_input_parse(const struct offload_stage *st,
+					     const struct offload_frame *in,
+					     const struct md5sig_seg **seg);
 /** A digest context for stages that sign (tso.md5=resign). */
 struct md5sig_hasher *offload_stage_hasher(const struct offload_stage *st);
+
+/* ---- a frame's bytes (offload/frame.c) ---- */
+
+/** The frame's bytes if they are contiguous (linear, or one fragment), else NULL. */
+const uint8_t *offload_frame_bytes(const struct offload_frame *f);
+/** Gather a fragmented frame into its own buffer (what sg does). Return: 0 or -EMSGSIZE. */
+int offload_frame_linearize(struct offload_frame *f);
+/**
+ * offload_frame_head() - make the first @n bytes of @f its own and writable, for a stage that
+ * rewrites headers: a frame whose first fragment already is its own head keeps its payload
+ * fragments, a lent frame gets its head copied and keeps its payload where it is, anything
+ * else is linearized.
+ * Return: @f->data, whose first @n bytes are the frame's, or NULL if it does not fit.
+ */
+uint8_t *offload_frame_head(struct offload_frame *f, uint32_t n);
+/** One's-complement sum of bytes [@off, @off + @len) of @f, across fragments, added to @sum. */
+uint64_t offload_frame_csum(const struct offload_frame *f, uint32_t off, uint32_t len,
+			    uint64_t sum);
+/** Compute and write the TCP checksum of a parsed segment; its TCP header must be in the head. */
+void offload_frame_tcp_fill(struct offload_frame *f, const struct md5sig_seg *seg);
 
 /* ---- checksums (offload/csum.c) ---- */
 
@@ -195,10 +237,19 @@ uint64_t offload_csum_pseudo(const struct md5sig_seg *seg, uint8_t proto, uint32
 			     bool with_len);
 /** Write the IPv4 header checksum of the header at @ip (@hlen bytes). */
 void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen);
+/**
+ * The IPv4 header checksum of the @hlen-byte header at @ip with its total length and ID
+ * replaced by @tot_len and @id, computed without writing (so a header can be built from a
+ * source it was copied from, RFC 1624 style).
+ */
+uint16_t offload_csum_ipv4_hdr_with(const uint8_t *ip, size_t hlen, uint16_t tot_len, uint16_t id);
 /** Compute and write the full TCP checksum of a parsed segment in @frame. */
 void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg);
 /** Classify the TCP checksum field of a parsed segment. */
 enum offload_csum offload_csum_classify(const uint8_t *frame, const struct md5sig_seg *seg);
+/** The same from the field's value and the segment's sum (pseudo-header with length + TCP). */
+enum offload_csum offload_csum_classify_sum(const struct md5sig_seg *seg, uint16_t field,
+					    uint64_t sum);
 
 /* ---- the stage registry (offload/registry.c) ---- */
 
@@ -342,7 +393,5 @@ bool offload_pipeline_fixed(const struct offload_pipeline *pl, enum offload_feat
 bool offload_pipeline_feature(const struct offload_pipeline *pl, enum offload_feature f);
 /** Snapshot of every counter. */
 void offload_pipeline_stats(const struct offload_pipeline *pl, struct offload_stats *out);
-/** Gather a fragmented frame into its linear buffer (what sg does; exposed for ports). */
-int offload_frame_linearize(struct offload_frame *f);
 
 #endif

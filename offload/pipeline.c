@@ -25,7 +25,9 @@ struct pl_stage {
 /* A frame at a tap, with what the tap learnt of it. */
 struct pl_entry {
 	struct offload_frame *f;
-	const uint8_t *bytes; /* the frame's linear bytes: f->data, or the gathered scratch copy */
+	/* the frame's bytes in one piece (f->data, a lent buffer, or the gathered scratch copy),
+	 * or NULL until someone needs them: the headers are then in f->frags[0] */
+	const uint8_t *bytes;
 	enum md5sig_status st;
 	struct md5sig_seg seg;
 };
@@ -48,8 +50,10 @@ struct offload_pipeline {
 
 	struct pl_entry *level[2]; /* current and next level, OFFLOAD_MAX_SEGMENTS each */
 	uint8_t *scratch;	   /* a fragmented guest frame gathered for its tap */
+	const struct offload_frame *guest_frame; /* the one being carried through */
 	uint32_t scratch_cap;
 	struct offload_frame *outs[OFFLOAD_MAX_SEGMENTS];
+	const struct pl_entry *input; /* the tap's view of the frame a stage is processing */
 };
 
 static const struct {
@@ -162,24 +166,6 @@ void offload_frame_copy_meta(struct offload_frame *dst, const struct offload_fra
 	dst->verdict_known = src->verdict_known;
 }
 
-int offload_frame_linearize(struct offload_frame *f)
-{
-	uint32_t off = 0;
-
-	if (!f->nfrags)
-		return 0;
-	for (unsigned i = 0; i < f->nfrags; i++) {
-		if (off + f->frags[i].len > f->cap)
-			return -EMSGSIZE;
-		/* fragments may already lie in place inside data (a port's own layout) */
-		memmove(f->data + off, f->frags[i].p, f->frags[i].len);
-		off += f->frags[i].len;
-	}
-	f->len = off;
-	f->nfrags = 0;
-	return 0;
-}
-
 int offload_stage_drop(struct offload_stage *st, const char *reason)
 {
 	st->drop_reason = reason;
@@ -265,6 +251,20 @@ unsigned offload_stage_wire_mtu(const struct offload_stage *st)
 uint32_t offload_stage_linktype(const struct offload_stage *st)
 {
 	return st->pl->cfg.linktype;
+}
+
+enum md5sig_status offload_stage_input_parse(const struct offload_stage *st,
+					     const struct offload_frame *in,
+					     const struct md5sig_seg **seg)
+{
+	const struct pl_entry *e = st->pl->input;
+
+	if (!e || e->f != in) {
+		*seg = NULL;
+		return MD5SIG_NSTATUS;
+	}
+	*seg = &e->seg;
+	return e->st;
 }
 
 struct md5sig_hasher *offload_stage_hasher(const struct offload_stage *st)
@@ -569,37 +569,75 @@ static void tap_count(struct offload_tap_stats *t, const struct pl_entry *e)
 	}
 }
 
+/* Gather a fragmented frame into the scratch buffer, leaving its layout for the sg stage. */
+static const uint8_t *gather(struct offload_pipeline *pl, const struct offload_frame *f)
+{
+	uint32_t len = 0;
+
+	if (f->len > pl->scratch_cap) {
+		uint8_t *ns = realloc(pl->scratch, f->len);
+		if (!ns)
+			return NULL;
+		pl->scratch = ns;
+		pl->scratch_cap = f->len;
+	}
+	for (unsigned i = 0; i < f->nfrags; i++) {
+		memcpy(pl->scratch + len, f->frags[i].p, f->frags[i].len);
+		len += f->frags[i].len;
+	}
+	return pl->scratch;
+}
+
 /*
- * Parse a frame for its tap. A frame still spread over descriptors is looked at through a
- * gathered copy; the frame itself keeps its layout for the sg stage.
+ * The bytes of a tap's frame in one piece, for what reads beyond the headers (a digest, a
+ * sink). A frame a stage made with its own head is linearized in place: its bytes stay valid
+ * for the rest of the guest frame, however many siblings follow. The guest frame itself, whose
+ * descriptor layout sg must still see as it came, is gathered into the scratch buffer.
+ */
+static const uint8_t *entry_bytes(struct offload_pipeline *pl, struct pl_entry *e)
+{
+	struct offload_frame *f = e->f;
+
+	if (e->bytes)
+		return e->bytes;
+	if (f->frags[0].p == f->data && f != pl->guest_frame)
+		e->bytes = offload_frame_linearize(f) < 0 ? NULL : f->data;
+	else
+		e->bytes = gather(pl, f);
+	return e->bytes;
+}
+
+/* Where a tap's frame keeps its headers: the whole bytes, or the first fragment. */
+static const uint8_t *entry_head(const struct pl_entry *e)
+{
+	return e->bytes ? e->bytes : e->f->frags[0].p;
+}
+
+/*
+ * Parse a frame for its tap. Contiguous bytes are parsed where they are; a fragmented frame
+ * by its first fragment when that holds the headers, and whole otherwise.
  */
 static int tap_parse(struct offload_pipeline *pl, struct pl_entry *e)
 {
 	struct offload_frame *f = e->f;
-	uint32_t len = 0;
+	uint32_t lt = pl->cfg.linktype, len = 0;
 
-	e->bytes = f->data;
-	if (f->nfrags) {
-		for (unsigned i = 0; i < f->nfrags; i++)
-			len += f->frags[i].len;
-		if (len > OFFLOAD_MAX_FRAME)
-			return -EMSGSIZE;
-		if (pl->scratch_cap < len) {
-			uint8_t *ns = realloc(pl->scratch, len);
-			if (!ns)
-				return -ENOMEM;
-			pl->scratch = ns;
-			pl->scratch_cap = len;
-		}
-		len = 0;
-		for (unsigned i = 0; i < f->nfrags; i++) {
-			memcpy(pl->scratch + len, f->frags[i].p, f->frags[i].len);
-			len += f->frags[i].len;
-		}
-		f->len = len;
-		e->bytes = pl->scratch;
+	e->bytes = offload_frame_bytes(f);
+	if (e->bytes) {
+		e->st = md5sig_parse(lt, e->bytes, f->len, &e->seg);
+		return 0;
 	}
-	e->st = md5sig_parse(pl->cfg.linktype, e->bytes, f->len, &e->seg);
+	for (unsigned i = 0; i < f->nfrags; i++)
+		len += f->frags[i].len;
+	if (len > OFFLOAD_MAX_FRAME)
+		return -EMSGSIZE;
+	f->len = len;
+	e->st = md5sig_parse_head(lt, f->frags[0].p, f->frags[0].len, len, &e->seg);
+	if (e->st == MD5SIG_TCP || e->st == MD5SIG_OTHER || e->st == MD5SIG_FRAGMENT)
+		return 0;
+	if (!entry_bytes(pl, e))
+		return -ENOMEM;
+	e->st = md5sig_parse(lt, e->bytes, len, &e->seg);
 	return 0;
 }
 
@@ -620,8 +658,26 @@ static bool same_peers(const struct md5sig_seg *a, const struct md5sig_seg *b)
 	       !memcmp(a->daddr, b->daddr, sizeof(a->daddr));
 }
 
-static void classify_child(struct offload_pipeline *pl, struct pl_entry *e,
-			   const struct pl_entry *parent, enum md5sig_verdict pv)
+/*
+ * Does @e's frame carry @parent's digest verbatim over covered bytes that differ? Headers are
+ * compared first, from wherever they are; payloads only when all else is equal.
+ */
+static bool copied_stale_digest(struct offload_pipeline *pl, struct pl_entry *e,
+				struct pl_entry *parent)
+{
+	const uint8_t *ph = entry_head(parent), *ch = entry_head(e);
+
+	if (!same_peers(&parent->seg, &e->seg) /* so the same key */ ||
+	    memcmp(ph + parent->seg.md5_off, ch + e->seg.md5_off, MD5SIG_DIGEST_LEN))
+		return false;
+	if (offload_covered_hdr_differ(ph, &parent->seg, ch, &e->seg))
+		return true;
+	const uint8_t *pb = entry_bytes(pl, parent), *cb = entry_bytes(pl, e);
+	return pb && cb && offload_covered_differ(pb, &parent->seg, cb, &e->seg);
+}
+
+static void classify_child(struct offload_pipeline *pl, struct pl_entry *e, struct pl_entry *parent,
+			   enum md5sig_verdict pv)
 {
 	struct offload_frame *f = e->f;
 
@@ -633,20 +689,19 @@ static void classify_child(struct offload_pipeline *pl, struct pl_entry *e,
 	}
 	if (!pl->cfg.full_verify && e->st == MD5SIG_TCP && parent && parent->f != f &&
 	    parent->st == MD5SIG_TCP && pv == MD5SIG_VALID && e->seg.md5_off >= 0 &&
-	    offload_covered_differ(parent->bytes, &parent->seg, e->bytes, &e->seg) &&
-	    same_peers(&parent->seg, &e->seg) /* so the same key */ &&
-	    !memcmp(parent->bytes + parent->seg.md5_off, e->bytes + e->seg.md5_off,
-		    MD5SIG_DIGEST_LEN)) {
+	    copied_stale_digest(pl, e, parent)) {
 		f->verdict = MD5SIG_INVALID;
 		f->digest_inferred = true;
 	} else {
-		f->verdict = md5sig_classify(pl->h, pl->cfg.keys, e->bytes, e->st, &e->seg);
+		const uint8_t *b = entry_bytes(pl, e);
+		f->verdict = b ? md5sig_classify(pl->h, pl->cfg.keys, b, e->st, &e->seg)
+			       : MD5SIG_MALFORMED;
 	}
 	f->verdict_known = true;
 }
 
-static void attribute(struct pl_stage *ps, const struct pl_entry *parent, enum md5sig_verdict pv,
-		      const struct pl_entry *e)
+static void attribute(struct offload_pipeline *pl, struct pl_stage *ps, struct pl_entry *parent,
+		      enum md5sig_verdict pv, struct pl_entry *e)
 {
 	enum md5sig_verdict v = e->f->verdict;
 
@@ -663,28 +718,34 @@ static void attribute(struct pl_stage *ps, const struct pl_entry *parent, enum m
 	w->seg_count = e->f->seg_count;
 	w->before = MD5SIG_VALID;
 	w->after = v;
-	if (!parent)
+	if (!parent) {
 		snprintf(w->changed, sizeof(w->changed),
 			 "%u segments coalesced into one: pseudo-header length and payload grew; "
 			 "the first segment's header and digest kept",
 			 e->f->merged + 1u);
-	else if (parent->f != e->f)
-		offload_explain(parent->bytes, &parent->seg, e->bytes, &e->seg, w);
-	else
+	} else if (parent->f != e->f) {
+		const uint8_t *pb = entry_bytes(pl, parent), *cb = entry_bytes(pl, e);
+		if (pb && cb)
+			offload_explain(pb, &parent->seg, cb, &e->seg, w);
+	} else {
 		snprintf(w->changed, sizeof(w->changed), "covered bytes rewritten in place");
+	}
 }
 
-static void sink(struct offload_pipeline *pl, unsigned tap, const struct pl_entry *e)
+static void sink(struct offload_pipeline *pl, unsigned tap, struct pl_entry *e)
 {
 	if (!pl->sink)
 		return;
-	if (e->bytes == e->f->data) {
+	/* the sink is promised a linear frame */
+	const uint8_t *b = entry_bytes(pl, e);
+	if (!b)
+		return;
+	if (b == e->f->data && !e->f->nfrags) {
 		pl->sink(pl->sink_arg, tap, e->f, &e->seg, e->st);
 		return;
 	}
-	/* the sink is promised a linear frame */
 	struct offload_frame view = *e->f;
-	view.data = (uint8_t *)e->bytes;
+	view.data = (uint8_t *)b;
 	view.nfrags = 0;
 	pl->sink(pl->sink_arg, tap, &view, &e->seg, e->st);
 }
@@ -714,7 +775,7 @@ static void count_drop(struct pl_stage *ps, const char *reason)
  * Take the @n frames a stage output in @outs to the tap after it. @parent is the input they
  * came from (NULL for frames a stage released from its own storage), @pv its verdict.
  */
-static unsigned emit(struct offload_pipeline *pl, unsigned k, const struct pl_entry *parent,
+static unsigned emit(struct offload_pipeline *pl, unsigned k, struct pl_entry *parent,
 		     enum md5sig_verdict pv, struct offload_frame *const *outs, int n,
 		     struct pl_entry *next, unsigned nout)
 {
@@ -734,10 +795,10 @@ static unsigned emit(struct offload_pipeline *pl, unsigned k, const struct pl_en
 
 		e->f = o;
 		/* the input's parse still describes a frame changed in place only outside RFC
-		 * 2385's coverage (checksums): lengths and offsets are covered, so unchanged */
-		if (o == f && (!o->changed || !o->changed_covered) && !o->nfrags && !f->nfrags &&
-		    parent->bytes == f->data) {
-			e->bytes = parent->bytes;
+		 * 2385's coverage (checksums): lengths and offsets are covered, so unchanged;
+		 * offsets count from the frame's start, wherever its bytes now lie */
+		if (o == f && (!o->changed || !o->changed_covered)) {
+			e->bytes = offload_frame_bytes(o);
 			e->st = parent->st;
 			e->seg = parent->seg;
 		} else if (tap_parse(pl, e)) {
@@ -752,7 +813,7 @@ static unsigned emit(struct offload_pipeline *pl, unsigned k, const struct pl_en
 			classify_child(pl, e, parent, before);
 		}
 		if (pl->cfg.verify)
-			attribute(ps, parent, before, e);
+			attribute(pl, ps, parent, before, e);
 		tap_count(&ps->stats.tap, e);
 		sink(pl, k + 1, e);
 	}
@@ -781,6 +842,7 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 		inst->kept = OFFLOAD_KEPT_NONE;
 		inst->released = 0;
 		f->changed = f->changed_covered = false;
+		pl->input = &in[i];
 		if (ps->broken) {
 			n = offload_stage_drop(inst, "stage-error");
 		} else if (!enabled) {
@@ -789,6 +851,7 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 		} else {
 			n = inst->ops->process(inst, f, pl->outs, OFFLOAD_MAX_SEGMENTS - nout);
 		}
+		pl->input = NULL;
 		outs = pl->outs;
 		if (n > 0 && inst->released) {
 			/* held frames leave first and derive from no input of this call */
@@ -836,6 +899,7 @@ int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f)
 	unsigned n = 1;
 
 	cur[0].f = f;
+	pl->guest_frame = f;
 	if (tap_parse(pl, &cur[0]))
 		return -EMSGSIZE;
 	f->digest_inferred = false;
@@ -843,8 +907,9 @@ int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f)
 		f->verdict = MD5SIG_NVERDICTS;
 		f->verdict_known = true;
 	} else if (pl->cfg.verify) {
-		f->verdict =
-			md5sig_classify(pl->h, pl->cfg.keys, cur[0].bytes, cur[0].st, &cur[0].seg);
+		const uint8_t *b = entry_bytes(pl, &cur[0]);
+		f->verdict = b ? md5sig_classify(pl->h, pl->cfg.keys, b, cur[0].st, &cur[0].seg)
+			       : MD5SIG_MALFORMED;
 		f->verdict_known = true;
 	}
 	tap_count(&pl->guest, &cur[0]);
@@ -858,6 +923,7 @@ int offload_pipeline_flush(struct offload_pipeline *pl, bool all)
 	unsigned total = 0;
 
 	pl->pool_used = 0;
+	pl->guest_frame = NULL;
 	for (unsigned k = 0; k < pl->nstages; k++) {
 		struct offload_stage *inst = pl->st[k].inst;
 		if (!inst->ops->flush)

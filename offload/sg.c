@@ -9,7 +9,8 @@
  * many bytes one descriptor holds (VMXNET3: 16 KiB). A frame beyond them is linearized anyway,
  * as the Linux vmxnet3 driver does with skb_linearize(), or dropped. `tso_exempt` exempts TSO
  * requests from the descriptor count, as VMXNET3 does; the per-descriptor size is a hardware
- * field width and binds every frame.
+ * field width and binds every frame spread over descriptors. A frame in one buffer (a guest
+ * frame lent whole, when the profile lays out no descriptors) has nothing to gather.
  */
 #include <errno.h>
 #include <string.h>
@@ -78,7 +79,8 @@ static int sg_process(struct offload_stage *st, struct offload_frame *in,
 
 	if (!max_out)
 		return -ENOBUFS;
-	if (in->nfrags) {
+	/* one buffer (a frame lent whole) is already what gathering makes */
+	if (in->nfrags > 1) {
 		const char *over = sg_over_limit(sg, in);
 
 		if (over && sg->overflow == SG_OVERFLOW_DROP)
@@ -98,7 +100,7 @@ static int sg_process(struct offload_stage *st, struct offload_frame *in,
  */
 static int sg_bypass(struct offload_stage *st, struct offload_frame *in)
 {
-	int err = offload_frame_linearize(in);
+	int err = in->nfrags > 1 ? offload_frame_linearize(in) : 0;
 
 	(void)st;
 	return err < 0 ? err : 1;

@@ -49,6 +49,7 @@ struct tso_stage {
 
 /* One TSO request, from the single parse of its super-frame. */
 struct tso_req {
+	const uint8_t *b;	      /* the super-frame's bytes */
 	struct md5sig_seg seg;	      /* the super-frame; every segment has the same offsets */
 	uint32_t hdrlen;	      /* link, IP and TCP headers: copied into every segment */
 	uint32_t payload;	      /* TCP payload bytes */
@@ -87,12 +88,20 @@ static int tso_init(struct offload_stage *st)
 	return 0;
 }
 
-/* Parse a linear TSO request into @r; NULL, or why it cannot be segmented. */
+/* Parse a TSO request whose bytes are @b into @r; NULL, or why it cannot be segmented. */
 static const char *tso_parse(struct offload_stage *st, const struct offload_frame *in,
-			     struct tso_req *r)
+			     const uint8_t *b, struct tso_req *r)
 {
-	if (md5sig_parse(offload_stage_linktype(st), in->data, in->len, &r->seg) != MD5SIG_TCP)
+	const struct md5sig_seg *tap;
+	enum md5sig_status ps = offload_stage_input_parse(st, in, &tap);
+
+	if (tap)
+		r->seg = *tap; /* the tap before this stage parsed it */
+	else
+		ps = md5sig_parse(offload_stage_linktype(st), b, in->len, &r->seg);
+	if (ps != MD5SIG_TCP)
 		return "malformed";
+	r->b = b;
 	if (!in->mss)
 		return "bad-mss";
 	r->hdrlen = r->seg.l4_off + r->seg.thlen;
@@ -141,14 +150,14 @@ static void seg_csum(struct offload_stage *st, struct offload_frame *o,
 		put16(o->data + seg->l4_off + 16, offload_csum_fold(sum));
 		o->csum = OFFLOAD_CSUM_PARTIAL;
 	} else {
-		offload_csum_tcp_fill(o->data, seg);
+		offload_frame_tcp_fill(o, seg);
 		o->csum = OFFLOAD_CSUM_COMPLETE;
 	}
 }
 
 /*
- * Make segment @i of @r in @o, whose bytes are the super-frame's headers followed by the
- * segment's payload slice: rewrite what differs per segment.
+ * Make segment @i of @r in @o, whose bytes are the super-frame's headers (in its own head)
+ * followed by the segment's payload slice: rewrite what differs per segment.
  */
 static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct tso_req *r,
 		     unsigned i)
@@ -160,10 +169,13 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 
 	seg.tcp_len = (uint32_t)(o->len - seg.l4_off);
 	if (seg.family == AF_INET) {
-		put16(ip + 2, (uint16_t)(iplen + seg.tcp_len));
-		if (t->ipid == TSO_IPID_INCREMENT)
-			put16(ip + 4, (uint16_t)(get16(ip + 4) + i));
-		offload_csum_ipv4_hdr(ip, iplen);
+		const uint8_t *sip = r->b + seg.l3_off; /* the super-frame's header */
+		uint16_t tot = (uint16_t)(iplen + seg.tcp_len);
+		uint16_t id = (uint16_t)(get16(sip + 4) + (t->ipid == TSO_IPID_INCREMENT ? i : 0));
+
+		put16(ip + 2, tot);
+		put16(ip + 4, id);
+		put16(ip + 10, offload_csum_ipv4_hdr_with(sip, iplen, tot, id));
 	} else {
 		put16(ip + 4, (uint16_t)(iplen - 40 + seg.tcp_len));
 	}
@@ -187,39 +199,103 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
  * fragment from a jumbo guest, a UDP datagram) cannot leave a NIC on that wire, with or without
  * TSO: it is dropped as "oversize", counted, never forwarded.
  */
-static bool over_wire_mtu(struct offload_stage *st, const struct offload_frame *in)
+static bool over_wire_mtu(struct offload_stage *st, const struct offload_frame *in,
+			  const uint8_t *b)
 {
 	unsigned mtu = offload_stage_wire_mtu(st);
 	struct md5sig_seg seg;
 
 	if (in->len <= mtu + 14) /* cheapest test first: no link header is shorter */
 		return false;
-	md5sig_parse(offload_stage_linktype(st), in->data, in->len, &seg);
+	md5sig_parse(offload_stage_linktype(st), b, in->len, &seg);
 	return seg.family && in->len - seg.l3_off > mtu;
+}
+
+/* The bytes of @in in one piece: as they are when contiguous, else gathered. */
+static const uint8_t *tso_bytes(struct offload_frame *in)
+{
+	const uint8_t *b = offload_frame_bytes(in);
+
+	return b || offload_frame_linearize(in) < 0 ? b : in->data;
+}
+
+/*
+ * Segment @i, @len payload bytes from @off: its own copy of the headers, and the payload
+ * slice where it lies, as Linux GSO hangs segments on page fragments. Re-signing hashes the
+ * segment as one buffer, so then the payload is copied. The slice's checksum sum is taken
+ * here, once, and left for whoever completes the checksum.
+ */
+static struct offload_frame *seg_new(struct offload_stage *st, const struct offload_frame *in,
+				     const struct tso_req *r, uint32_t off, uint32_t len)
+{
+	struct offload_frame *o = offload_frame_new(st, r->hdrlen + len);
+	const uint8_t *slice = r->b + r->hdrlen + off;
+
+	if (!o)
+		return NULL;
+	offload_frame_copy_meta(o, in);
+	memcpy(o->data, r->b, r->hdrlen);
+	if (r->key) {
+		memcpy(o->data + r->hdrlen, slice, len);
+	} else {
+		o->frags[0] = (struct offload_frag){o->data, r->hdrlen};
+		o->frags[1] = (struct offload_frag){slice, len};
+		o->nfrags = 2;
+	}
+	o->len = r->hdrlen + len;
+	o->tail_off = r->hdrlen;
+	o->tail_sum = offload_csum_fold(offload_csum_partial(slice, len, 0));
+	return o;
+}
+
+/*
+ * The guest's checksum state of a request nobody classified, from the segments' sums: the
+ * super-frame's sum is its header's plus every slice's (a slice at an odd payload offset
+ * counts byte-swapped), so the payload is read once for both.
+ */
+static enum offload_csum guest_csum(const struct tso_req *r, struct offload_frame *const *segs)
+{
+	const uint8_t *tcp = r->b + r->seg.l4_off;
+	uint64_t sum = offload_csum_pseudo(&r->seg, IPPROTO_TCP, r->seg.tcp_len, true);
+
+	sum = offload_csum_partial(tcp, r->seg.thlen, sum);
+	for (unsigned i = 0; i < r->n; i++) {
+		uint16_t s = segs[i]->tail_sum;
+		sum += (i * r->mss) & 1 ? (uint16_t)(s << 8 | s >> 8) : s;
+	}
+	return offload_csum_classify_sum(&r->seg, get16(tcp + 16), sum);
+}
+
+/* A frame that leaves unsegmented keeps a checksum state, classified if nobody did. */
+static void keep_csum(struct offload_frame *in, const uint8_t *b, const struct md5sig_seg *seg)
+{
+	if (in->csum == OFFLOAD_CSUM_NONE)
+		in->csum = offload_csum_classify(b, seg);
 }
 
 static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		       struct offload_frame **out, unsigned max_out)
 {
 	struct tso_stage *t = tso_of(st);
+	const uint8_t *b = offload_frame_bytes(in);
 	struct tso_req r;
 	const char *why;
 	int err;
 
 	if (!in->tso) {
-		if (!in->nfrags && over_wire_mtu(st, in))
+		if (b && over_wire_mtu(st, in, b))
 			return offload_stage_drop(st, "oversize");
 		out[0] = in;
 		return 1;
 	}
-	err = offload_frame_linearize(in);
-	if (err < 0)
-		return err;
-	why = tso_parse(st, in, &r);
+	if (!(b = tso_bytes(in)))
+		return -EMSGSIZE;
+	why = tso_parse(st, in, b, &r);
 	if (why)
 		return offload_stage_drop(st, why);
 	if (r.n <= 1) {
 		/* Linux does not segment what fits one segment */
+		keep_csum(in, b, &r.seg);
 		in->tso = false;
 		out[0] = in;
 		return 1;
@@ -227,24 +303,22 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 	if (r.n > max_out)
 		return offload_stage_drop(st, "too-many-segments");
 
-	r.csum = in->csum;
-	if (r.csum == OFFLOAD_CSUM_NONE) /* nobody looked: the segments' checksums depend on it */
-		r.csum = offload_csum_classify(in->data, &r.seg);
 	r.key = NULL;
 	if (t->md5 == TSO_MD5_RESIGN && r.seg.md5_off >= 0)
 		r.key = md5sig_keytab_lookup(offload_stage_keys(st), &r.seg);
-
 	for (unsigned i = 0; i < r.n; i++) {
 		uint32_t off = i * r.mss;
 		uint32_t len = r.payload - off < r.mss ? r.payload - off : r.mss;
-		struct offload_frame *o = offload_frame_new(st, r.hdrlen + len);
 
-		if (!o)
+		if (!(out[i] = seg_new(st, in, &r, off, len)))
 			return -ENOMEM;
-		offload_frame_copy_meta(o, in);
-		memcpy(o->data, in->data, r.hdrlen);
-		memcpy(o->data + r.hdrlen, in->data + r.hdrlen + off, len);
-		o->len = r.hdrlen + len;
+	}
+	if (in->csum == OFFLOAD_CSUM_NONE) /* the segments' checksums depend on it */
+		in->csum = guest_csum(&r, out);
+	r.csum = in->csum;
+	for (unsigned i = 0; i < r.n; i++) {
+		struct offload_frame *o = out[i];
+
 		err = seg_build(t, o, &r, i);
 		if (err)
 			return err;
@@ -253,7 +327,6 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		o->seg_no = (uint16_t)i;
 		o->seg_count = (uint16_t)r.n;
 		o->changed = o->changed_covered = true;
-		out[i] = o;
 	}
 	return (int)r.n;
 }
@@ -264,13 +337,14 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
  */
 static int tso_bypass(struct offload_stage *st, struct offload_frame *in)
 {
+	const uint8_t *b = offload_frame_bytes(in);
 	struct tso_req r;
 
 	if (!in->tso)
-		return in->nfrags || !over_wire_mtu(st, in) ? 1
-							    : offload_stage_drop(st, "oversize");
-	if (offload_frame_linearize(in) < 0 || tso_parse(st, in, &r) || r.n > 1)
+		return !b || !over_wire_mtu(st, in, b) ? 1 : offload_stage_drop(st, "oversize");
+	if (!(b = tso_bytes(in)) || tso_parse(st, in, b, &r) || r.n > 1)
 		return offload_stage_drop(st, "oversize");
+	keep_csum(in, b, &r.seg);
 	in->tso = false;
 	return 1;
 }

@@ -57,37 +57,72 @@ static bool is_partial(enum offload_csum c)
 	return c == OFFLOAD_CSUM_PARTIAL || c == OFFLOAD_CSUM_PARTIAL_NOLEN;
 }
 
+/*
+ * Parse @in. The headers are read in place when they lie in its first fragment (a segment's
+ * own head); anything else is gathered first.
+ */
+static enum md5sig_status txcsum_parse(struct offload_stage *st, struct offload_frame *in,
+				       struct md5sig_seg *seg)
+{
+	uint32_t lt = offload_stage_linktype(st);
+	const uint8_t *b = offload_frame_bytes(in);
+	const struct md5sig_seg *tap;
+	enum md5sig_status ps = offload_stage_input_parse(st, in, &tap);
+
+	if (tap && (ps == MD5SIG_TCP || ps == MD5SIG_FRAGMENT || (ps == MD5SIG_OTHER && b))) {
+		*seg = *tap; /* the tap just parsed it */
+		return ps;
+	}
+	if (b)
+		return md5sig_parse(lt, b, in->len, seg);
+	ps = md5sig_parse_head(lt, in->frags[0].p, in->frags[0].len, in->len, seg);
+	if (ps == MD5SIG_TCP || ps == MD5SIG_FRAGMENT)
+		return ps;
+	/* UDP is summed in one piece; a malformed status may mean the headers run on */
+	if (offload_frame_linearize(in) < 0)
+		return MD5SIG_BAD_LINK;
+	return md5sig_parse(lt, in->data, in->len, seg);
+}
+
 static int txcsum_process(struct offload_stage *st, struct offload_frame *in,
 			  struct offload_frame **out, unsigned max_out)
 {
 	struct md5sig_seg seg;
 	enum md5sig_status ps;
+	const uint8_t *b;
+	uint8_t *head;
 
 	if (!max_out)
 		return -ENOBUFS;
-	/* a profile without an sg stage: the device reads the descriptors in order */
-	int err = offload_frame_linearize(in);
-	if (err < 0)
-		return err;
 	out[0] = in;
 
-	ps = md5sig_parse(offload_stage_linktype(st), in->data, in->len, &seg);
+	ps = txcsum_parse(st, in, &seg);
 	if (ps == MD5SIG_TCP) {
-		if (in->csum == OFFLOAD_CSUM_NONE)
-			in->csum = offload_csum_classify(in->data, &seg);
+		if (in->csum == OFFLOAD_CSUM_NONE) {
+			b = offload_frame_bytes(in);
+			if (!b && offload_frame_linearize(in) < 0)
+				return -EMSGSIZE;
+			in->csum = offload_csum_classify(b ? b : in->data, &seg);
+		}
 		if (!is_partial(in->csum))
 			return 1;
-		offload_csum_tcp_fill(in->data, &seg);
-	} else if (ps == MD5SIG_OTHER && offload_udp_locate(in->data, in->len, &seg)) {
+		/* the headers become the device's to write; the payload is only read */
+		if (!(head = offload_frame_head(in, seg.l4_off + seg.thlen)))
+			return -EMSGSIZE;
+		offload_frame_tcp_fill(in, &seg);
+	} else if (ps == MD5SIG_OTHER && (b = offload_frame_bytes(in)) &&
+		   offload_udp_locate(b, in->len, &seg)) {
 		if (in->csum == OFFLOAD_CSUM_NONE)
-			in->csum = udp_classify(in->data, &seg);
+			in->csum = udp_classify(b, &seg);
 		if (!is_partial(in->csum))
 			return 1;
-		udp_fill(in->data, &seg);
+		if (!(head = offload_frame_head(in, in->len)))
+			return -EMSGSIZE;
+		udp_fill(head, &seg);
 	} else {
 		return 1;
 	}
-	ipv4_hdr_fill(in->data, &seg);
+	ipv4_hdr_fill(head, &seg);
 	in->csum = OFFLOAD_CSUM_COMPLETE;
 	/* checksums lie outside what RFC 2385 signs */
 	in->changed = true;
