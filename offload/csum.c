@@ -17,28 +17,12 @@
 #define IPV4_CSUM_OFF 10
 #define IPPROTO_TCP_  6
 
-/* Fold a sum to 32 bits; the result still needs offload_csum_fold() to reach 16. */
-static uint64_t fold32(uint64_t s)
-{
-	s = (s & 0xffffffff) + (s >> 32);
-	return (s & 0xffffffff) + (s >> 32);
-}
-
 /* a + b in one's-complement arithmetic on 64 bits: the carry out wraps around. */
 static uint64_t add_carry(uint64_t a, uint64_t b)
 {
 	uint64_t s = a + b;
 
 	return s + (s < b);
-}
-
-uint16_t offload_csum_fold(uint64_t sum)
-{
-	uint64_t s = fold32(sum);
-
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 /*
@@ -82,7 +66,7 @@ uint64_t offload_csum_partial(const uint8_t *p, size_t len, uint64_t sum)
 	while (len) {
 		size_t n = len < chunk ? len : chunk;
 
-		acc = add_carry(acc, fold32(sum_words(p, n)));
+		acc = add_carry(acc, offload_csum_fold32(sum_words(p, n)));
 		p += n;
 		len -= n;
 	}

@@ -14,13 +14,6 @@
 
 #include "internal.h"
 
-const uint8_t *offload_frame_bytes(const struct offload_frame *f)
-{
-	if (!f->nfrags)
-		return f->data;
-	return f->nfrags == 1 ? f->frags[0].p : NULL;
-}
-
 int offload_frame_linearize(struct offload_frame *f)
 {
 	uint32_t off = 0;

@@ -209,7 +209,12 @@ struct md5sig_hasher *offload_stage_hasher(const struct offload_stage *st);
 /* ---- a frame's bytes (offload/frame.c) ---- */
 
 /** The frame's bytes if they are contiguous (linear, or one fragment), else NULL. */
-const uint8_t *offload_frame_bytes(const struct offload_frame *f);
+static inline const uint8_t *offload_frame_bytes(const struct offload_frame *f)
+{
+	if (!f->nfrags)
+		return f->data;
+	return f->nfrags == 1 ? f->frags[0].p : NULL;
+}
 /** Gather a fragmented frame into its own buffer (what sg does). Return: 0 or -EMSGSIZE. */
 int offload_frame_linearize(struct offload_frame *f);
 /**
@@ -230,8 +235,22 @@ void offload_frame_tcp_fill(struct offload_frame *f, const struct md5sig_seg *se
 
 /** One's-complement sum of @len bytes added to @sum (not folded, not complemented). */
 uint64_t offload_csum_partial(const uint8_t *p, size_t len, uint64_t sum);
-/** Fold a 64-bit partial sum to 16 bits (not complemented). */
-uint16_t offload_csum_fold(uint64_t sum);
+/** Fold a 64-bit partial sum to 32 bits; offload_csum_fold() takes it on to 16. */
+static inline uint64_t offload_csum_fold32(uint64_t s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	return (s & 0xffffffff) + (s >> 32);
+}
+
+/** Fold a 64-bit partial sum to 16 bits (not complemented). Inline: it is on every path. */
+static inline uint16_t offload_csum_fold(uint64_t sum)
+{
+	uint64_t s = offload_csum_fold32(sum);
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
 /** Pseudo-header sum of a parsed segment for @l4_len bytes and @proto, with or without length. */
 uint64_t offload_csum_pseudo(const struct md5sig_seg *seg, uint8_t proto, uint32_t l4_len,
 			     bool with_len);

@@ -56,6 +56,7 @@ struct tso_req {
 	unsigned mss, n;	      /* payload bytes per segment, number of segments */
 	const struct md5sig_key *key; /* md5=resign: the peers' key, or NULL */
 	enum offload_csum csum;	      /* the guest's checksum state */
+	uint64_t pseudo;	      /* pseudo-header sum without the length */
 };
 
 static struct tso_stage *tso_of(struct offload_stage *st)
@@ -140,12 +141,13 @@ static uint8_t seg_flags(enum tso_flags rule, uint8_t flags, unsigned i, unsigne
  * is not repaired: the copied field and the state stay.
  */
 static void seg_csum(struct offload_stage *st, struct offload_frame *o,
-		     const struct md5sig_seg *seg, enum offload_csum guest)
+		     const struct md5sig_seg *seg, const struct tso_req *r)
 {
-	if (guest == OFFLOAD_CSUM_BAD) {
+	if (r->csum == OFFLOAD_CSUM_BAD) {
 		o->csum = OFFLOAD_CSUM_BAD;
 	} else if (offload_stage_feature(st, OFFLOAD_F_TX)) {
-		uint64_t sum = offload_csum_pseudo(seg, IPPROTO_TCP, seg->tcp_len, true);
+		/* the addresses' part is the same for every segment */
+		uint64_t sum = r->pseudo + (seg->tcp_len >> 16) + (seg->tcp_len & 0xffff);
 
 		put16(o->data + seg->l4_off + 16, offload_csum_fold(sum));
 		o->csum = OFFLOAD_CSUM_PARTIAL;
@@ -190,7 +192,7 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 		   (err = md5sig_sign(offload_stage_hasher(&t->base), o->data, &seg, r->key))) {
 		return err;
 	}
-	seg_csum(&t->base, o, &seg, r->csum);
+	seg_csum(&t->base, o, &seg, r);
 	return 0;
 }
 
@@ -316,6 +318,7 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 	if (in->csum == OFFLOAD_CSUM_NONE) /* the segments' checksums depend on it */
 		in->csum = guest_csum(&r, out);
 	r.csum = in->csum;
+	r.pseudo = offload_csum_pseudo(&r.seg, IPPROTO_TCP, 0, false);
 	for (unsigned i = 0; i < r.n; i++) {
 		struct offload_frame *o = out[i];
 
