@@ -74,6 +74,8 @@ struct offload_frame {
 	 */
 	uint32_t tail_off;
 	uint16_t tail_sum;
+	/* The IPv4 header checksum is right: the stage that output the frame just computed it. */
+	bool ip_csum_ok;
 
 	uint64_t guest_no;  /**< the guest frame this derives from, counted from 1 */
 	uint16_t seg_no;    /**< segment index (0-based) when a stage split the guest frame */

@@ -178,6 +178,7 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 		put16(ip + 2, tot);
 		put16(ip + 4, id);
 		put16(ip + 10, offload_csum_ipv4_hdr_with(sip, iplen, tot, id));
+		o->ip_csum_ok = true;
 	} else {
 		put16(ip + 4, (uint16_t)(iplen - 40 + seg.tcp_len));
 	}

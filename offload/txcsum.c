@@ -6,7 +6,8 @@
  *
  * The device here is the robust kind (reference/offloads.md): it recomputes the pseudo-header
  * from the IP header instead of adding to the seed, so either seed gives the same result, and
- * it rewrites the IPv4 header checksum of every frame it completes. Checksums are not covered
+ * it rewrites the IPv4 header checksum of every frame it completes (skipped when the stage
+ * before has just computed it, as tso does for its segments: the same bytes would be written). Checksums are not covered
  * by RFC 2385, so completing one never invalidates a digest. Complete and bad checksums are
  * passed on untouched: a device does not repair what the guest claims is done.
  */
@@ -18,10 +19,12 @@
 
 #define UDP_CSUM_OFF 6
 
-static void ipv4_hdr_fill(uint8_t *frame, const struct md5sig_seg *seg)
+/* Rewrite the IPv4 header checksum, unless the stage before has just made it right. */
+static void ipv4_hdr_fill(struct offload_frame *f, uint8_t *frame, const struct md5sig_seg *seg)
 {
-	if (seg->family == AF_INET)
+	if (seg->family == AF_INET && !f->ip_csum_ok)
 		offload_csum_ipv4_hdr(frame + seg->l3_off, (size_t)(frame[seg->l3_off] & 0x0f) * 4);
+	f->ip_csum_ok = seg->family == AF_INET;
 }
 
 static enum offload_csum udp_classify(const uint8_t *f, const struct md5sig_seg *seg)
@@ -122,7 +125,7 @@ static int txcsum_process(struct offload_stage *st, struct offload_frame *in,
 	} else {
 		return 1;
 	}
-	ipv4_hdr_fill(head, &seg);
+	ipv4_hdr_fill(in, head, &seg);
 	in->csum = OFFLOAD_CSUM_COMPLETE;
 	/* checksums lie outside what RFC 2385 signs */
 	in->changed = true;
