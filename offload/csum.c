@@ -128,17 +128,15 @@ void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen)
 	put16(ip + IPV4_CSUM_OFF, (uint16_t)~offload_csum_fold(sum));
 }
 
-uint16_t offload_csum_ipv4_hdr_with(const uint8_t *ip, size_t hlen, uint16_t tot_len, uint16_t id)
+uint64_t offload_csum_ipv4_rest(const uint8_t *ip, size_t hlen)
 {
-	/* the header's sum as it is, then its length, ID and checksum swapped for the new
-	 * length and ID and a zero (RFC 1624: subtracting is adding the complement); every term
-	 * stays positive, so the fold equals that of a sum from scratch */
+	/* the header's sum as it is, with its length, ID and checksum taken out (RFC 1624:
+	 * subtracting is adding the complement); every term stays positive, so folds of sums
+	 * built on it equal those of sums from scratch */
 	uint64_t sum = host_to_be(sum32(ip, hlen / 4));
 
-	sum += (uint16_t)~get16(ip + 2) + (uint16_t)~get16(ip + 4) +
+	return sum + (uint16_t)~get16(ip + 2) + (uint16_t)~get16(ip + 4) +
 	       (uint16_t)~get16(ip + IPV4_CSUM_OFF);
-	sum += (uint64_t)tot_len + id;
-	return (uint16_t)~offload_csum_fold(sum);
 }
 
 void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg)

@@ -63,6 +63,14 @@ struct offload_frame {
 	struct offload_frag frags[OFFLOAD_MAX_FRAGS];
 
 	bool tso;		/**< a TSO request: segment into @mss-byte payloads */
+	/*
+	 * A stage that wrote the frame's headers itself (tso) may describe them here, as
+	 * md5sig_parse() would: the taps then take the description instead of parsing the frame
+	 * again, unless they verify it (verification always parses what is there). Stages
+	 * after it change checksum fields at most; one that moved a header would clear it.
+	 */
+	bool seg_known;
+	struct md5sig_seg seg;
 	uint16_t mss;		/**< payload bytes per segment (Linux/virtio gso_size) */
 	enum offload_csum csum; /**< state of the L4 checksum */
 
@@ -259,11 +267,11 @@ uint64_t offload_csum_pseudo(const struct md5sig_seg *seg, uint8_t proto, uint32
 /** Write the IPv4 header checksum of the header at @ip (@hlen bytes). */
 void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen);
 /**
- * The IPv4 header checksum of the @hlen-byte header at @ip with its total length and ID
- * replaced by @tot_len and @id, computed without writing (so a header can be built from a
- * source it was copied from, RFC 1624 style).
+ * The sum of the @hlen-byte IPv4 header at @ip without its total length, ID and checksum: the
+ * header with length L and ID I has the checksum ~fold(rest + L + I). For headers built from
+ * one template, as tso builds its segments' (RFC 1624 style), read once, never after a store.
  */
-uint16_t offload_csum_ipv4_hdr_with(const uint8_t *ip, size_t hlen, uint16_t tot_len, uint16_t id);
+uint64_t offload_csum_ipv4_rest(const uint8_t *ip, size_t hlen);
 /** Compute and write the full TCP checksum of a parsed segment in @frame. */
 void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg);
 /** Classify the TCP checksum field of a parsed segment. */

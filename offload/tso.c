@@ -57,6 +57,8 @@ struct tso_req {
 	const struct md5sig_key *key; /* md5=resign: the peers' key, or NULL */
 	enum offload_csum csum;	      /* the guest's checksum state */
 	uint64_t pseudo;	      /* pseudo-header sum without the length */
+	uint64_t ip_rest;	      /* IPv4: the header's sum but length, ID, checksum */
+	uint16_t ipid;		      /* IPv4: the super-frame's ID */
 };
 
 static struct tso_stage *tso_of(struct offload_stage *st)
@@ -171,13 +173,12 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 
 	seg.tcp_len = (uint32_t)(o->len - seg.l4_off);
 	if (seg.family == AF_INET) {
-		const uint8_t *sip = r->b + seg.l3_off; /* the super-frame's header */
 		uint16_t tot = (uint16_t)(iplen + seg.tcp_len);
-		uint16_t id = (uint16_t)(get16(sip + 4) + (t->ipid == TSO_IPID_INCREMENT ? i : 0));
+		uint16_t id = (uint16_t)(r->ipid + (t->ipid == TSO_IPID_INCREMENT ? i : 0));
 
 		put16(ip + 2, tot);
 		put16(ip + 4, id);
-		put16(ip + 10, offload_csum_ipv4_hdr_with(sip, iplen, tot, id));
+		put16(ip + 10, (uint16_t)~offload_csum_fold(r->ip_rest + tot + id));
 		o->ip_csum_ok = true;
 	} else {
 		put16(ip + 4, (uint16_t)(iplen - 40 + seg.tcp_len));
@@ -194,6 +195,8 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 		return err;
 	}
 	seg_csum(&t->base, o, &seg, r);
+	o->seg = seg; /* what md5sig_parse() would find: the taps need not look again */
+	o->seg_known = true;
 	return 0;
 }
 
@@ -320,6 +323,12 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		in->csum = guest_csum(&r, out);
 	r.csum = in->csum;
 	r.pseudo = offload_csum_pseudo(&r.seg, IPPROTO_TCP, 0, false);
+	if (r.seg.family == AF_INET) {
+		const uint8_t *ip = b + r.seg.l3_off;
+
+		r.ip_rest = offload_csum_ipv4_rest(ip, r.seg.l4_off - r.seg.l3_off);
+		r.ipid = get16(ip + 4);
+	}
 	for (unsigned i = 0; i < r.n; i++) {
 		struct offload_frame *o = out[i];
 
