@@ -20,7 +20,8 @@
 #define UDP_CSUM_OFF 6
 
 /* Rewrite the IPv4 header checksum, unless the stage before has just made it right. */
-static void ipv4_hdr_fill(struct offload_frame *f, uint8_t *frame, const struct md5sig_seg *seg)
+static void ipv4_hdr_fill(struct offload_frame *f, uint8_t *frame,
+			  const struct md5sig_seg *seg)
 {
 	if (seg->family == AF_INET && !f->ip_csum_ok)
 		offload_csum_ipv4_hdr(frame + seg->l3_off, (size_t)(frame[seg->l3_off] & 0x0f) * 4);
@@ -61,71 +62,86 @@ static bool is_partial(enum offload_csum c)
 }
 
 /*
- * Parse @in. The headers are read in place when they lie in its first fragment (a segment's
- * own head); anything else is gathered first.
+ * Parse @in into @buf, or take the tap's parse (*@segp points to whichever holds it). The
+ * headers are read in place when they lie in the frame's first fragment (a segment's own
+ * head); anything else is gathered first.
  */
 static enum md5sig_status txcsum_parse(struct offload_stage *st, struct offload_frame *in,
-				       struct md5sig_seg *seg)
+				       struct md5sig_seg *buf, const struct md5sig_seg **segp)
 {
 	uint32_t lt = offload_stage_linktype(st);
 	const uint8_t *b = offload_frame_bytes(in);
-	const struct md5sig_seg *tap;
-	enum md5sig_status ps = offload_stage_input_parse(st, in, &tap);
+	enum md5sig_status ps = offload_stage_input_parse(st, in, segp);
 
-	if (tap && (ps == MD5SIG_TCP || ps == MD5SIG_FRAGMENT || (ps == MD5SIG_OTHER && b))) {
-		*seg = *tap; /* the tap just parsed it */
-		return ps;
-	}
+	if (*segp && (ps == MD5SIG_TCP || ps == MD5SIG_FRAGMENT || (ps == MD5SIG_OTHER && b)))
+		return ps; /* the tap just parsed it */
+	*segp = buf;
 	if (b)
-		return md5sig_parse(lt, b, in->len, seg);
-	ps = md5sig_parse_head(lt, in->frags[0].p, in->frags[0].len, in->len, seg);
+		return md5sig_parse(lt, b, in->len, buf);
+	ps = md5sig_parse_head(lt, in->frags[0].p, in->frags[0].len, in->len, buf);
 	if (ps == MD5SIG_TCP || ps == MD5SIG_FRAGMENT)
 		return ps;
 	/* UDP is summed in one piece; a malformed status may mean the headers run on */
 	if (offload_frame_linearize(in) < 0)
 		return MD5SIG_BAD_LINK;
-	return md5sig_parse(lt, in->data, in->len, seg);
+	return md5sig_parse(lt, in->data, in->len, buf);
+}
+
+static int txcsum_tcp(struct offload_frame *in, const struct md5sig_seg *seg)
+{
+	if (in->csum == OFFLOAD_CSUM_NONE) {
+		const uint8_t *b = offload_frame_bytes(in);
+		if (!b && offload_frame_linearize(in) < 0)
+			return -EMSGSIZE;
+		in->csum = offload_csum_classify(b ? b : in->data, seg);
+	}
+	if (!is_partial(in->csum))
+		return 0;
+	/* the headers become the device's to write; the payload is only read */
+	uint8_t *head = offload_frame_head(in, seg->l4_off + seg->thlen);
+	if (!head)
+		return -EMSGSIZE;
+	offload_frame_tcp_fill(in, seg);
+	ipv4_hdr_fill(in, head, seg);
+	return 1;
+}
+
+static int txcsum_udp(struct offload_frame *in, const struct md5sig_seg *parsed)
+{
+	const uint8_t *b = offload_frame_bytes(in);
+	struct md5sig_seg seg = *parsed;
+
+	if (!b || !offload_udp_locate(b, in->len, &seg))
+		return 0;
+	if (in->csum == OFFLOAD_CSUM_NONE)
+		in->csum = udp_classify(b, &seg);
+	if (!is_partial(in->csum))
+		return 0;
+	uint8_t *head = offload_frame_head(in, in->len);
+	if (!head)
+		return -EMSGSIZE;
+	udp_fill(head, &seg);
+	ipv4_hdr_fill(in, head, &seg);
+	return 1;
 }
 
 static int txcsum_process(struct offload_stage *st, struct offload_frame *in,
 			  struct offload_frame **out, unsigned max_out)
 {
-	struct md5sig_seg seg;
-	enum md5sig_status ps;
-	const uint8_t *b;
-	uint8_t *head;
+	struct md5sig_seg buf;
+	const struct md5sig_seg *seg;
+	int done = 0;
 
 	if (!max_out)
 		return -ENOBUFS;
 	out[0] = in;
-
-	ps = txcsum_parse(st, in, &seg);
-	if (ps == MD5SIG_TCP) {
-		if (in->csum == OFFLOAD_CSUM_NONE) {
-			b = offload_frame_bytes(in);
-			if (!b && offload_frame_linearize(in) < 0)
-				return -EMSGSIZE;
-			in->csum = offload_csum_classify(b ? b : in->data, &seg);
-		}
-		if (!is_partial(in->csum))
-			return 1;
-		/* the headers become the device's to write; the payload is only read */
-		if (!(head = offload_frame_head(in, seg.l4_off + seg.thlen)))
-			return -EMSGSIZE;
-		offload_frame_tcp_fill(in, &seg);
-	} else if (ps == MD5SIG_OTHER && (b = offload_frame_bytes(in)) &&
-		   offload_udp_locate(b, in->len, &seg)) {
-		if (in->csum == OFFLOAD_CSUM_NONE)
-			in->csum = udp_classify(b, &seg);
-		if (!is_partial(in->csum))
-			return 1;
-		if (!(head = offload_frame_head(in, in->len)))
-			return -EMSGSIZE;
-		udp_fill(head, &seg);
-	} else {
-		return 1;
-	}
-	ipv4_hdr_fill(in, head, &seg);
+	enum md5sig_status ps = txcsum_parse(st, in, &buf, &seg);
+	if (ps == MD5SIG_TCP)
+		done = txcsum_tcp(in, seg);
+	else if (ps == MD5SIG_OTHER)
+		done = txcsum_udp(in, seg);
+	if (done <= 0)
+		return done < 0 ? done : 1;
 	in->csum = OFFLOAD_CSUM_COMPLETE;
 	/* checksums lie outside what RFC 2385 signs */
 	in->changed = true;
