@@ -21,6 +21,9 @@ int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, ui
 		f->ts = *ts;
 	if (md5sig_parse(linktype, data, len, &seg) == MD5SIG_TCP) {
 		uint32_t iphl = seg.l4_off - seg.l3_off;
+		/* the guest tap need not parse the same bytes again (unless it verifies) */
+		f->seg = seg;
+		f->seg_known = true;
 		if (meta && meta->vnet) {
 			/* a guest kernel's own request: its MSS, if there is anything to cut */
 			if (meta->gso && seg.tcp_len - seg.thlen > meta->gso_size) {

@@ -64,10 +64,11 @@ struct offload_frame {
 
 	bool tso;		/**< a TSO request: segment into @mss-byte payloads */
 	/*
-	 * A stage that wrote the frame's headers itself (tso) may describe them here, as
-	 * md5sig_parse() would: the taps then take the description instead of parsing the frame
-	 * again, unless they verify it (verification always parses what is there). Stages
-	 * after it change checksum fields at most; one that moved a header would clear it.
+	 * Whoever wrote or parsed the frame's headers (tso for its segments, the code handing
+	 * a guest frame over) may describe them here, as md5sig_parse() does for a TCP
+	 * segment: the taps then take the description instead of parsing the frame again,
+	 * unless they verify it (verification always parses what is there). Stages change
+	 * checksum fields at most after that; one that moved a header would clear it.
 	 */
 	bool seg_known;
 	struct md5sig_seg seg;
