@@ -63,15 +63,6 @@ struct offload_frame {
 	struct offload_frag frags[OFFLOAD_MAX_FRAGS];
 
 	bool tso;		/**< a TSO request: segment into @mss-byte payloads */
-	/*
-	 * Whoever wrote or parsed the frame's headers (tso for its segments, the code handing
-	 * a guest frame over) may describe them here, as md5sig_parse() does for a TCP
-	 * segment: the taps then take the description instead of parsing the frame again,
-	 * unless they verify it (verification always parses what is there). Stages change
-	 * checksum fields at most after that; one that moved a header would clear it.
-	 */
-	bool seg_known;
-	struct md5sig_seg seg;
 	uint16_t mss;		/**< payload bytes per segment (Linux/virtio gso_size) */
 	enum offload_csum csum; /**< state of the L4 checksum */
 
@@ -100,6 +91,16 @@ struct offload_frame {
 	enum md5sig_verdict verdict; /**< at the last tap (MD5SIG_NVERDICTS: not TCP) */
 	bool verdict_known;
 	bool digest_inferred; /**< verdict inferred, not recomputed (see offload_verify) */
+
+	/*
+	 * Whoever wrote or parsed the frame's headers (tso for its segments, the code handing
+	 * a guest frame over) may describe them here, as md5sig_parse() does for a TCP
+	 * segment: the taps then take the description instead of parsing the frame again,
+	 * unless they verify it (verification always parses what is there). Stages change
+	 * checksum fields at most after that; one that moved a header would clear it.
+	 */
+	bool seg_known;
+	struct md5sig_seg seg; /* last: a new frame does not clear it (seg_known does) */
 };
 
 struct offload_pipeline;

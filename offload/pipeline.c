@@ -141,9 +141,11 @@ struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap
 	}
 	uint8_t *data = f->data;
 	uint32_t fcap = f->cap;
-	/* everything after the fragment table is zero; frags are valid only up to nfrags */
+	/* everything after the fragment table is zero but seg, which seg_known guards; frags
+	 * are valid only up to nfrags */
 	memset(f, 0, offsetof(struct offload_frame, frags));
-	memset(&f->tso, 0, sizeof(*f) - offsetof(struct offload_frame, tso));
+	memset(&f->tso, 0,
+	       offsetof(struct offload_frame, seg) - offsetof(struct offload_frame, tso));
 	f->data = data;
 	f->cap = fcap;
 	f->seg_count = 1;

@@ -20,8 +20,7 @@
 #define UDP_CSUM_OFF 6
 
 /* Rewrite the IPv4 header checksum, unless the stage before has just made it right. */
-static void ipv4_hdr_fill(struct offload_frame *f, uint8_t *frame,
-			  const struct md5sig_seg *seg)
+static void ipv4_hdr_fill(struct offload_frame *f, uint8_t *frame, const struct md5sig_seg *seg)
 {
 	if (seg->family == AF_INET && !f->ip_csum_ok)
 		offload_csum_ipv4_hdr(frame + seg->l3_off, (size_t)(frame[seg->l3_off] & 0x0f) * 4);
