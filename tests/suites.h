@@ -14,5 +14,6 @@ Suite *suite_tso(void);
 Suite *suite_txcsum(void);
 Suite *suite_rx(void);
 Suite *suite_control(void);
+Suite *suite_frame(void);
 
 #endif
