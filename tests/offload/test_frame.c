@@ -21,8 +21,8 @@
 #define MAXF 70000
 
 /* A frame spread over @n pieces of @src cut at @cuts (ascending, n - 1 of them). */
-static void spread(struct offload_frame *f, const uint8_t *src, uint32_t len,
-		   const uint32_t *cuts, unsigned n)
+static void spread(struct offload_frame *f, const uint8_t *src, uint32_t len, const uint32_t *cuts,
+		   unsigned n)
 {
 	memset(f, 0, sizeof(*f));
 	for (unsigned i = 0; i < n; i++) {
@@ -170,10 +170,29 @@ struct wire {
 	uint8_t *bytes; /* every wire frame, concatenated */
 	size_t used, cap;
 	unsigned frames;
-	unsigned bad_seg; /* taps whose description differs from a fresh parse */
+	unsigned bad_seg;     /* taps whose description differs from a fresh parse */
+	unsigned bad_payload; /* wire segments whose payload is not the guest's at their seq */
 	uint32_t linktype;
 	unsigned wire_tap;
+	const uint8_t *guest; /* the guest frames, and where each starts */
+	const size_t *starts;
+	const uint32_t *lens;
 };
+
+/* Is the wire segment's payload the guest frame's bytes at the segment's sequence number? */
+static bool payload_from_guest(const struct wire *w, const struct offload_frame *f,
+			       const struct md5sig_seg *seg)
+{
+	const uint8_t *g = w->guest + w->starts[f->guest_no - 1];
+	struct md5sig_seg gs;
+
+	if (md5sig_parse(w->linktype, g, w->lens[f->guest_no - 1], &gs) != MD5SIG_TCP)
+		return false;
+	uint32_t off = tf_get32(f->data + seg->l4_off + 4) - tf_get32(g + gs.l4_off + 4);
+	uint32_t n = seg->tcp_len - seg->thlen;
+	return off + n <= gs.tcp_len - gs.thlen &&
+	       !memcmp(f->data + seg->l4_off + seg->thlen, g + gs.l4_off + gs.thlen + off, n);
+}
 
 static void wire_sink(void *arg, unsigned tap, const struct offload_frame *f,
 		      const struct md5sig_seg *seg, enum md5sig_status st)
@@ -182,11 +201,13 @@ static void wire_sink(void *arg, unsigned tap, const struct offload_frame *f,
 	struct md5sig_seg fresh;
 
 	/* what the tap was told (a stage's description, or its own parse) is what is there */
-	if (st == MD5SIG_TCP && (md5sig_parse(w->linktype, f->data, f->len, &fresh) != st ||
-				 !same_seg(&fresh, seg)))
+	if (st == MD5SIG_TCP &&
+	    (md5sig_parse(w->linktype, f->data, f->len, &fresh) != st || !same_seg(&fresh, seg)))
 		w->bad_seg++;
 	if (tap != w->wire_tap)
 		return;
+	if (st == MD5SIG_TCP && !payload_from_guest(w, f, seg))
+		w->bad_payload++;
 	if (w->used + f->len > w->cap) {
 		w->cap = (w->used + f->len) * 2;
 		w->bytes = realloc(w->bytes, w->cap);
@@ -222,6 +243,7 @@ struct run_cfg {
 static void run(const struct run_cfg *rc, const uint8_t *ro, const uint32_t *lens, unsigned nf,
 		struct md5sig_keytab *kt, struct wire *w)
 {
+	size_t starts[16];
 	struct emu_profile p;
 	struct offload_config cfg = {.linktype = MD5SIG_LINK_ETHERNET, .wire_mtu = 1500};
 	char err[256];
@@ -238,6 +260,11 @@ static void run(const struct run_cfg *rc, const uint8_t *ro, const uint32_t *len
 	memset(w, 0, sizeof(*w));
 	w->linktype = cfg.linktype;
 	w->wire_tap = cfg.nstages;
+	w->guest = ro;
+	w->starts = starts;
+	w->lens = lens;
+	for (unsigned i = 0; i < nf; i++)
+		starts[i] = i ? starts[i - 1] + lens[i - 1] : 0;
 	if (rc->sink)
 		offload_pipeline_set_sink(pl, wire_sink, w);
 	size_t off = 0;
@@ -252,6 +279,8 @@ static void run(const struct run_cfg *rc, const uint8_t *ro, const uint32_t *len
 	struct offload_stats s;
 	offload_pipeline_stats(pl, &s);
 	ck_assert_uint_eq(s.guest.frames, nf);
+	if (rc->sink) /* every frame, segmented or not, reached the wire */
+		ck_assert_uint_eq(w->frames, s.stages[s.nstages - 1].frames_out);
 	for (unsigned k = 0; k < s.nstages; k++) {
 		const struct offload_stage_stats *ss = &s.stages[k];
 		ck_assert_uint_eq(ss->frames_in + ss->created,
@@ -273,8 +302,11 @@ START_TEST(lent_frames_stay_untouched)
 	/* signed super-frames (v4, v6, tagged, odd MSS remainders), a small frame, a non-TCP */
 	static const size_t plens[] = {64000, 8940, 5001, 3001, 100};
 	for (unsigned i = 0; i < 5; i++) {
-		struct tf_spec s = {.md5 = true, .plen = plens[i], .seq = 1000u * i,
-				    .family = i == 2 ? AF_INET6 : AF_INET, .vlans = i == 3,
+		struct tf_spec s = {.md5 = true,
+				    .plen = plens[i],
+				    .seq = 1000u * i,
+				    .family = i == 2 ? AF_INET6 : AF_INET,
+				    .vlans = i == 3,
 				    .src = i == 2 ? "2001:db8::1" : NULL,
 				    .dst = i == 2 ? "2001:db8::2" : NULL};
 		size_t n = tf_build_signed(&s, &key, src + total, MAXF);
@@ -282,6 +314,13 @@ START_TEST(lent_frames_stay_untouched)
 		lens[nf++] = (uint32_t)n;
 		total += n;
 	}
+	/* the small frame's checksum left partial, as a guest with tx offload leaves it: the
+	 * device must write it, and so must take the lent frame's head first */
+	struct md5sig_seg seg;
+	uint8_t *small = src + total - lens[nf - 1];
+	ck_assert_int_eq(md5sig_parse(MD5SIG_LINK_ETHERNET, small, lens[nf - 1], &seg), MD5SIG_TCP);
+	tf_put16(small + seg.l4_off + 16,
+		 offload_csum_fold(offload_csum_pseudo(&seg, 6, seg.tcp_len, true)));
 	static const uint8_t arp[60] = {[12] = 0x08, [13] = 0x06};
 	memcpy(src + total, arp, sizeof(arp));
 	lens[nf++] = sizeof(arp);
@@ -304,6 +343,7 @@ START_TEST(lent_frames_stay_untouched)
 	for (unsigned i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
 		run(&cfgs[i], ro, lens, nf, kt, &w);
 		ck_assert_uint_eq(w.bad_seg, 0);
+		ck_assert_uint_eq(w.bad_payload, 0);
 		free(w.bytes);
 	}
 	/*
