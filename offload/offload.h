@@ -12,7 +12,8 @@
  *
  * Frames live in a pool owned by the pipeline; one guest frame is carried through every stage
  * before the next is read, so memory is bounded by the largest segmentation, not by the
- * number of frames.
+ * number of frames. Bytes are lent, not copied, until a stage writes them (offload/frame.c):
+ * the guest frame points at its caller's buffer, segments at their super-frame's payload.
  *
  * Accounting is exact: for every stage frames_in + created - dropped == frames_out.
  */

@@ -2,9 +2,11 @@
 /*
  * Pipeline fuzzer: arbitrary frames through every stage with every feature on. The first
  * input byte picks the quirks (tso.flags, tso.md5, lro.options) and whether the frame is a TSO
- * request; the second the MSS; the third how the frame is split over descriptors. Frames go
- * through the transmit pipeline (sg, tso, tx-csum) and the receive one (rx-csum, lro), and
- * accounting must balance after every frame.
+ * request; the second the MSS; the third how the frame is split over descriptors and whether
+ * it is lent (the fragments point into the fuzzer's own const input, which libFuzzer checks
+ * is never written) or copied into the pipeline's buffer. Frames go through the transmit
+ * pipeline (sg, tso, tx-csum) and the receive one (rx-csum, lro); a sink reads every byte of
+ * every frame at every tap, and accounting must balance after every frame.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,20 @@ static const char *const md5[] = {"copy", "resign", "strip"};
 
 static struct offload_pipeline *pipelines[4 * 3 * 2];
 static struct md5sig_keytab *kt;
+
+static volatile unsigned sink_sum;
+
+/* Read every byte the sink is shown, so the sanitizers see where they come from. */
+static void sink(void *arg, unsigned tap, const struct offload_frame *f,
+		 const struct md5sig_seg *seg, enum md5sig_status st)
+{
+	unsigned x = tap + st + (seg->md5_off >= 0);
+
+	(void)arg;
+	for (uint32_t i = 0; i < f->len; i++)
+		x += f->data[i];
+	sink_sum += x;
+}
 
 static struct offload_pipeline *get(unsigned q)
 {
@@ -61,6 +77,7 @@ static struct offload_pipeline *get(unsigned q)
 	pipelines[q] = offload_pipeline_new(&c, err, sizeof(err));
 	if (!pipelines[q])
 		abort();
+	offload_pipeline_set_sink(pipelines[q], sink, NULL);
 	return pipelines[q];
 }
 
@@ -89,21 +106,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!f)
 		abort();
-	memcpy(f->data, frame, len);
+	bool lent = data[2] & 0x40;
+	if (!lent)
+		memcpy(f->data, frame, len);
 	f->len = len;
 	f->tso = data[0] & 0x80;
 	f->mss = data[1] ? (uint16_t)(data[1] * 8) : 0;
 	f->csum = (enum offload_csum)(data[2] % 5);
 	f->guest_no = 1;
-	/* spread over descriptors: 1..8 pieces */
+	/* spread over descriptors: 1..8 pieces, of the input itself when lent */
+	const uint8_t *bytes = lent ? frame : f->data;
 	unsigned pieces = 1 + data[2] % 8;
 	if (data[2] & 0x80 && len >= pieces) {
 		uint32_t off = 0, step = len / pieces;
 		for (unsigned i = 0; i < pieces; i++) {
 			uint32_t n = i + 1 == pieces ? len - off : step;
-			f->frags[f->nfrags++] = (struct offload_frag){f->data + off, n};
+			f->frags[f->nfrags++] = (struct offload_frag){bytes + off, n};
 			off += n;
 		}
+	} else if (lent) {
+		f->frags[f->nfrags++] = (struct offload_frag){frame, len};
 	}
 	offload_pipeline_tx(pl, f);
 	check(pl);
