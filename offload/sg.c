@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sg: scatter-gather. A guest hands a frame spread over descriptor fragments; the device
- * gathers them into one buffer. Gathering never changes a byte, so a digest can only suffer
- * here through what a device does with frames beyond its descriptor limits.
+ * reads them where they lie, so this stage moves no byte: the stages after it read the
+ * fragments in place (offload/frame.c). Gathering never changes a byte either, so a digest
+ * can only suffer here through what a device does with frames beyond its descriptor limits.
  *
  * Each fragment is one descriptor. `max_frags` is how many one packet may use (VMXNET2: 6
  * scatter-gather elements per ring entry; VMXNET3: 16 per non-TSO packet) and `frag_size` how
@@ -79,17 +80,17 @@ static int sg_process(struct offload_stage *st, struct offload_frame *in,
 
 	if (!max_out)
 		return -ENOBUFS;
-	/* one buffer (a frame lent whole) is already what gathering makes */
-	if (in->nfrags > 1) {
-		const char *over = sg_over_limit(sg, in);
-
-		if (over && sg->overflow == SG_OVERFLOW_DROP)
+	/* one buffer (a frame lent whole) has no descriptors to count */
+	const char *over = in->nfrags > 1 ? sg_over_limit(sg, in) : NULL;
+	if (over) {
+		if (sg->overflow == SG_OVERFLOW_DROP)
 			return offload_stage_drop(st, over);
+		/* the driver's skb_linearize(): one buffer, one descriptor */
 		int err = offload_frame_linearize(in);
 		if (err < 0)
 			return err;
 	}
-	out[0] = in; /* gathering moves bytes without changing one */
+	out[0] = in; /* the descriptors are read in place: nothing changed */
 	return 1;
 }
 

@@ -49,7 +49,12 @@ struct tso_stage {
 
 /* One TSO request, from the single parse of its super-frame. */
 struct tso_req {
-	const uint8_t *b;	      /* the super-frame's bytes */
+	const uint8_t *head;		/* the super-frame's headers, in one piece */
+	const struct offload_frag *src; /* its bytes, in pieces (its fragments, or @one) */
+	unsigned nsrc;
+	struct offload_frag one;
+	unsigned at; /* the next payload byte: piece @at, offset @at_off */
+	uint32_t at_off;
 	struct md5sig_seg seg;	      /* the super-frame; every segment has the same offsets */
 	uint32_t hdrlen;	      /* link, IP and TCP headers: copied into every segment */
 	uint32_t payload;	      /* TCP payload bytes */
@@ -91,26 +96,69 @@ static int tso_init(struct offload_stage *st)
 	return 0;
 }
 
-/* Parse a TSO request whose bytes are @b into @r; NULL, or why it cannot be segmented. */
-static const char *tso_parse(struct offload_stage *st, const struct offload_frame *in,
-			     const uint8_t *b, struct tso_req *r)
+/*
+ * Where @in's bytes are for cutting: contiguous, or its fragments (a frame still spread over
+ * the guest's descriptors) when the first holds every header; otherwise it is gathered.
+ */
+static int tso_source(struct offload_frame *in, struct tso_req *r)
+{
+	const uint8_t *b = offload_frame_bytes(in);
+
+	if (!b && r->hdrlen > in->frags[0].len) {
+		if (offload_frame_linearize(in) < 0)
+			return -EMSGSIZE;
+		b = in->data;
+	}
+	if (b) {
+		r->one = (struct offload_frag){b, in->len};
+		r->src = &r->one;
+		r->nsrc = 1;
+	} else {
+		r->src = in->frags;
+		r->nsrc = in->nfrags;
+	}
+	r->head = r->src[0].p;
+	/* the payload starts after the headers, in the first piece */
+	r->at = 0;
+	r->at_off = r->hdrlen;
+	return 0;
+}
+
+/*
+ * Parse a TSO request into @r (the tap's parse, or the frame's own) and find its bytes; NULL,
+ * or why it cannot be segmented. *@err is set when its bytes cannot even be gathered.
+ */
+static const char *tso_parse(struct offload_stage *st, struct offload_frame *in, struct tso_req *r,
+			     int *err)
 {
 	const struct md5sig_seg *tap;
 	enum md5sig_status ps = offload_stage_input_parse(st, in, &tap);
+	uint32_t lt = offload_stage_linktype(st);
 
-	if (tap)
+	*err = 0;
+	if (tap) {
 		r->seg = *tap; /* the tap before this stage parsed it */
-	else
-		ps = md5sig_parse(offload_stage_linktype(st), b, in->len, &r->seg);
+	} else {
+		const uint8_t *b = offload_frame_bytes(in);
+		if (!b)
+			ps = md5sig_parse_head(lt, in->frags[0].p, in->frags[0].len, in->len,
+					       &r->seg);
+		if (!b && ps != MD5SIG_TCP && !(*err = offload_frame_linearize(in)))
+			b = in->data;
+		if (b)
+			ps = md5sig_parse(lt, b, in->len, &r->seg);
+	}
+	if (*err)
+		return "malformed";
 	if (ps != MD5SIG_TCP)
 		return "malformed";
-	r->b = b;
 	if (!in->mss)
 		return "bad-mss";
 	r->hdrlen = r->seg.l4_off + r->seg.thlen;
 	r->payload = r->seg.tcp_len - r->seg.thlen;
 	r->mss = in->mss;
 	r->n = (r->payload + r->mss - 1) / r->mss;
+	*err = tso_source(in, r);
 	return NULL;
 }
 
@@ -205,52 +253,73 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
  * fragment from a jumbo guest, a UDP datagram) cannot leave a NIC on that wire, with or without
  * TSO: it is dropped as "oversize", counted, never forwarded.
  */
-static bool over_wire_mtu(struct offload_stage *st, const struct offload_frame *in,
-			  const uint8_t *b)
+static bool over_wire_mtu(struct offload_stage *st, const struct offload_frame *in)
 {
 	unsigned mtu = offload_stage_wire_mtu(st);
+	const uint8_t *b = offload_frame_bytes(in);
 	struct md5sig_seg seg;
 
 	if (in->len <= mtu + 14) /* cheapest test first: no link header is shorter */
 		return false;
-	md5sig_parse(offload_stage_linktype(st), b, in->len, &seg);
+	/* where the IP header starts is all it takes: the first fragment holds it */
+	md5sig_parse_head(offload_stage_linktype(st), b ? b : in->frags[0].p,
+			  b ? in->len : in->frags[0].len, in->len, &seg);
 	return seg.family && in->len - seg.l3_off > mtu;
 }
 
-/* The bytes of @in in one piece: as they are when contiguous, else gathered. */
-static const uint8_t *tso_bytes(struct offload_frame *in)
-{
-	const uint8_t *b = offload_frame_bytes(in);
-
-	return b || offload_frame_linearize(in) < 0 ? b : in->data;
-}
-
 /*
- * Segment @i, @len payload bytes from @off: its own copy of the headers, and the payload
- * slice where it lies, as Linux GSO hangs segments on page fragments. Re-signing hashes the
- * segment as one buffer, so then the payload is copied. The slice's checksum sum is taken
- * here, once, and left for whoever completes the checksum.
+ * The next segment, @len payload bytes: its own copy of the headers, and the payload slice
+ * where it lies (in one piece, or across the guest's descriptors), as Linux GSO hangs segments
+ * on page fragments. Re-signing hashes the segment as one buffer, so then the payload is
+ * copied, as it is when a slice spans more descriptors than a frame holds. The slice's sum is
+ * taken here, once, and left for whoever completes the checksum.
  */
 static struct offload_frame *seg_new(struct offload_stage *st, const struct offload_frame *in,
-				     const struct tso_req *r, uint32_t off, uint32_t len)
+				     struct tso_req *r, uint32_t len)
 {
 	struct offload_frame *o = offload_frame_new(st, r->hdrlen + len);
-	const uint8_t *slice = r->b + r->hdrlen + off;
+	bool copy = r->key != NULL;
+	uint64_t sum = 0;
+	uint32_t done = 0;
 
 	if (!o)
 		return NULL;
 	offload_frame_copy_meta(o, in);
-	memcpy(o->data, r->b, r->hdrlen);
-	if (r->key) {
-		memcpy(o->data + r->hdrlen, slice, len);
-	} else {
-		o->frags[0] = (struct offload_frag){o->data, r->hdrlen};
-		o->frags[1] = (struct offload_frag){slice, len};
-		o->nfrags = 2;
+	memcpy(o->data, r->head, r->hdrlen);
+	o->frags[0] = (struct offload_frag){o->data, r->hdrlen};
+	o->nfrags = 1;
+	while (done < len) {
+		const struct offload_frag *p = &r->src[r->at];
+		uint32_t n = p->len - r->at_off < len - done ? p->len - r->at_off : len - done;
+		const uint8_t *piece = p->p + r->at_off;
+		uint64_t ps = offload_csum_partial(piece, n, 0);
+
+		/* a piece at an odd offset of the slice counts byte-swapped (RFC 1071 2.B) */
+		sum += done & 1 ? (uint16_t)(ps << 8 | ps >> 8) : ps;
+		if (!copy && o->nfrags == OFFLOAD_MAX_FRAGS) {
+			/* more pieces than a frame holds: copy those taken so far, then the rest */
+			for (unsigned i = 1, off = r->hdrlen; i < o->nfrags; i++) {
+				memcpy(o->data + off, o->frags[i].p, o->frags[i].len);
+				off += o->frags[i].len;
+			}
+			copy = true;
+		}
+		if (copy)
+			memcpy(o->data + r->hdrlen + done, piece, n);
+		else
+			o->frags[o->nfrags++] = (struct offload_frag){piece, n};
+		done += n;
+		r->at_off += n;
+		if (r->at_off == p->len) {
+			r->at++;
+			r->at_off = 0;
+		}
 	}
+	if (copy)
+		o->nfrags = 0;
 	o->len = r->hdrlen + len;
 	o->tail_off = r->hdrlen;
-	o->tail_sum = offload_csum_fold(offload_csum_partial(slice, len, 0));
+	o->tail_sum = offload_csum_fold(sum);
 	return o;
 }
 
@@ -261,7 +330,7 @@ static struct offload_frame *seg_new(struct offload_stage *st, const struct offl
  */
 static enum offload_csum guest_csum(const struct tso_req *r, struct offload_frame *const *segs)
 {
-	const uint8_t *tcp = r->b + r->seg.l4_off;
+	const uint8_t *tcp = r->head + r->seg.l4_off;
 	uint64_t sum = offload_csum_pseudo(&r->seg, IPPROTO_TCP, r->seg.tcp_len, true);
 
 	sum = offload_csum_partial(tcp, r->seg.thlen, sum);
@@ -273,9 +342,15 @@ static enum offload_csum guest_csum(const struct tso_req *r, struct offload_fram
 }
 
 /* A frame that leaves unsegmented keeps a checksum state, classified if nobody did. */
-static void keep_csum(struct offload_frame *in, const uint8_t *b, const struct md5sig_seg *seg)
+static void keep_csum(struct offload_frame *in, const struct md5sig_seg *seg)
 {
-	if (in->csum == OFFLOAD_CSUM_NONE)
+	const uint8_t *b = offload_frame_bytes(in);
+
+	if (in->csum != OFFLOAD_CSUM_NONE)
+		return;
+	if (!b && offload_frame_linearize(in) == 0)
+		b = in->data;
+	if (b)
 		in->csum = offload_csum_classify(b, seg);
 }
 
@@ -283,25 +358,24 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		       struct offload_frame **out, unsigned max_out)
 {
 	struct tso_stage *t = tso_of(st);
-	const uint8_t *b = offload_frame_bytes(in);
 	struct tso_req r;
 	const char *why;
 	int err;
 
 	if (!in->tso) {
-		if (b && over_wire_mtu(st, in, b))
+		if (over_wire_mtu(st, in))
 			return offload_stage_drop(st, "oversize");
 		out[0] = in;
 		return 1;
 	}
-	if (!(b = tso_bytes(in)))
-		return -EMSGSIZE;
-	why = tso_parse(st, in, b, &r);
+	why = tso_parse(st, in, &r, &err);
+	if (err)
+		return err;
 	if (why)
 		return offload_stage_drop(st, why);
 	if (r.n <= 1) {
 		/* Linux does not segment what fits one segment */
-		keep_csum(in, b, &r.seg);
+		keep_csum(in, &r.seg);
 		in->tso = false;
 		out[0] = in;
 		return 1;
@@ -316,7 +390,7 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		uint32_t off = i * r.mss;
 		uint32_t len = r.payload - off < r.mss ? r.payload - off : r.mss;
 
-		if (!(out[i] = seg_new(st, in, &r, off, len)))
+		if (!(out[i] = seg_new(st, in, &r, len)))
 			return -ENOMEM;
 	}
 	if (in->csum == OFFLOAD_CSUM_NONE) /* the segments' checksums depend on it */
@@ -324,7 +398,7 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 	r.csum = in->csum;
 	r.pseudo = offload_csum_pseudo(&r.seg, IPPROTO_TCP, 0, false);
 	if (r.seg.family == AF_INET) {
-		const uint8_t *ip = b + r.seg.l3_off;
+		const uint8_t *ip = r.head + r.seg.l3_off;
 
 		r.ip_rest = offload_csum_ipv4_rest(ip, r.seg.l4_off - r.seg.l3_off);
 		r.ipid = get16(ip + 4);
@@ -350,14 +424,14 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
  */
 static int tso_bypass(struct offload_stage *st, struct offload_frame *in)
 {
-	const uint8_t *b = offload_frame_bytes(in);
 	struct tso_req r;
+	int err;
 
 	if (!in->tso)
-		return !b || !over_wire_mtu(st, in, b) ? 1 : offload_stage_drop(st, "oversize");
-	if (!(b = tso_bytes(in)) || tso_parse(st, in, b, &r) || r.n > 1)
+		return over_wire_mtu(st, in) ? offload_stage_drop(st, "oversize") : 1;
+	if (tso_parse(st, in, &r, &err) || err || r.n > 1)
 		return offload_stage_drop(st, "oversize");
-	keep_csum(in, b, &r.seg);
+	keep_csum(in, &r.seg);
 	in->tso = false;
 	return 1;
 }
