@@ -26,13 +26,24 @@ static uint64_t add_carry(uint64_t a, uint64_t b)
 }
 
 /*
+ * On x86-64 with GCC the loop is also built for AVX2 and picked at load time (an ifunc); the
+ * sanitizer builds keep one plain version.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+	!defined(__SANITIZE_ADDRESS__)
+#define SUM_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SUM_CLONES
+#endif
+
+/*
  * Sum 32-bit words loaded in host order into a 64-bit accumulator: fewer than 2^32 words
  * cannot overflow it, so there is no carry to track per word. memcpy makes the loads safe at
  * any alignment (compilers turn it into one unaligned load). The host-order fold is converted
  * to the big-endian value at the end: a one's-complement sum commutes with byte swapping
  * (RFC 1071 section 2.B).
  */
-static uint64_t sum_words(const uint8_t *p, size_t len)
+SUM_CLONES static uint64_t sum_words(const uint8_t *p, size_t len)
 {
 	uint64_t acc = 0;
 	uint32_t w;
