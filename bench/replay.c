@@ -7,9 +7,9 @@
  * affects them alike. Prints a table on stderr and JSON on stdout; asserts nothing about time,
  * only that the runs did what they were meant to (see bench/REPLAY.md).
  *
- * Guest frames are handed over with emu_guest_frame(), as `vnicemu replay` hands them: copied
- * into a pool frame, checksum state read off the frame, a TCP frame longer than the wire MTU
- * becomes a TSO request. The default NIC has the stages sg, tso and tx-csum, all on, and takes
+ * Guest frames are handed over with emu_guest_frame(), as `vnicemu replay` hands them: lent
+ * (never copied), a TCP frame longer than the wire MTU becomes a TSO request, tso cuts its
+ * segments without copying their payload and sums each slice once. The default NIC has the stages sg, tso and tx-csum, all on, and takes
  * frames in one buffer; --profile replays through a real profile, descriptor layout included.
  * Timed runs have no sink.
  */
