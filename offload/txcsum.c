@@ -7,9 +7,12 @@
  * The device here is the robust kind (reference/offloads.md): it recomputes the pseudo-header
  * from the IP header instead of adding to the seed, so either seed gives the same result, and
  * it rewrites the IPv4 header checksum of every frame it completes (skipped when the stage
- * before has just computed it, as tso does for its segments: the same bytes would be written). Checksums are not covered
- * by RFC 2385, so completing one never invalidates a digest. Complete and bad checksums are
- * passed on untouched: a device does not repair what the guest claims is done.
+ * before has just computed it, as tso does for its segments: the same bytes would be
+ * written). Checksums are not covered by RFC 2385, so completing one never invalidates a
+ * digest. Complete and bad checksums are passed on untouched: a device does not repair what
+ * the guest claims is done. The payload is only read, where it lies (a segment's slice of its
+ * super-frame, with the sum tso took of it); the headers are taken into the frame's own buffer
+ * before they are written.
  */
 #include <errno.h>
 #include <string.h>
