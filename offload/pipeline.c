@@ -744,7 +744,7 @@ static void sink(struct offload_pipeline *pl, unsigned tap, struct pl_entry *e)
 {
 	if (!pl->sink)
 		return;
-	/* the sink is promised a linear frame */
+	/* the sink is promised a linear frame (emit() made sure it can have one) */
 	const uint8_t *b = entry_bytes(pl, e);
 	if (!b)
 		return;
@@ -819,6 +819,14 @@ static unsigned emit(struct offload_pipeline *pl, unsigned k, struct pl_entry *p
 			/* a frame changed in place only outside RFC 2385's coverage keeps its
 			 * verdict; anything else is classified again */
 			classify_child(pl, e, parent, before);
+		}
+		if (pl->sink && !entry_bytes(pl, e)) {
+			/* the sink (a capture, a port) needs the frame whole and it cannot be
+			 * gathered: lost here, and counted */
+			ps->stats.frames_out--;
+			nout--;
+			count_drop(ps, "no-memory");
+			continue;
 		}
 		if (pl->cfg.verify)
 			attribute(pl, ps, parent, before, e);
@@ -920,6 +928,8 @@ int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f)
 			       : MD5SIG_MALFORMED;
 		f->verdict_known = true;
 	}
+	if (pl->sink && !entry_bytes(pl, &cur[0]))
+		return -ENOMEM; /* the sink needs it whole: the caller counts the loss */
 	tap_count(&pl->guest, &cur[0]);
 	sink(pl, 0, &cur[0]);
 
