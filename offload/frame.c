@@ -14,6 +14,19 @@
 
 #include "internal.h"
 
+enum md5sig_status offload_frame_parse(const struct offload_frame *f, uint32_t linktype,
+				       struct md5sig_seg *seg)
+{
+	const uint8_t *b = offload_frame_bytes(f);
+	enum md5sig_status st;
+
+	if (b)
+		return md5sig_parse(linktype, b, f->len, seg);
+	st = md5sig_parse_head(linktype, f->frags[0].p, f->frags[0].len, f->len, seg);
+	return st == MD5SIG_TCP || st == MD5SIG_OTHER || st == MD5SIG_FRAGMENT ? st
+									       : MD5SIG_NSTATUS;
+}
+
 int offload_frame_linearize(struct offload_frame *f)
 {
 	uint32_t off = 0;

@@ -207,15 +207,15 @@ unsigned offload_stage_wire_mtu(const struct offload_stage *st);
 /** The capture link type frames of this pipeline carry. */
 uint32_t offload_stage_linktype(const struct offload_stage *st);
 /**
- * offload_stage_input_parse() - how the tap before this stage parsed @in, the frame process()
- * or bypass() was called with: the md5sig_parse() status, and in *@seg its description
- * (offsets from the frame's start, wherever its bytes lie). Valid until the stage changes the
- * frame's bytes; gathering or taking its head does not move them.
- * Return: the status, or MD5SIG_NSTATUS with *@seg NULL when there is none (parse it yourself).
+ * offload_stage_parse() - @in, the frame process() or bypass() was called with, parsed: as the
+ * tap before this stage parsed it, or, without one, where its bytes lie, gathering the frame
+ * when its headers run past its first fragment. *@seg points at the description (the tap's, or
+ * @buf); offsets count from the frame's start, wherever its bytes lie, so they stay valid until
+ * the stage changes the frame's bytes (gathering or taking its head does not move them).
+ * Return: the md5sig_parse() status.
  */
-enum md5sig_status offload_stage_input_parse(const struct offload_stage *st,
-					     const struct offload_frame *in,
-					     const struct md5sig_seg **seg);
+enum md5sig_status offload_stage_parse(const struct offload_stage *st, struct offload_frame *in,
+				       struct md5sig_seg *buf, const struct md5sig_seg **seg);
 /** A digest context for stages that sign (tso.md5=resign). */
 struct md5sig_hasher *offload_stage_hasher(const struct offload_stage *st);
 
@@ -228,6 +228,14 @@ static inline const uint8_t *offload_frame_bytes(const struct offload_frame *f)
 		return f->data;
 	return f->nfrags == 1 ? f->frags[0].p : NULL;
 }
+/**
+ * offload_frame_parse() - md5sig_parse() of @f where its bytes lie: the contiguous bytes, or the
+ * headers in the first fragment of a fragmented frame.
+ * Return: the status, or MD5SIG_NSTATUS when only the gathered frame can tell (the headers may
+ * run past the first fragment); @seg is then partly filled.
+ */
+enum md5sig_status offload_frame_parse(const struct offload_frame *f, uint32_t linktype,
+				       struct md5sig_seg *seg);
 /** Gather a fragmented frame into its own buffer (what sg does). Return: 0 or -EMSGSIZE. */
 int offload_frame_linearize(struct offload_frame *f);
 /**

@@ -255,18 +255,23 @@ uint32_t offload_stage_linktype(const struct offload_stage *st)
 	return st->pl->cfg.linktype;
 }
 
-enum md5sig_status offload_stage_input_parse(const struct offload_stage *st,
-					     const struct offload_frame *in,
-					     const struct md5sig_seg **seg)
+enum md5sig_status offload_stage_parse(const struct offload_stage *st, struct offload_frame *in,
+				       struct md5sig_seg *buf, const struct md5sig_seg **seg)
 {
 	const struct pl_entry *e = st->pl->input;
+	uint32_t lt = st->pl->cfg.linktype;
 
-	if (!e || e->f != in) {
-		*seg = NULL;
-		return MD5SIG_NSTATUS;
+	if (e && e->f == in) {
+		*seg = &e->seg; /* the tap before this stage has just parsed it */
+		return e->st;
 	}
-	*seg = &e->seg;
-	return e->st;
+	*seg = buf;
+	enum md5sig_status ps = offload_frame_parse(in, lt, buf);
+	if (ps != MD5SIG_NSTATUS)
+		return ps;
+	if (offload_frame_linearize(in) < 0)
+		return MD5SIG_BAD_LINK;
+	return md5sig_parse(lt, in->data, in->len, buf);
 }
 
 struct md5sig_hasher *offload_stage_hasher(const struct offload_stage *st)
@@ -631,21 +636,20 @@ static int tap_parse(struct offload_pipeline *pl, struct pl_entry *e)
 		e->seg = f->seg;
 		return 0;
 	}
-	if (e->bytes) {
-		e->st = md5sig_parse(lt, e->bytes, f->len, &e->seg);
-		return 0;
+	if (!e->bytes) {
+		for (unsigned i = 0; i < f->nfrags; i++)
+			len += f->frags[i].len;
+		if (len > OFFLOAD_MAX_FRAME)
+			return -EMSGSIZE;
+		f->len = len;
 	}
-	for (unsigned i = 0; i < f->nfrags; i++)
-		len += f->frags[i].len;
-	if (len > OFFLOAD_MAX_FRAME)
-		return -EMSGSIZE;
-	f->len = len;
-	e->st = md5sig_parse_head(lt, f->frags[0].p, f->frags[0].len, len, &e->seg);
-	if (e->st == MD5SIG_TCP || e->st == MD5SIG_OTHER || e->st == MD5SIG_FRAGMENT)
+	e->st = offload_frame_parse(f, lt, &e->seg);
+	if (e->st != MD5SIG_NSTATUS)
 		return 0;
+	/* the headers run on past the first fragment: look at the frame gathered */
 	if (!entry_bytes(pl, e))
 		return -ENOMEM;
-	e->st = md5sig_parse(lt, e->bytes, len, &e->seg);
+	e->st = md5sig_parse(lt, e->bytes, f->len, &e->seg);
 	return 0;
 }
 

@@ -125,33 +125,19 @@ static int tso_source(struct offload_frame *in, struct tso_req *r)
 }
 
 /*
- * Parse a TSO request into @r (the tap's parse, or the frame's own) and find its bytes; NULL,
- * or why it cannot be segmented. *@err is set when its bytes cannot even be gathered.
+ * Parse a TSO request into @r and find its bytes; NULL, or why it cannot be segmented. *@err
+ * is set when its bytes cannot even be gathered.
  */
 static const char *tso_parse(struct offload_stage *st, struct offload_frame *in, struct tso_req *r,
 			     int *err)
 {
-	const struct md5sig_seg *tap;
-	enum md5sig_status ps = offload_stage_input_parse(st, in, &tap);
-	uint32_t lt = offload_stage_linktype(st);
+	struct md5sig_seg buf;
+	const struct md5sig_seg *seg;
 
 	*err = 0;
-	if (tap) {
-		r->seg = *tap; /* the tap before this stage parsed it */
-	} else {
-		const uint8_t *b = offload_frame_bytes(in);
-		if (!b)
-			ps = md5sig_parse_head(lt, in->frags[0].p, in->frags[0].len, in->len,
-					       &r->seg);
-		if (!b && ps != MD5SIG_TCP && !(*err = offload_frame_linearize(in)))
-			b = in->data;
-		if (b)
-			ps = md5sig_parse(lt, b, in->len, &r->seg);
-	}
-	if (*err)
+	if (offload_stage_parse(st, in, &buf, &seg) != MD5SIG_TCP)
 		return "malformed";
-	if (ps != MD5SIG_TCP)
-		return "malformed";
+	r->seg = *seg;
 	if (!in->mss)
 		return "bad-mss";
 	r->hdrlen = r->seg.l4_off + r->seg.thlen;
@@ -256,14 +242,12 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 static bool over_wire_mtu(struct offload_stage *st, const struct offload_frame *in)
 {
 	unsigned mtu = offload_stage_wire_mtu(st);
-	const uint8_t *b = offload_frame_bytes(in);
 	struct md5sig_seg seg;
 
 	if (in->len <= mtu + 14) /* cheapest test first: no link header is shorter */
 		return false;
 	/* where the IP header starts is all it takes: the first fragment holds it */
-	md5sig_parse_head(offload_stage_linktype(st), b ? b : in->frags[0].p,
-			  b ? in->len : in->frags[0].len, in->len, &seg);
+	offload_frame_parse(in, offload_stage_linktype(st), &seg);
 	return seg.family && in->len - seg.l3_off > mtu;
 }
 

@@ -63,32 +63,6 @@ static bool is_partial(enum offload_csum c)
 	return c == OFFLOAD_CSUM_PARTIAL || c == OFFLOAD_CSUM_PARTIAL_NOLEN;
 }
 
-/*
- * Parse @in into @buf, or take the tap's parse (*@segp points to whichever holds it). The
- * headers are read in place when they lie in the frame's first fragment (a segment's own
- * head); anything else is gathered first.
- */
-static enum md5sig_status txcsum_parse(struct offload_stage *st, struct offload_frame *in,
-				       struct md5sig_seg *buf, const struct md5sig_seg **segp)
-{
-	uint32_t lt = offload_stage_linktype(st);
-	const uint8_t *b = offload_frame_bytes(in);
-	enum md5sig_status ps = offload_stage_input_parse(st, in, segp);
-
-	if (*segp && (ps == MD5SIG_TCP || ps == MD5SIG_FRAGMENT || (ps == MD5SIG_OTHER && b)))
-		return ps; /* the tap just parsed it */
-	*segp = buf;
-	if (b)
-		return md5sig_parse(lt, b, in->len, buf);
-	ps = md5sig_parse_head(lt, in->frags[0].p, in->frags[0].len, in->len, buf);
-	if (ps == MD5SIG_TCP || ps == MD5SIG_FRAGMENT)
-		return ps;
-	/* UDP is summed in one piece; a malformed status may mean the headers run on */
-	if (offload_frame_linearize(in) < 0)
-		return MD5SIG_BAD_LINK;
-	return md5sig_parse(lt, in->data, in->len, buf);
-}
-
 static int txcsum_tcp(struct offload_frame *in, const struct md5sig_seg *seg)
 {
 	if (in->csum == OFFLOAD_CSUM_NONE) {
@@ -113,6 +87,9 @@ static int txcsum_udp(struct offload_frame *in, const struct md5sig_seg *parsed)
 	const uint8_t *b = offload_frame_bytes(in);
 	struct md5sig_seg seg = *parsed;
 
+	/* a datagram is summed in one piece */
+	if (!b && offload_frame_linearize(in) == 0)
+		b = in->data;
 	if (!b || !offload_udp_locate(b, in->len, &seg))
 		return 0;
 	if (in->csum == OFFLOAD_CSUM_NONE)
@@ -137,7 +114,7 @@ static int txcsum_process(struct offload_stage *st, struct offload_frame *in,
 	if (!max_out)
 		return -ENOBUFS;
 	out[0] = in;
-	enum md5sig_status ps = txcsum_parse(st, in, &buf, &seg);
+	enum md5sig_status ps = offload_stage_parse(st, in, &buf, &seg);
 	if (ps == MD5SIG_TCP)
 		done = txcsum_tcp(in, seg);
 	else if (ps == MD5SIG_OTHER)
