@@ -150,9 +150,7 @@ void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg)
 	uint8_t *tcp = frame + seg->l4_off;
 	uint64_t sum = offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, true);
 
-	put16(tcp + TCP_CSUM_OFF, 0);
-	sum = offload_csum_partial(tcp, seg->tcp_len, sum);
-	put16(tcp + TCP_CSUM_OFF, (uint16_t)~offload_csum_fold(sum));
+	offload_tcp_csum_put(tcp, offload_csum_partial(tcp, seg->tcp_len, sum));
 }
 
 enum offload_csum offload_csum_classify_sum(const struct md5sig_seg *seg, uint16_t field,

@@ -113,8 +113,5 @@ void offload_frame_tcp_fill(struct offload_frame *f, const struct md5sig_seg *se
 	uint8_t *tcp = f->data + seg->l4_off; /* the head is the frame's own: see the header */
 	uint64_t sum = offload_csum_pseudo(seg, IPPROTO_TCP, seg->tcp_len, true);
 
-	/* summed with the field in, then the field taken out (adding its complement): no store
-	 * before the loads */
-	sum = offload_frame_csum(f, seg->l4_off, seg->tcp_len, sum) + (uint16_t)~get16(tcp + 16);
-	put16(tcp + 16, (uint16_t)~offload_csum_fold(sum));
+	offload_tcp_csum_put(tcp, offload_frame_csum(f, seg->l4_off, seg->tcp_len, sum));
 }

@@ -28,6 +28,17 @@ static inline void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
+/*
+ * Write the TCP checksum at @tcp from @sum: the pseudo-header plus the segment summed with the
+ * checksum field as it is. The field is taken out by adding its complement (RFC 1624), so
+ * nothing is stored before the loads that summed it.
+ */
+static inline void offload_tcp_csum_put(uint8_t *tcp, uint64_t sum)
+{
+	sum += (uint16_t)~get16(tcp + 16);
+	put16(tcp + 16, (uint16_t)~offload_csum_fold(sum));
+}
+
 #define IPPROTO_UDP_ 17
 #define UDP_HLEN     8
 
