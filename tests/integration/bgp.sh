@@ -106,28 +106,14 @@ routes() {
 }
 last_error() { bcl "$1" show protocols all peer | sed -n 's/^ *Last error: *//p'; }
 
-VPID=
-CTL=$LAB/ctl
 # vnicemu_start [--set ...]: the vNIC between the switches, vmxnet2, wire MTU 1500
 vnicemu_start() {
-	rm -f "$CTL"
-	"$VNICEMU" run --guest "vde://$LAB/gsw" --wire "vde://$LAB/wsw" --profile vmxnet2 \
-		--wire-mtu 1500 --key-file "$LAB/keys" --control "$CTL" "$@" \
-		>>"$LAB/run.out" 2>>"$LAB/run.err" &
-	VPID=$!
-	LAB_PIDS+=("$VPID")
-	wait_for 100 test -S "$CTL" || {
-		cat "$LAB/run.err"
-		return 1
-	}
+	lab_vnicemu "vde://$LAB/gsw" --profile vmxnet2 --wire-mtu 1500 --key-file "$LAB/keys" "$@"
 }
 vnicemu_stop() {
 	kill -TERM "$VPID" 2>/dev/null
 	wait "$VPID" 2>/dev/null
 }
-ctl() { "$VNICCTL" -s "$CTL" "$@"; }
-stat_q() { ctl stats --json | jq -r "$1"; }
-tso_q() { stat_q ".tx.stages[] | select(.name == \"tso\") | $1"; }
 md5fail() { counter "$P" TcpExtTCPMD5Failure; }
 
 # session_up SECS: wait for both daemons to reach Established and the peer to hold every

@@ -22,16 +22,8 @@ lab_switch gsw && lab_switch wsw || exit 1
 lab_ns "$G" gsw 192.0.2.10 2001:db8::10 9000 || exit 1
 lab_ns "$P" wsw 192.0.2.1 2001:db8::1 9000 || exit 1
 printf '# the peers\n192.0.2.0/24 %s\n' "$SECRET" >"$LAB/keys"
-CTL=$LAB/ctl
-"$VNICEMU" run --guest "vde://$LAB/gsw" --wire "vde://$LAB/wsw" --profile vmxnet2 \
-	--wire-mtu 1500 --key-file "$LAB/keys" --control "$CTL" --capture "$LAB/cap" \
-	>"$LAB/run.out" 2>"$LAB/run.err" &
-VPID=$!
-LAB_PIDS+=("$VPID")
-wait_for 100 test -S "$CTL" || { cat "$LAB/run.err"; exit 1; }
-ctl() { "$VNICCTL" -s "$CTL" "$@"; }
-stat_q() { ctl stats --json | jq -r "$1"; }
-tso_q() { stat_q ".tx.stages[] | select(.name == \"tso\") | $1"; }
+lab_vnicemu "vde://$LAB/gsw" --profile vmxnet2 --wire-mtu 1500 --key-file "$LAB/keys" \
+	--capture "$LAB/cap" || exit 1
 
 [ "$(stat -c %a "$CTL")" = 600 ] && t_ok "control socket is mode 0600" || t_fail "socket mode $(stat -c %a "$CTL")"
 

@@ -68,6 +68,34 @@ lab_plug() {
 	ip -n "$ns" addr add "$a6/64" dev vtap0 nodad
 }
 
+# lab_vnicemu [--netns NS] GUEST ARGS...: `vnicemu run --guest GUEST --wire vde://$LAB/wsw`
+# with ARGS and the control socket $CTL, in namespace NS if given; output appended to
+# $LAB/run.out and run.err. Sets VPID and waits for the socket.
+CTL=$LAB/ctl
+VPID=
+lab_vnicemu() {
+	local in=()
+	if [ "$1" = --netns ]; then
+		in=(ip netns exec "$2")
+		shift 2
+	fi
+	rm -f "$CTL"
+	"${in[@]}" "$VNICEMU" run --guest "$1" --wire "vde://$LAB/wsw" --control "$CTL" "${@:2}" \
+		>>"$LAB/run.out" 2>>"$LAB/run.err" &
+	VPID=$!
+	LAB_PIDS+=("$VPID")
+	wait_for 100 test -S "$CTL" || {
+		cat "$LAB/run.err"
+		return 1
+	}
+}
+
+# ctl ARGS...: vnicctl on the running vnicemu; stat_q JQ: a field of its stats; tso_q JQ: of
+# its tso stage
+ctl() { "$VNICCTL" -s "$CTL" "$@"; }
+stat_q() { ctl stats --json | jq -r "$1"; }
+tso_q() { stat_q ".tx.stages[] | select(.name == \"tso\") | $1"; }
+
 # counter NS NAME: a TcpExt counter of the namespace's kernel
 counter() {
 	ip netns exec "$1" nstat -az "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'

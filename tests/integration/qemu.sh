@@ -69,16 +69,8 @@ t_ok "guest image ($((SECONDS - t0)) s): $(tail -1 "$LAB/mkguest.err")"
 lab_switch gsw && lab_switch wsw || exit 1
 lab_ns "$P" wsw 192.0.2.1 2001:db8::1 9000 || exit 1
 printf '# the QEMU guest\n192.0.2.0/24 %s\n' "$SECRET" >"$LAB/keys"
-CTL=$LAB/ctl
-"$VNICEMU" run --guest "vde://$LAB/gsw" --wire "vde://$LAB/wsw" --profile vmxnet3 \
-	--wire-mtu 1500 --key-file "$LAB/keys" --control "$CTL" --capture "$LAB/cap" \
-	>"$LAB/run.out" 2>"$LAB/run.err" &
-VPID=$!
-LAB_PIDS+=("$VPID")
-wait_for 100 test -S "$CTL" || { cat "$LAB/run.err"; exit 1; }
-ctl() { "$VNICCTL" -s "$CTL" "$@"; }
-stat_q() { ctl stats --json | jq -r "$1"; }
-tso_q() { stat_q ".tx.stages[] | select(.name == \"tso\") | $1"; }
+lab_vnicemu "vde://$LAB/gsw" --profile vmxnet3 --wire-mtu 1500 --key-file "$LAB/keys" \
+	--capture "$LAB/cap" || exit 1
 
 # guest NAME MTU TIMEOUT RUN: boot the guest onto the guest switch with md5peer --timeout
 # TIMEOUT and wait for it to power off (at most 60 s); its console is $LAB/NAME.log

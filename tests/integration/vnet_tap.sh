@@ -23,17 +23,10 @@ ip netns add "$G" && LAB_NS+=("$G")
 ip -n "$G" link set lo up
 lab_ns "$P" wsw 192.0.2.1 2001:db8::1 1500 || exit 1
 printf '192.0.2.0/24 %s\n' "$SECRET" >"$LAB/keys"
-CTL=$LAB/ctl
-ip netns exec "$G" "$VNICEMU" run --guest vnet-tap://vt0 --wire "vde://$LAB/wsw" \
-	--profile vmxnet2 --wire-mtu 1500 --key-file "$LAB/keys" --control "$CTL" \
-	>"$LAB/run.out" 2>"$LAB/run.err" &
-VPID=$!
-LAB_PIDS+=("$VPID")
-wait_for 100 test -S "$CTL" || { cat "$LAB/run.err"; exit 1; }
+lab_vnicemu --netns "$G" vnet-tap://vt0 --profile vmxnet2 --wire-mtu 1500 \
+	--key-file "$LAB/keys" || exit 1
 ip -n "$G" addr add 192.0.2.10/24 dev vt0
 ip -n "$G" link set vt0 mtu 1500 up
-ctl() { "$VNICCTL" -s "$CTL" "$@"; }
-tso_q() { ctl stats --json | jq -r ".tx.stages[] | select(.name == \"tso\") | $1"; }
 ek() { ip netns exec "$G" ethtool -k vt0 | awk -v k="$1:" '$1 == k { print $2 }'; }
 
 [ "$(ek tcp-segmentation-offload)" = on ] && [ "$(ek tx-checksumming)" = on ] &&
