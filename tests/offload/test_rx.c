@@ -216,6 +216,15 @@ static size_t mk(unsigned i, const struct tf_spec *s)
 	return seglen[i];
 }
 
+/* Segments 0..@n - 1: one flow's back-to-back 1000-byte segments. */
+static void mk_flow(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct tf_spec s = flow(SEQ0 + i * 1000, 1000);
+		mk(i, &s);
+	}
+}
+
 static void parse(const uint8_t *f, size_t len, struct md5sig_seg *seg)
 {
 	ck_assert_int_eq(md5sig_parse(MD5SIG_LINK_ETHERNET, f, len, seg), MD5SIG_TCP);
@@ -867,10 +876,7 @@ START_TEST(lro_respects_max_size)
 	static uint8_t big[4096];
 	size_t blen;
 
-	for (unsigned i = 0; i < 5; i++) {
-		struct tf_spec s = flow(SEQ0 + i * 1000, 1000); /* 1040-byte IP packets */
-		mk(i, &s);
-	}
+	mk_flow(5); /* 1040-byte IP packets */
 	run_open(&r, &(struct setup){.max_size = "3000"});
 	ck_assert_int_eq(push_seg(&r, 0), 0);
 	ck_assert_int_eq(push_seg(&r, 1), 0);
@@ -899,10 +905,7 @@ START_TEST(lro_default_max_size_is_the_ip_length)
 {
 	struct run r;
 
-	for (unsigned i = 0; i < 70; i++) {
-		struct tf_spec s = flow(SEQ0 + i * 1000, 1000);
-		mk(i, &s);
-	}
+	mk_flow(70);
 	run_open(&r, &(struct setup){0});
 	for (unsigned i = 0; i < 65; i++)
 		ck_assert_int_eq(push_seg(&r, i), 0);
@@ -947,10 +950,7 @@ START_TEST(lro_off_passes_everything)
 	struct run r;
 	struct offload_stats st;
 
-	for (unsigned i = 0; i < 4; i++) {
-		struct tf_spec s = flow(SEQ0 + i * 1000, 1000);
-		mk(i, &s);
-	}
+	mk_flow(4);
 	run_open(&r, &(struct setup){.lro_off = true});
 	for (unsigned i = 0; i < 4; i++)
 		ck_assert_int_eq(push_seg(&r, i), 1);
@@ -968,10 +968,7 @@ START_TEST(lro_without_rxcsum_verifies_itself)
 	struct run r;
 	struct md5sig_seg g;
 
-	for (unsigned i = 0; i < 4; i++) {
-		struct tf_spec s = flow(SEQ0 + i * 1000, 1000);
-		mk(i, &s);
-	}
+	mk_flow(4);
 	parse(segs[2], seglen[2], &g);
 	segs[2][g.l4_off + g.thlen] ^= 0x80;
 
