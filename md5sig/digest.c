@@ -52,30 +52,30 @@ int md5sig_digest(struct md5sig_hasher *h, const uint8_t *frame, const struct md
 		  const struct md5sig_key *key, uint8_t out[static MD5SIG_DIGEST_LEN])
 {
 	/* pseudo-header (RFC 2385 §2.0 step 1) and fixed TCP header (step 2) in one update */
-	uint8_t head[40 + 20];
+	uint8_t head[40 + WIRE_TCP_HLEN];
 	size_t n;
 	uint32_t tl = seg->tcp_len;
 
 	if (seg->family == AF_INET) {
-		memcpy(head, frame + seg->l3_off + 12, 8);
+		memcpy(head, frame + seg->l3_off + WIRE_IPV4_SADDR, 8); /* and the destination */
 		head[8] = 0;
-		head[9] = 6;
+		head[9] = WIRE_IPPROTO_TCP;
 		head[10] = (uint8_t)(tl >> 8);
 		head[11] = (uint8_t)tl;
 		n = 12;
 	} else {
-		memcpy(head, frame + seg->l3_off + 8, 32);
+		memcpy(head, frame + seg->l3_off + WIRE_IPV6_SADDR, 32);
 		head[32] = (uint8_t)(tl >> 24);
 		head[33] = (uint8_t)(tl >> 16);
 		head[34] = (uint8_t)(tl >> 8);
 		head[35] = (uint8_t)tl;
 		head[36] = head[37] = head[38] = 0;
-		head[39] = 6;
+		head[39] = WIRE_IPPROTO_TCP;
 		n = 40;
 	}
-	memcpy(head + n, frame + seg->l4_off, 20);
-	head[n + 16] = head[n + 17] = 0; /* checksum */
-	n += 20;
+	memcpy(head + n, frame + seg->l4_off, WIRE_TCP_HLEN);
+	head[n + WIRE_TCP_CSUM] = head[n + WIRE_TCP_CSUM + 1] = 0;
+	n += WIRE_TCP_HLEN;
 
 	unsigned int olen = 0;
 	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) || !EVP_DigestUpdate(h->ctx, head, n) ||

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "md5sig/wire.h"
+
 /** Capture link types (the pcap LINKTYPE_ numbers, as stored in pcap and pcapng files). */
 enum md5sig_linktype {
 	MD5SIG_LINK_NULL = 0,	  /**< BSD loopback: 4-byte host-order address family */
@@ -120,7 +122,7 @@ enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *frame, si
 
 #define MD5SIG_KEY_MAX	  80 /**< TCP_MD5SIG_MAXKEYLEN in Linux */
 #define MD5SIG_DIGEST_LEN 16
-#define MD5SIG_OPT_KIND	  19
+#define MD5SIG_OPT_KIND	  WIRE_TCPOPT_MD5
 #define MD5SIG_OPT_LEN	  18
 
 /** struct md5sig_key - a binary TCP-MD5 secret. */

@@ -9,32 +9,7 @@
 
 #include "md5sig.h"
 
-#define ETH_HLEN     14
-#define SLL_HLEN     16
-#define SLL2_HLEN    20
-#define ETH_P_IP     0x0800
-#define ETH_P_IPV6   0x86dd
-#define ETH_P_8021Q  0x8100
-#define ETH_P_8021AD 0x88a8
-#define ETH_P_QINQ1  0x9100 /* pre-standard QinQ outer tag */
-#define MAX_TAGS     8
-
-#define IPPROTO_TCP_ 6
-
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get32le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint32_t get32be(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
+#define MAX_TAGS 8 /* VLAN tags walked before giving up */
 
 bool md5sig_linktype_known(uint32_t linktype)
 {
@@ -117,21 +92,21 @@ static enum md5sig_status parse_tcp(const uint8_t *f, size_t end, struct md5sig_
 	size_t avail = end - l4;
 
 	if (avail >= 4) {
-		seg->sport = get16(th);
-		seg->dport = get16(th + 2);
+		seg->sport = wire_get16(th + WIRE_TCP_SPORT);
+		seg->dport = wire_get16(th + WIRE_TCP_DPORT);
 	}
-	if (avail < 20 || seg->tcp_len < 20)
+	if (avail < WIRE_TCP_HLEN || seg->tcp_len < WIRE_TCP_HLEN)
 		return MD5SIG_BAD_TCP_HDR;
-	seg->thlen = (uint32_t)(th[12] >> 4) * 4;
-	if (seg->thlen < 20 || seg->thlen > seg->tcp_len || seg->thlen > avail)
+	seg->thlen = wire_tcp_hlen(th);
+	if (seg->thlen < WIRE_TCP_HLEN || seg->thlen > seg->tcp_len || seg->thlen > avail)
 		return MD5SIG_BAD_TCP_HDR;
 
-	for (size_t i = 20; i < seg->thlen;) {
+	for (size_t i = WIRE_TCP_HLEN; i < seg->thlen;) {
 		uint8_t kind = th[i];
 
-		if (kind == 0)
+		if (kind == WIRE_TCPOPT_EOL)
 			break;
-		if (kind == 1) {
+		if (kind == WIRE_TCPOPT_NOP) {
 			i++;
 			continue;
 		}
@@ -146,7 +121,7 @@ static enum md5sig_status parse_tcp(const uint8_t *f, size_t end, struct md5sig_
 			if (seg->md5_off >= 0)
 				return MD5SIG_DUP_MD5_OPT;
 			seg->md5_off = (int32_t)(l4 + i + 2);
-		} else if (kind == 29) {
+		} else if (kind == WIRE_TCPOPT_AO) {
 			seg->flags |= MD5SIG_SEG_AO;
 		}
 		i += olen;
@@ -166,25 +141,25 @@ static enum md5sig_status parse_ipv4(const uint8_t *f, size_t len, size_t total,
 	size_t l3 = seg->l3_off;
 	const uint8_t *ip = f + l3;
 
-	if (len - l3 < 20)
+	if (len - l3 < WIRE_IPV4_HLEN)
 		return MD5SIG_BAD_IP_HDR;
-	if (ip[0] >> 4 != 4)
+	if (ip[WIRE_IPV4_VER_IHL] >> 4 != 4)
 		return MD5SIG_BAD_IP_VERSION;
-	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ihl < 20 || ihl > len - l3)
+	size_t ihl = wire_ipv4_hlen(ip);
+	if (ihl < WIRE_IPV4_HLEN || ihl > len - l3)
 		return MD5SIG_BAD_IP_HDR;
-	size_t iplen = get16(ip + 2);
+	size_t iplen = wire_get16(ip + WIRE_IPV4_TOT_LEN);
 	if (iplen < ihl)
 		return MD5SIG_BAD_IP_LEN;
 
 	seg->family = AF_INET;
-	memcpy(seg->saddr, ip + 12, 4);
-	memcpy(seg->daddr, ip + 16, 4);
+	memcpy(seg->saddr, ip + WIRE_IPV4_SADDR, 4);
+	memcpy(seg->daddr, ip + WIRE_IPV4_DADDR, 4);
 
-	for (size_t i = 20; i < ihl;) {
-		if (ip[i] == 0)
+	for (size_t i = WIRE_IPV4_HLEN; i < ihl;) {
+		if (ip[i] == 0) /* end of options */
 			break;
-		if (ip[i] == 1) {
+		if (ip[i] == 1) { /* no operation */
 			i++;
 			continue;
 		}
@@ -192,15 +167,15 @@ static enum md5sig_status parse_ipv4(const uint8_t *f, size_t len, size_t total,
 			return MD5SIG_BAD_IPV4_OPT;
 		i += ip[i + 1];
 	}
-	if (ihl > 20)
+	if (ihl > WIRE_IPV4_HLEN)
 		seg->flags |= MD5SIG_SEG_IPV4_OPT;
 
-	if (ip[9] != IPPROTO_TCP_)
+	if (ip[WIRE_IPV4_PROTO] != WIRE_IPPROTO_TCP)
 		return MD5SIG_OTHER;
-	uint16_t frag = get16(ip + 6);
-	if (frag & 0x1fff)
+	uint16_t frag = wire_get16(ip + WIRE_IPV4_FRAG);
+	if (frag & WIRE_IPV4_OFF_MASK)
 		return MD5SIG_OTHER; /* no TCP header in a later fragment */
-	if (frag & 0x2000)
+	if (frag & WIRE_IPV4_MF)
 		return MD5SIG_FRAGMENT;
 
 	size_t ip_end = l3 + iplen;
@@ -214,14 +189,14 @@ static enum md5sig_status parse_ipv4(const uint8_t *f, size_t len, size_t total,
 static bool ipv6_ext_header(uint8_t nh)
 {
 	switch (nh) {
-	case 0:	  /* hop-by-hop */
-	case 43:  /* routing */
-	case 44:  /* fragment */
-	case 51:  /* AH */
-	case 60:  /* destination options */
-	case 135: /* mobility */
-	case 139: /* HIP */
-	case 140: /* shim6 */
+	case WIRE_IPV6_HOPOPTS:
+	case WIRE_IPV6_ROUTING:
+	case WIRE_IPV6_FRAGMENT:
+	case WIRE_IPV6_AH:
+	case WIRE_IPV6_DSTOPTS:
+	case WIRE_IPV6_MOBILITY:
+	case WIRE_IPV6_HIP:
+	case WIRE_IPV6_SHIM6:
 		return true;
 	}
 	return false;
@@ -233,37 +208,37 @@ static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, size_t total,
 	size_t l3 = seg->l3_off;
 	const uint8_t *ip = f + l3;
 
-	if (len - l3 < 40)
+	if (len - l3 < WIRE_IPV6_HLEN)
 		return MD5SIG_BAD_IP_HDR;
 	if (ip[0] >> 4 != 6)
 		return MD5SIG_BAD_IP_VERSION;
 
 	seg->family = AF_INET6;
-	memcpy(seg->saddr, ip + 8, 16);
-	memcpy(seg->daddr, ip + 24, 16);
+	memcpy(seg->saddr, ip + WIRE_IPV6_SADDR, 16);
+	memcpy(seg->daddr, ip + WIRE_IPV6_DADDR, 16);
 
-	size_t plen = get16(ip + 4);
-	uint8_t nh = ip[6];
-	if (plen == 0 && nh != 59)
+	size_t plen = wire_get16(ip + WIRE_IPV6_PLEN);
+	uint8_t nh = ip[WIRE_IPV6_NEXT];
+	if (plen == 0 && nh != WIRE_IPV6_NONXT)
 		return MD5SIG_BAD_IP_LEN; /* jumbograms are not supported */
-	size_t ip_end = l3 + 40 + plen;
+	size_t ip_end = l3 + WIRE_IPV6_HLEN + plen;
 	bool cut = ip_end > total;
 	size_t end = ip_end < len ? ip_end : len;
-	size_t off = l3 + 40;
+	size_t off = l3 + WIRE_IPV6_HLEN;
 
 	while (ipv6_ext_header(nh)) {
 		size_t hlen;
 
 		if (off + 8 > end)
 			return cut ? MD5SIG_SNAPLEN : MD5SIG_BAD_IPV6_EXT;
-		if (nh == 44) {
-			uint16_t fo = get16(f + off + 2);
+		if (nh == WIRE_IPV6_FRAGMENT) {
+			uint16_t fo = wire_get16(f + off + 2);
 			if (fo & 0xfff8)
 				return MD5SIG_OTHER;
 			if (fo & 1)
-				return f[off] == IPPROTO_TCP_ ? MD5SIG_FRAGMENT : MD5SIG_OTHER;
+				return f[off] == WIRE_IPPROTO_TCP ? MD5SIG_FRAGMENT : MD5SIG_OTHER;
 			hlen = 8; /* atomic fragment: carry on */
-		} else if (nh == 51) {
+		} else if (nh == WIRE_IPV6_AH) {
 			hlen = ((size_t)f[off + 1] + 2) * 4;
 		} else {
 			hlen = ((size_t)f[off + 1] + 1) * 8;
@@ -274,7 +249,7 @@ static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, size_t total,
 		off += hlen;
 		seg->flags |= MD5SIG_SEG_IPV6_EXT;
 	}
-	if (nh != IPPROTO_TCP_)
+	if (nh != WIRE_IPPROTO_TCP)
 		return MD5SIG_OTHER;
 
 	seg->l4_off = (uint32_t)off;
@@ -287,11 +262,12 @@ static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, size_t total,
 static enum md5sig_status skip_tags(const uint8_t *f, size_t len, size_t *off, uint16_t *type,
 				    struct md5sig_seg *seg)
 {
-	while (*type == ETH_P_8021Q || *type == ETH_P_8021AD || *type == ETH_P_QINQ1) {
-		if (seg->vlans == MAX_TAGS || *off + 4 > len)
+	while (*type == WIRE_ETH_P_8021Q || *type == WIRE_ETH_P_8021AD ||
+	       *type == WIRE_ETH_P_QINQ1) {
+		if (seg->vlans == MAX_TAGS || *off + WIRE_VLAN_HLEN > len)
 			return MD5SIG_BAD_LINK;
-		*type = get16(f + *off + 2);
-		*off += 4;
+		*type = wire_get16(f + *off + 2);
+		*off += WIRE_VLAN_HLEN;
 		seg->vlans++;
 	}
 	return MD5SIG_TCP;
@@ -314,9 +290,9 @@ static enum md5sig_status ip_by_version(const uint8_t *f, size_t len, size_t tot
 static enum md5sig_status ip_by_ethertype(const uint8_t *f, size_t len, size_t total, uint16_t type,
 					  struct md5sig_seg *seg)
 {
-	if (type == ETH_P_IP)
+	if (type == WIRE_ETH_P_IP)
 		return parse_ipv4(f, len, total, seg);
-	if (type == ETH_P_IPV6)
+	if (type == WIRE_ETH_P_IPV6)
 		return parse_ipv6(f, len, total, seg);
 	return MD5SIG_OTHER;
 }
@@ -344,22 +320,22 @@ enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *f, size_t
 
 	switch (linktype) {
 	case MD5SIG_LINK_ETHERNET:
-		if (len < ETH_HLEN)
+		if (len < WIRE_ETH_HLEN)
 			return MD5SIG_BAD_LINK;
-		type = get16(f + 12);
-		off = ETH_HLEN;
+		type = wire_get16(f + WIRE_ETH_TYPE);
+		off = WIRE_ETH_HLEN;
 		break;
 	case MD5SIG_LINK_SLL:
-		if (len < SLL_HLEN)
+		if (len < WIRE_SLL_HLEN)
 			return MD5SIG_BAD_LINK;
-		type = get16(f + 14);
-		off = SLL_HLEN;
+		type = wire_get16(f + WIRE_SLL_PROTO);
+		off = WIRE_SLL_HLEN;
 		break;
 	case MD5SIG_LINK_SLL2:
-		if (len < SLL2_HLEN)
+		if (len < WIRE_SLL2_HLEN)
 			return MD5SIG_BAD_LINK;
-		type = get16(f);
-		off = SLL2_HLEN;
+		type = wire_get16(f + WIRE_SLL2_PROTO);
+		off = WIRE_SLL2_HLEN;
 		break;
 	case MD5SIG_LINK_RAW:
 		return ip_by_version(f, len, total, seg);
@@ -368,20 +344,20 @@ enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *f, size_t
 	case MD5SIG_LINK_IPV6:
 		return parse_ipv6(f, len, total, seg);
 	case MD5SIG_LINK_NULL: {
-		if (len < 4)
+		if (len < WIRE_LOOP_HLEN)
 			return MD5SIG_BAD_LINK;
 		/* host order of the capturing machine: accept either */
-		uint32_t af = get32le(f);
+		uint32_t af = wire_get32le(f);
 		if (af > 0xffff)
-			af = get32be(f);
-		seg->l3_off = 4;
+			af = wire_get32(f);
+		seg->l3_off = WIRE_LOOP_HLEN;
 		return ip_by_family(f, len, total, af, seg);
 	}
 	case MD5SIG_LINK_LOOP:
-		if (len < 4)
+		if (len < WIRE_LOOP_HLEN)
 			return MD5SIG_BAD_LINK;
-		seg->l3_off = 4;
-		return ip_by_family(f, len, total, get32be(f), seg);
+		seg->l3_off = WIRE_LOOP_HLEN;
+		return ip_by_family(f, len, total, wire_get32(f), seg);
 	default:
 		return MD5SIG_BAD_LINK;
 	}

@@ -13,10 +13,6 @@
 
 #include "offload/internal.h"
 
-#define TCP_CSUM_OFF  16
-#define IPV4_CSUM_OFF 10
-#define IPPROTO_TCP_  6
-
 /* a + b in one's-complement arithmetic on 64 bits: the carry out wraps around. */
 static uint64_t add_carry(uint64_t a, uint64_t b)
 {
@@ -130,8 +126,8 @@ void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen)
 	uint64_t sum =
 		hlen % 4 ? offload_csum_partial(ip, hlen, 0) : host_to_be(sum32(ip, hlen / 4));
 
-	sum += (uint16_t)~get16(ip + IPV4_CSUM_OFF);
-	put16(ip + IPV4_CSUM_OFF, (uint16_t)~offload_csum_fold(sum));
+	sum += (uint16_t)~wire_get16(ip + WIRE_IPV4_CSUM);
+	wire_put16(ip + WIRE_IPV4_CSUM, (uint16_t)~offload_csum_fold(sum));
 }
 
 uint64_t offload_csum_ipv4_rest(const uint8_t *ip, size_t hlen)
@@ -141,14 +137,15 @@ uint64_t offload_csum_ipv4_rest(const uint8_t *ip, size_t hlen)
 	 * built on it equal those of sums from scratch */
 	uint64_t sum = host_to_be(sum32(ip, hlen / 4));
 
-	return sum + (uint16_t)~get16(ip + 2) + (uint16_t)~get16(ip + 4) +
-	       (uint16_t)~get16(ip + IPV4_CSUM_OFF);
+	return sum + (uint16_t)~wire_get16(ip + WIRE_IPV4_TOT_LEN) +
+	       (uint16_t)~wire_get16(ip + WIRE_IPV4_ID) +
+	       (uint16_t)~wire_get16(ip + WIRE_IPV4_CSUM);
 }
 
 void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg)
 {
 	uint8_t *tcp = frame + seg->l4_off;
-	uint64_t sum = offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, true);
+	uint64_t sum = offload_csum_pseudo(seg, WIRE_IPPROTO_TCP, seg->tcp_len, true);
 
 	offload_tcp_csum_put(tcp, offload_csum_partial(tcp, seg->tcp_len, sum));
 }
@@ -159,9 +156,11 @@ enum offload_csum offload_csum_classify_sum(const struct md5sig_seg *seg, uint16
 	if (offload_csum_fold(sum) == 0xffff)
 		return OFFLOAD_CSUM_COMPLETE;
 	/* Linux CHECKSUM_PARTIAL and virtio NEEDS_CSUM leave the pseudo sum uncomplemented */
-	if (field == offload_csum_fold(offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, true)))
+	if (field ==
+	    offload_csum_fold(offload_csum_pseudo(seg, WIRE_IPPROTO_TCP, seg->tcp_len, true)))
 		return OFFLOAD_CSUM_PARTIAL;
-	if (field == offload_csum_fold(offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, false)))
+	if (field ==
+	    offload_csum_fold(offload_csum_pseudo(seg, WIRE_IPPROTO_TCP, seg->tcp_len, false)))
 		return OFFLOAD_CSUM_PARTIAL_NOLEN;
 	return OFFLOAD_CSUM_BAD;
 }
@@ -169,9 +168,9 @@ enum offload_csum offload_csum_classify_sum(const struct md5sig_seg *seg, uint16
 enum offload_csum offload_csum_classify(const uint8_t *frame, const struct md5sig_seg *seg)
 {
 	const uint8_t *tcp = frame + seg->l4_off;
-	uint64_t with_len = offload_csum_pseudo(seg, IPPROTO_TCP_, seg->tcp_len, true);
+	uint64_t with_len = offload_csum_pseudo(seg, WIRE_IPPROTO_TCP, seg->tcp_len, true);
 
-	return offload_csum_classify_sum(seg, get16(tcp + TCP_CSUM_OFF),
+	return offload_csum_classify_sum(seg, wire_get16(tcp + WIRE_TCP_CSUM),
 					 offload_csum_partial(tcp, seg->tcp_len, with_len));
 }
 
@@ -187,24 +186,26 @@ bool offload_udp_locate(const uint8_t *f, size_t len, struct md5sig_seg *seg)
 	uint8_t nh;
 
 	if (seg->family == AF_INET) {
-		size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+		size_t ihl = wire_ipv4_hlen(ip);
 
-		if (ip[9] != IPPROTO_UDP_ || (get16(ip + 6) & 0x3fff))
+		if (ip[WIRE_IPV4_PROTO] != WIRE_IPPROTO_UDP ||
+		    (wire_get16(ip + WIRE_IPV4_FRAG) & (WIRE_IPV4_MF | WIRE_IPV4_OFF_MASK)))
 			return false; /* not UDP, or a fragment: no whole datagram to sum */
 		off = seg->l3_off + ihl;
-		end = seg->l3_off + get16(ip + 2);
-		nh = IPPROTO_UDP_;
+		end = seg->l3_off + wire_get16(ip + WIRE_IPV4_TOT_LEN);
+		nh = WIRE_IPPROTO_UDP;
 	} else if (seg->family == AF_INET6) {
-		off = seg->l3_off + 40;
-		end = off + get16(ip + 4);
-		nh = ip[6];
+		off = seg->l3_off + WIRE_IPV6_HLEN;
+		end = off + wire_get16(ip + WIRE_IPV6_PLEN);
+		nh = ip[WIRE_IPV6_NEXT];
 		/* hop-by-hop, routing and destination options; an atomic fragment */
 		while (end <= len && off + 8 <= end) {
 			size_t hlen;
 
-			if (nh == 0 || nh == 43 || nh == 60)
+			if (nh == WIRE_IPV6_HOPOPTS || nh == WIRE_IPV6_ROUTING ||
+			    nh == WIRE_IPV6_DSTOPTS)
 				hlen = ((size_t)f[off + 1] + 1) * 8;
-			else if (nh == 44 && !(get16(f + off + 2) & 0xfff9))
+			else if (nh == WIRE_IPV6_FRAGMENT && !(wire_get16(f + off + 2) & 0xfff9))
 				hlen = 8;
 			else
 				break;
@@ -214,10 +215,10 @@ bool offload_udp_locate(const uint8_t *f, size_t len, struct md5sig_seg *seg)
 	} else {
 		return false;
 	}
-	if (nh != IPPROTO_UDP_ || end > len || off + UDP_HLEN > end)
+	if (nh != WIRE_IPPROTO_UDP || end > len || off + WIRE_UDP_HLEN > end)
 		return false;
-	uint16_t ulen = get16(f + off + 4);
-	if (ulen < UDP_HLEN || ulen > end - off)
+	uint16_t ulen = wire_get16(f + off + WIRE_UDP_LEN);
+	if (ulen < WIRE_UDP_HLEN || ulen > end - off)
 		return false;
 	seg->l4_off = (uint32_t)off;
 	seg->tcp_len = ulen;

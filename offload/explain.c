@@ -21,8 +21,9 @@ bool offload_covered_hdr_differ(const uint8_t *a, const struct md5sig_seg *sa, c
 	if (sa->family != sb->family || sa->tcp_len != sb->tcp_len || sa->thlen != sb->thlen ||
 	    memcmp(sa->saddr, sb->saddr, alen) || memcmp(sa->daddr, sb->daddr, alen))
 		return true;
-	/* bytes 0-15 and 18-19 of the TCP header: all but the checksum */
-	return memcmp(ta, tb, 16) || memcmp(ta + 18, tb + 18, 2);
+	/* the fixed TCP header but the checksum */
+	return memcmp(ta, tb, WIRE_TCP_CSUM) ||
+	       memcmp(ta + WIRE_TCP_URP, tb + WIRE_TCP_URP, WIRE_TCP_HLEN - WIRE_TCP_URP);
 }
 
 bool offload_covered_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
@@ -100,28 +101,29 @@ void offload_explain(const uint8_t *pf, const struct md5sig_seg *ps, const uint8
 		add(&ch, "ports");
 	else
 		add(&un, "ports");
-	uint32_t sp = get32(tp + 4), sc = get32(tc + 4);
+	uint32_t sp = wire_get32(tp + WIRE_TCP_SEQ), sc = wire_get32(tc + WIRE_TCP_SEQ);
 	if (sp != sc)
 		add(&ch, "seq %+d", (int32_t)(sc - sp));
 	else
 		add(&un, "seq");
-	if (memcmp(tp + 8, tc + 8, 4))
+	if (memcmp(tp + WIRE_TCP_ACK, tc + WIRE_TCP_ACK, 4))
 		add(&ch, "ack");
 	else
 		add(&un, "ack");
-	if ((tp[12] & 0xf0) != (tc[12] & 0xf0))
+	if ((tp[WIRE_TCP_DOFF] & 0xf0) != (tc[WIRE_TCP_DOFF] & 0xf0))
 		add(&ch, "data offset %u->%u", ps->thlen, cs->thlen);
 	else
 		add(&un, "data offset");
-	if (tp[13] != tc[13])
-		flag_changes(&ch, tp[13], tc[13]);
+	if (tp[WIRE_TCP_FLAGS] != tc[WIRE_TCP_FLAGS])
+		flag_changes(&ch, tp[WIRE_TCP_FLAGS], tc[WIRE_TCP_FLAGS]);
 	else
 		add(&un, "flags");
-	if (memcmp(tp + 14, tc + 14, 2))
-		add(&ch, "window %u->%u", get16(tp + 14), get16(tc + 14));
+	if (memcmp(tp + WIRE_TCP_WIN, tc + WIRE_TCP_WIN, 2))
+		add(&ch, "window %u->%u", wire_get16(tp + WIRE_TCP_WIN),
+		    wire_get16(tc + WIRE_TCP_WIN));
 	else
 		add(&un, "window");
-	if (memcmp(tp + 18, tc + 18, 2))
+	if (memcmp(tp + WIRE_TCP_URP, tc + WIRE_TCP_URP, 2))
 		add(&ch, "urgent pointer");
 	else
 		add(&un, "urgent pointer");

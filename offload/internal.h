@@ -3,30 +3,8 @@
 #ifndef VNICEMU_OFFLOAD_INTERNAL_H
 #define VNICEMU_OFFLOAD_INTERNAL_H
 
+#include "md5sig/wire.h"
 #include "offload.h"
-
-/* Big-endian fields of headers, whatever the alignment. */
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 /*
  * Write the TCP checksum at @tcp from @sum: the pseudo-header plus the segment summed with the
@@ -35,12 +13,9 @@ static inline void put32(uint8_t *p, uint32_t v)
  */
 static inline void offload_tcp_csum_put(uint8_t *tcp, uint64_t sum)
 {
-	sum += (uint16_t)~get16(tcp + 16);
-	put16(tcp + 16, (uint16_t)~offload_csum_fold(sum));
+	sum += (uint16_t)~wire_get16(tcp + WIRE_TCP_CSUM);
+	wire_put16(tcp + WIRE_TCP_CSUM, (uint16_t)~offload_csum_fold(sum));
 }
-
-#define IPPROTO_UDP_ 17
-#define UDP_HLEN     8
 
 /* A frame from the pool of @pl (reset for each guest frame), or NULL. */
 struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap);

@@ -30,13 +30,6 @@
 #define LRO_FLOWS  8  /* frames held at once (Linux MAX_GRO_SKBS) */
 #define LRO_MAX_L2 64 /* link header room in a held frame (Ethernet with tags, SLL2) */
 
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_PSH 0x08
-#define TCP_URG 0x20
-#define TCP_CWR 0x80
-
 enum lro_options { LRO_OPTIONS_LINUX, LRO_OPTIONS_ANY };
 
 static const char *const lro_options_choices[] = {"linux", "any", NULL};
@@ -121,7 +114,7 @@ static void lro_fini(struct offload_stage *st)
  */
 static bool csum_verified(const struct offload_frame *in, const struct lro_in *s)
 {
-	size_t ihl = (size_t)(s->ip[0] & 0x0f) * 4;
+	size_t ihl = wire_ipv4_hlen(s->ip);
 
 	if (in->csum != OFFLOAD_CSUM_NONE)
 		return in->csum == OFFLOAD_CSUM_COMPLETE;
@@ -139,13 +132,14 @@ static bool lro_parse(struct offload_stage *st, const struct offload_frame *in, 
 	s->ip = in->data + s->seg.l3_off;
 	s->tcp = in->data + s->seg.l4_off;
 	s->payload = s->seg.tcp_len - s->seg.thlen;
-	s->flags = s->tcp[13];
+	s->flags = s->tcp[WIRE_TCP_FLAGS];
 	/* Linux GRO: IP options, extension headers and these flags end coalescing */
-	s->mergeable = !(s->seg.flags & (MD5SIG_SEG_IPV4_OPT | MD5SIG_SEG_IPV6_EXT)) &&
-		       s->payload && !(s->flags & (TCP_SYN | TCP_RST | TCP_URG | TCP_CWR)) &&
-		       csum_verified(in, s);
+	s->mergeable =
+		!(s->seg.flags & (MD5SIG_SEG_IPV4_OPT | MD5SIG_SEG_IPV6_EXT)) && s->payload &&
+		!(s->flags & (WIRE_TCP_F_SYN | WIRE_TCP_F_RST | WIRE_TCP_F_URG | WIRE_TCP_F_CWR)) &&
+		csum_verified(in, s);
 	/* a segment with PSH or FIN would leave at once: Linux does not hold it alone */
-	s->holdable = s->mergeable && !(s->flags & (TCP_PSH | TCP_FIN));
+	s->holdable = s->mergeable && !(s->flags & (WIRE_TCP_F_PSH | WIRE_TCP_F_FIN));
 	return true;
 }
 
@@ -186,20 +180,25 @@ static bool can_merge(const struct lro_stage *l, const struct lro_flow *f, const
 	const uint8_t *hip = f->buf + f->seg.l3_off, *htcp = f->buf + f->seg.l4_off;
 
 	/* same flow, no IP options: the TCP headers lie at the same offset */
-	if (!s->mergeable || get32(s->tcp + 4) != f->next_seq)
+	if (!s->mergeable || wire_get32(s->tcp + WIRE_TCP_SEQ) != f->next_seq)
 		return false;
 	/* ack; data offset and flags but PSH/FIN; window (Linux's tcp_flag_word) */
-	if (memcmp(s->tcp + 8, htcp + 8, 5) || ((s->tcp[13] ^ htcp[13]) & ~(TCP_PSH | TCP_FIN)) ||
-	    memcmp(s->tcp + 14, htcp + 14, 2))
+	if (memcmp(s->tcp + WIRE_TCP_ACK, htcp + WIRE_TCP_ACK, 5) ||
+	    ((s->tcp[WIRE_TCP_FLAGS] ^ htcp[WIRE_TCP_FLAGS]) &
+	     ~(WIRE_TCP_F_PSH | WIRE_TCP_F_FIN)) ||
+	    memcmp(s->tcp + WIRE_TCP_WIN, htcp + WIRE_TCP_WIN, 2))
 		return false;
 	/* equal data offsets make equal option lengths: all `any` asks */
-	if (l->options == LRO_OPTIONS_LINUX && memcmp(s->tcp + 20, htcp + 20, s->seg.thlen - 20))
+	if (l->options == LRO_OPTIONS_LINUX &&
+	    memcmp(s->tcp + WIRE_TCP_HLEN, htcp + WIRE_TCP_HLEN, s->seg.thlen - WIRE_TCP_HLEN))
 		return false;
 	if (s->seg.family == AF_INET) {
 		/* TOS; DF; TTL (IDs are not compared, as Linux skips them for DF) */
-		if (s->ip[1] != hip[1] || ((s->ip[6] ^ hip[6]) & 0x40) || s->ip[8] != hip[8])
+		if (s->ip[WIRE_IPV4_TOS] != hip[WIRE_IPV4_TOS] ||
+		    ((s->ip[WIRE_IPV4_FRAG] ^ hip[WIRE_IPV4_FRAG]) & (WIRE_IPV4_DF >> 8)) ||
+		    s->ip[WIRE_IPV4_TTL] != hip[WIRE_IPV4_TTL])
 			return false;
-	} else if (memcmp(s->ip, hip, 4) || s->ip[7] != hip[7]) {
+	} else if (memcmp(s->ip, hip, 4) || s->ip[WIRE_IPV6_HLIM] != hip[WIRE_IPV6_HLIM]) {
 		return false; /* version, traffic class, flow label; hop limit */
 	}
 	return s->payload <= f->mss && ip_len(&f->seg) + s->payload <= l->max_size &&
@@ -212,7 +211,7 @@ static void flow_hold(struct lro_stage *l, struct lro_flow *f, const struct offl
 	memcpy(f->buf, in->data, in->len);
 	f->len = in->len;
 	f->seg = s->seg;
-	f->next_seq = get32(s->tcp + 4) + s->payload;
+	f->next_seq = wire_get32(s->tcp + WIRE_TCP_SEQ) + s->payload;
 	f->mss = s->payload;
 	f->segs = 1;
 	f->age = ++l->clock;
@@ -229,11 +228,11 @@ static void flow_merge(struct lro_flow *f, const struct lro_in *s)
 	f->seg.tcp_len += s->payload;
 	f->next_seq += s->payload;
 	f->segs++;
-	f->buf[f->seg.l4_off + 13] |= s->flags & (TCP_PSH | TCP_FIN);
+	f->buf[f->seg.l4_off + 13] |= s->flags & (WIRE_TCP_F_PSH | WIRE_TCP_F_FIN);
 	if (f->seg.family == AF_INET)
-		put16(ip + 2, (uint16_t)ip_len(&f->seg));
+		wire_put16(ip + WIRE_IPV4_TOT_LEN, (uint16_t)ip_len(&f->seg));
 	else
-		put16(ip + 4, (uint16_t)(ip_len(&f->seg) - 40));
+		wire_put16(ip + WIRE_IPV6_PLEN, (uint16_t)(ip_len(&f->seg) - WIRE_IPV6_HLEN));
 }
 
 /* Copy @f's frame into @o (room for f->len bytes) and free the slot. */
@@ -243,7 +242,7 @@ static void flow_out(struct lro_flow *f, struct offload_frame *o)
 		uint8_t *ip = f->buf + f->seg.l3_off;
 
 		if (f->seg.family == AF_INET)
-			offload_csum_ipv4_hdr(ip, (size_t)(ip[0] & 0x0f) * 4);
+			offload_csum_ipv4_hdr(ip, wire_ipv4_hlen(ip));
 		offload_csum_tcp_fill(f->buf, &f->seg);
 	}
 	memcpy(o->data, f->buf, f->len);
@@ -280,7 +279,7 @@ static int lro_process(struct offload_stage *st, struct offload_frame *in,
 
 	if (f && can_merge(l, f, &s)) {
 		/* PSH, FIN or a short segment completes the frame (Linux: flush) */
-		if (!(s.flags & (TCP_PSH | TCP_FIN)) && s.payload == f->mss) {
+		if (!(s.flags & (WIRE_TCP_F_PSH | WIRE_TCP_F_FIN)) && s.payload == f->mss) {
 			flow_merge(f, &s);
 			return offload_stage_merge(st);
 		}

@@ -15,8 +15,6 @@
 
 #include "offload/internal.h"
 
-#define UDP_CSUM_OFF 6
-
 /* Does the IPv4 header checksum verify? IPv6 has none. */
 static bool ip_hdr_ok(const uint8_t *frame, const struct md5sig_seg *seg)
 {
@@ -24,16 +22,16 @@ static bool ip_hdr_ok(const uint8_t *frame, const struct md5sig_seg *seg)
 
 	if (seg->family != AF_INET)
 		return true;
-	return offload_csum_fold(offload_csum_partial(ip, (size_t)(ip[0] & 0x0f) * 4, 0)) == 0xffff;
+	return offload_csum_fold(offload_csum_partial(ip, wire_ipv4_hlen(ip), 0)) == 0xffff;
 }
 
 static bool udp_ok(const uint8_t *f, const struct md5sig_seg *seg)
 {
 	const uint8_t *udp = f + seg->l4_off;
-	uint64_t sum = offload_csum_pseudo(seg, IPPROTO_UDP_, seg->tcp_len, true);
+	uint64_t sum = offload_csum_pseudo(seg, WIRE_IPPROTO_UDP, seg->tcp_len, true);
 
 	/* zero is "no checksum" over IPv4 (RFC 768); IPv6 requires one (RFC 8200 8.1) */
-	if (get16(udp + UDP_CSUM_OFF) == 0)
+	if (wire_get16(udp + WIRE_UDP_CSUM) == 0)
 		return seg->family == AF_INET;
 	return offload_csum_fold(offload_csum_partial(udp, seg->tcp_len, sum)) == 0xffff;
 }

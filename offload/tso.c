@@ -17,10 +17,6 @@
 
 #include "offload/internal.h"
 
-#define TCP_FIN 0x01
-#define TCP_PSH 0x08
-#define TCP_CWR 0x80
-
 /* Each quirk's values, in the order of its choice list. */
 enum tso_flags { TSO_FLAGS_LINUX, TSO_FLAGS_QEMU, TSO_FLAGS_COPY, TSO_FLAGS_E1000 };
 enum tso_ipid { TSO_IPID_INCREMENT, TSO_IPID_FIXED };
@@ -156,13 +152,13 @@ static uint8_t seg_flags(enum tso_flags rule, uint8_t flags, unsigned i, unsigne
 
 	switch (rule) {
 	case TSO_FLAGS_LINUX:
-		clear = (last ? 0 : TCP_PSH | TCP_FIN) | (i ? TCP_CWR : 0);
+		clear = (last ? 0 : WIRE_TCP_F_PSH | WIRE_TCP_F_FIN) | (i ? WIRE_TCP_F_CWR : 0);
 		break;
 	case TSO_FLAGS_QEMU:
-		clear = TCP_PSH | TCP_FIN | (i ? TCP_CWR : 0);
+		clear = WIRE_TCP_F_PSH | WIRE_TCP_F_FIN | (i ? WIRE_TCP_F_CWR : 0);
 		break;
 	case TSO_FLAGS_E1000:
-		clear = last ? 0 : TCP_PSH | TCP_FIN;
+		clear = last ? 0 : WIRE_TCP_F_PSH | WIRE_TCP_F_FIN;
 		break;
 	case TSO_FLAGS_COPY:
 		break;
@@ -185,7 +181,7 @@ static void seg_csum(struct offload_stage *st, struct offload_frame *o,
 		/* the addresses' part is the same for every segment */
 		uint64_t sum = r->pseudo + (seg->tcp_len >> 16) + (seg->tcp_len & 0xffff);
 
-		put16(o->data + seg->l4_off + 16, offload_csum_fold(sum));
+		wire_put16(o->data + seg->l4_off + WIRE_TCP_CSUM, offload_csum_fold(sum));
 		o->csum = OFFLOAD_CSUM_PARTIAL;
 	} else {
 		offload_frame_tcp_fill(o, seg);
@@ -210,15 +206,16 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 		uint16_t tot = (uint16_t)(iplen + seg.tcp_len);
 		uint16_t id = (uint16_t)(r->ipid + (t->ipid == TSO_IPID_INCREMENT ? i : 0));
 
-		put16(ip + 2, tot);
-		put16(ip + 4, id);
-		put16(ip + 10, (uint16_t)~offload_csum_fold(r->ip_rest + tot + id));
+		wire_put16(ip + WIRE_IPV4_TOT_LEN, tot);
+		wire_put16(ip + WIRE_IPV4_ID, id);
+		wire_put16(ip + WIRE_IPV4_CSUM,
+			   (uint16_t)~offload_csum_fold(r->ip_rest + tot + id));
 		o->ip_csum_ok = true;
 	} else {
-		put16(ip + 4, (uint16_t)(iplen - 40 + seg.tcp_len));
+		wire_put16(ip + WIRE_IPV6_PLEN, (uint16_t)(iplen - WIRE_IPV6_HLEN + seg.tcp_len));
 	}
-	put32(tcp + 4, get32(tcp + 4) + i * r->mss);
-	tcp[13] = seg_flags(t->flags, tcp[13], i, r->n);
+	wire_put32(tcp + WIRE_TCP_SEQ, wire_get32(tcp + WIRE_TCP_SEQ) + i * r->mss);
+	tcp[WIRE_TCP_FLAGS] = seg_flags(t->flags, tcp[WIRE_TCP_FLAGS], i, r->n);
 
 	if (seg.md5_off >= 0 && t->md5 == TSO_MD5_STRIP) {
 		/* kind and length precede the digest */
@@ -244,7 +241,7 @@ static bool over_wire_mtu(struct offload_stage *st, const struct offload_frame *
 	unsigned mtu = offload_stage_wire_mtu(st);
 	struct md5sig_seg seg;
 
-	if (in->len <= mtu + 14) /* cheapest test first: no link header is shorter */
+	if (in->len <= mtu + WIRE_ETH_HLEN) /* cheapest test first: no link header is shorter */
 		return false;
 	/* where the IP header starts is all it takes: the first fragment holds it */
 	offload_frame_parse(in, offload_stage_linktype(st), &seg);
@@ -322,7 +319,7 @@ static enum offload_csum guest_csum(const struct tso_req *r, struct offload_fram
 		uint16_t s = segs[i]->tail_sum;
 		sum += (i * r->mss) & 1 ? (uint16_t)(s << 8 | s >> 8) : s;
 	}
-	return offload_csum_classify_sum(&r->seg, get16(tcp + 16), sum);
+	return offload_csum_classify_sum(&r->seg, wire_get16(tcp + WIRE_TCP_CSUM), sum);
 }
 
 /* A frame that leaves unsegmented keeps a checksum state, classified if nobody did. */
@@ -385,7 +382,7 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		const uint8_t *ip = r.head + r.seg.l3_off;
 
 		r.ip_rest = offload_csum_ipv4_rest(ip, r.seg.l4_off - r.seg.l3_off);
-		r.ipid = get16(ip + 4);
+		r.ipid = wire_get16(ip + WIRE_IPV4_ID);
 	}
 	for (unsigned i = 0; i < r.n; i++) {
 		struct offload_frame *o = out[i];

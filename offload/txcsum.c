@@ -20,21 +20,19 @@
 
 #include "offload/internal.h"
 
-#define UDP_CSUM_OFF 6
-
 /* Rewrite the IPv4 header checksum, unless the stage before has just made it right. */
 static void ipv4_hdr_fill(struct offload_frame *f, uint8_t *frame, const struct md5sig_seg *seg)
 {
 	if (seg->family == AF_INET && !f->ip_csum_ok)
-		offload_csum_ipv4_hdr(frame + seg->l3_off, (size_t)(frame[seg->l3_off] & 0x0f) * 4);
+		offload_csum_ipv4_hdr(frame + seg->l3_off, wire_ipv4_hlen(frame + seg->l3_off));
 	f->ip_csum_ok = seg->family == AF_INET;
 }
 
 static enum offload_csum udp_classify(const uint8_t *f, const struct md5sig_seg *seg)
 {
 	const uint8_t *udp = f + seg->l4_off;
-	uint64_t with_len = offload_csum_pseudo(seg, IPPROTO_UDP_, seg->tcp_len, true);
-	uint16_t field = get16(udp + UDP_CSUM_OFF);
+	uint64_t with_len = offload_csum_pseudo(seg, WIRE_IPPROTO_UDP, seg->tcp_len, true);
+	uint16_t field = wire_get16(udp + WIRE_UDP_CSUM);
 
 	if (field == 0 && seg->family == AF_INET)
 		return OFFLOAD_CSUM_COMPLETE; /* no checksum: nothing to complete (RFC 768) */
@@ -42,7 +40,8 @@ static enum offload_csum udp_classify(const uint8_t *f, const struct md5sig_seg 
 		return OFFLOAD_CSUM_COMPLETE;
 	if (field == offload_csum_fold(with_len))
 		return OFFLOAD_CSUM_PARTIAL;
-	if (field == offload_csum_fold(offload_csum_pseudo(seg, IPPROTO_UDP_, seg->tcp_len, false)))
+	if (field ==
+	    offload_csum_fold(offload_csum_pseudo(seg, WIRE_IPPROTO_UDP, seg->tcp_len, false)))
 		return OFFLOAD_CSUM_PARTIAL_NOLEN;
 	return OFFLOAD_CSUM_BAD;
 }
@@ -50,12 +49,12 @@ static enum offload_csum udp_classify(const uint8_t *f, const struct md5sig_seg 
 static void udp_fill(uint8_t *f, const struct md5sig_seg *seg)
 {
 	uint8_t *udp = f + seg->l4_off;
-	uint64_t sum = offload_csum_pseudo(seg, IPPROTO_UDP_, seg->tcp_len, true);
+	uint64_t sum = offload_csum_pseudo(seg, WIRE_IPPROTO_UDP, seg->tcp_len, true);
 
-	put16(udp + UDP_CSUM_OFF, 0);
+	wire_put16(udp + WIRE_UDP_CSUM, 0);
 	uint16_t csum = (uint16_t)~offload_csum_fold(offload_csum_partial(udp, seg->tcp_len, sum));
 	/* zero means "no checksum" on the wire: a computed zero is sent as all ones */
-	put16(udp + UDP_CSUM_OFF, csum ? csum : 0xffff);
+	wire_put16(udp + WIRE_UDP_CSUM, csum ? csum : 0xffff);
 }
 
 static bool is_partial(enum offload_csum c)

@@ -215,6 +215,67 @@ START_TEST(fragments_and_other_protocols)
 }
 END_TEST
 
+/*
+ * md5sig/wire.h against the tests' own builder, written from the RFCs independently: every
+ * field the builder was told to set is where wire.h says it is.
+ */
+START_TEST(wire_offsets_match_the_builder)
+{
+	struct tf_spec s = {.seq = 0x01020304,
+			    .ack = 0x0a0b0c0d,
+			    .flags = WIRE_TCP_F_CWR | WIRE_TCP_F_PSH | WIRE_TCP_F_ACK,
+			    .window = 4321,
+			    .urg = 77,
+			    .ttl = 9,
+			    .ipid = 0xbeef,
+			    .md5 = true,
+			    .plen = 10};
+	struct md5sig_seg seg;
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		s.family = v6 ? AF_INET6 : AF_INET;
+		size_t n = tf_build(&s, buf, sizeof(buf));
+		ck_assert_int_eq(md5sig_parse(MD5SIG_LINK_ETHERNET, buf, n, &seg), MD5SIG_TCP);
+		uint8_t *ip = buf + seg.l3_off, *tcp = buf + seg.l4_off;
+
+		ck_assert_uint_eq(seg.l3_off, WIRE_ETH_HLEN);
+		ck_assert_uint_eq(wire_get16(buf + WIRE_ETH_TYPE),
+				  v6 ? WIRE_ETH_P_IPV6 : WIRE_ETH_P_IP);
+		if (v6) {
+			ck_assert_uint_eq(wire_get16(ip + WIRE_IPV6_PLEN), seg.tcp_len);
+			ck_assert_uint_eq(ip[WIRE_IPV6_NEXT], WIRE_IPPROTO_TCP);
+			ck_assert_uint_eq(ip[WIRE_IPV6_HLIM], 9);
+			ck_assert_mem_eq(ip + WIRE_IPV6_SADDR, seg.saddr, 16);
+			ck_assert_mem_eq(ip + WIRE_IPV6_DADDR, seg.daddr, 16);
+		} else {
+			ck_assert_uint_eq(wire_ipv4_hlen(ip), WIRE_IPV4_HLEN);
+			ck_assert_uint_eq(wire_get16(ip + WIRE_IPV4_TOT_LEN),
+					  WIRE_IPV4_HLEN + seg.tcp_len);
+			ck_assert_uint_eq(wire_get16(ip + WIRE_IPV4_ID), 0xbeef);
+			ck_assert_uint_eq(ip[WIRE_IPV4_TTL], 9);
+			ck_assert_uint_eq(ip[WIRE_IPV4_PROTO], WIRE_IPPROTO_TCP);
+			ck_assert_mem_eq(ip + WIRE_IPV4_SADDR, seg.saddr, 4);
+			ck_assert_mem_eq(ip + WIRE_IPV4_DADDR, seg.daddr, 4);
+		}
+		ck_assert_uint_eq(wire_get16(tcp + WIRE_TCP_SPORT), 40000);
+		ck_assert_uint_eq(wire_get16(tcp + WIRE_TCP_DPORT), 179);
+		ck_assert_uint_eq(wire_get32(tcp + WIRE_TCP_SEQ), 0x01020304);
+		ck_assert_uint_eq(wire_get32(tcp + WIRE_TCP_ACK), 0x0a0b0c0d);
+		ck_assert_uint_eq(wire_tcp_hlen(tcp), WIRE_TCP_HLEN + 20);
+		ck_assert_uint_eq(tcp[WIRE_TCP_FLAGS], 0x98);
+		ck_assert_uint_eq(wire_get16(tcp + WIRE_TCP_WIN), 4321);
+		ck_assert_uint_eq(wire_get16(tcp + WIRE_TCP_URP), 77);
+		ck_assert_uint_eq(tcp[seg.md5_off - seg.l4_off - 2], WIRE_TCPOPT_MD5);
+		/* the checksum field is where the builder's naive sum says */
+		ck_assert_uint_eq(tf_tcp_sum(buf, &seg), 0xffff);
+		wire_put16(tcp + WIRE_TCP_CSUM, (uint16_t)(wire_get16(tcp + WIRE_TCP_CSUM) + 1));
+		ck_assert_uint_ne(tf_tcp_sum(buf, &seg), 0xffff);
+		wire_put32(tcp + WIRE_TCP_SEQ, 0xfffefdfc);
+		ck_assert_uint_eq(tf_get32(tcp + 4), 0xfffefdfc);
+	}
+}
+END_TEST
+
 /* Random bytes behind every link type: a TCP verdict always describes bytes inside the frame. */
 START_TEST(random_frames_stay_in_bounds)
 {
@@ -263,6 +324,7 @@ Suite *suite_parse(void)
 	tcase_add_test(tc, bad_headers);
 	tcase_add_test(tc, fragments_and_other_protocols);
 	tcase_add_test(tc, random_frames_stay_in_bounds);
+	tcase_add_test(tc, wire_offsets_match_the_builder);
 	suite_add_tcase(s, tc);
 	return s;
 }
