@@ -94,32 +94,15 @@ int md5sig_sign(struct md5sig_hasher *h, uint8_t *frame, const struct md5sig_seg
 	return md5sig_digest(h, frame, seg, key, frame + seg->md5_off);
 }
 
-enum md5sig_verdict md5sig_classify(struct md5sig_hasher *h, const struct md5sig_keytab *kt,
-				    const uint8_t *frame, enum md5sig_status st,
-				    const struct md5sig_seg *seg)
+int md5sig_verify(struct md5sig_hasher *h, const uint8_t *frame, const struct md5sig_seg *seg,
+		  const struct md5sig_key *key)
 {
 	uint8_t d[MD5SIG_DIGEST_LEN];
+	int ret;
 
-	if (st != MD5SIG_TCP)
-		return MD5SIG_MALFORMED;
-	const struct md5sig_key *key = kt ? md5sig_keytab_lookup(kt, seg) : NULL;
-	if (!key)
-		return seg->md5_off >= 0 ? MD5SIG_UNEXPECTED : MD5SIG_UNSIGNED;
 	if (seg->md5_off < 0)
-		return MD5SIG_MISSING;
-	if (md5sig_digest(h, frame, seg, key, d) < 0)
-		return MD5SIG_INVALID;
-	return CRYPTO_memcmp(d, frame + seg->md5_off, sizeof(d)) == 0 ? MD5SIG_VALID
-								      : MD5SIG_INVALID;
-}
-
-static const char *const verdict_names[MD5SIG_NVERDICTS] = {
-	[MD5SIG_VALID] = "valid",	[MD5SIG_INVALID] = "invalid",
-	[MD5SIG_MISSING] = "missing",	[MD5SIG_UNEXPECTED] = "unexpected",
-	[MD5SIG_UNSIGNED] = "unsigned", [MD5SIG_MALFORMED] = "malformed",
-};
-
-const char *md5sig_verdict_str(enum md5sig_verdict v)
-{
-	return (unsigned)v < MD5SIG_NVERDICTS ? verdict_names[v] : "unknown";
+		return -ENOENT;
+	if ((ret = md5sig_digest(h, frame, seg, key, d)) < 0)
+		return ret;
+	return CRYPTO_memcmp(d, frame + seg->md5_off, sizeof(d)) == 0 ? 0 : -EBADMSG;
 }

@@ -218,6 +218,15 @@ int md5sig_sign(struct md5sig_hasher *h, uint8_t *frame, const struct md5sig_seg
 		const struct md5sig_key *key);
 
 /**
+ * md5sig_verify() - does the segment's MD5 option hold its digest under @key? The comparison
+ * takes the same time whatever the digest (CRYPTO_memcmp).
+ * Return: 0 if it does, -EBADMSG if it does not, -ENOENT without an MD5 option, -EIO if
+ * libcrypto failed.
+ */
+int md5sig_verify(struct md5sig_hasher *h, const uint8_t *frame, const struct md5sig_seg *seg,
+		  const struct md5sig_key *key);
+
+/**
  * md5sig_classify() - verdict for a parsed segment (@st is what md5sig_parse() returned).
  * Non-TCP statuses (MD5SIG_OTHER, MD5SIG_FRAGMENT) must not be passed.
  */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* RFC 2385 digests: against a naive reference and golden values, and every verdict. */
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -146,6 +147,28 @@ START_TEST(every_verdict)
 }
 END_TEST
 
+/* md5sig_verify(), beneath every verdict: each of its answers */
+START_TEST(verify_answers)
+{
+	struct md5sig_hasher *h = md5sig_hasher_new();
+	struct md5sig_key k = tf_key("s3cr3t"), other = tf_key("s3cr3T");
+	struct tf_spec sig = {.md5 = true, .plen = 100};
+	struct tf_spec plain = {.plen = 100};
+	struct md5sig_seg seg;
+	size_t n = tf_build_signed(&sig, &k, buf, sizeof(buf));
+
+	ck_assert_int_eq(md5sig_parse(1, buf, n, &seg), MD5SIG_TCP);
+	ck_assert_int_eq(md5sig_verify(h, buf, &seg, &k), 0);
+	ck_assert_int_eq(md5sig_verify(h, buf, &seg, &other), -EBADMSG);
+	buf[seg.md5_off + 15] ^= 0x80; /* the digest's last byte */
+	ck_assert_int_eq(md5sig_verify(h, buf, &seg, &k), -EBADMSG);
+	n = tf_build(&plain, buf, sizeof(buf));
+	ck_assert_int_eq(md5sig_parse(1, buf, n, &seg), MD5SIG_TCP);
+	ck_assert_int_eq(md5sig_verify(h, buf, &seg, &k), -ENOENT);
+	md5sig_hasher_free(h);
+}
+END_TEST
+
 /* RFC 2385 covers seq, ack, flags, window, urgent pointer, data offset, length, payload... */
 START_TEST(covered_and_uncovered_fields)
 {
@@ -199,6 +222,7 @@ Suite *suite_digest(void)
 	tcase_add_test(tc, matches_naive_reference);
 	tcase_add_test(tc, golden_ipv4);
 	tcase_add_test(tc, every_verdict);
+	tcase_add_test(tc, verify_answers);
 	tcase_add_test(tc, covered_and_uncovered_fields);
 	suite_add_tcase(s, tc);
 	return s;
