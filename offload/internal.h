@@ -17,6 +17,16 @@ static inline void offload_tcp_csum_put(uint8_t *tcp, uint64_t sum)
 	wire_put16(tcp + WIRE_TCP_CSUM, (uint16_t)~offload_csum_fold(sum));
 }
 
+/* The stage @name from the registry, else from @extra (NULL-terminated, may be NULL). */
+const struct offload_stage_ops *offload_stage_lookup(const struct offload_stage_ops *const *extra,
+						     const char *name);
+
+/*
+ * The effective state of every feature from the requested one: a feature whose needs are not
+ * all on is off (Linux: tso needs sg and tx), transitively. Arrays of OFFLOAD_NFEATURES.
+ */
+void offload_features_effective(const bool *requested, bool *effective);
+
 /* A frame from the pool of @pl (reset for each guest frame), or NULL. */
 struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap);
 

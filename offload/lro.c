@@ -105,7 +105,12 @@ static int lro_init(struct offload_stage *st)
 
 static void lro_fini(struct offload_stage *st)
 {
-	free(lro_of(st)->mem);
+	struct lro_stage *l = lro_of(st);
+
+	free(l->mem);
+	/* nothing points at the freed buffers, and nothing is held in them */
+	l->mem = NULL;
+	memset(l->flows, 0, sizeof(l->flows));
 }
 
 /*
@@ -345,7 +350,6 @@ static int lro_flush(struct offload_stage *st, struct offload_frame **out, unsig
 
 const struct offload_stage_ops offload_stage_lro = {
 	.name = "lro",
-	.feature = OFFLOAD_F_LRO,
 	.params = lro_params,
 	.size = sizeof(struct lro_stage),
 	.init = lro_init,

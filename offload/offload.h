@@ -15,7 +15,17 @@
  * number of frames. Bytes are lent, not copied, until a stage writes them (offload/frame.c):
  * the guest frame points at its caller's buffer, segments at their super-frame's payload.
  *
- * Accounting is exact: for every stage frames_in + created - dropped == frames_out.
+ * Accounting is exact: for every stage frames_in + created == frames_out + dropped + merged +
+ * held (tso creates segments, lro merges segments into frames it holds).
+ *
+ * The registry (offload/registry.c) describes every stage and feature once: which ethtool
+ * feature enables which stage, what it needs, which direction it works in. A stage is one file
+ * and one line there (docs/adding-a-stage.md).
+ *
+ * Ownership: a pipeline owns its stages, its frame pool and a copy of every parameter value; it
+ * borrows the key table. Frames belong to the pipeline's pool and live until the next guest
+ * frame (offload_pipeline_guest_frame()) or flush; a sink may read them only during its call.
+ * Registry data (stage ops, feature descriptions, the tso rules) are static and live forever.
  */
 #ifndef VNICEMU_OFFLOAD_H
 #define VNICEMU_OFFLOAD_H
@@ -107,7 +117,10 @@ struct offload_frame {
 struct offload_pipeline;
 struct offload_stage;
 
-/** A quirk parameter: a choice among strings, or a number when @choices is NULL. */
+/**
+ * struct offload_param - a quirk parameter: a choice among strings, or an unsigned number when
+ * @choices is NULL. Static data of the stage file, like the ops that point to it.
+ */
 struct offload_param {
 	const char *name;	    /**< "flags" (addressed as "tso.flags") */
 	const char *const *choices; /**< NULL-terminated, or NULL for an unsigned number */
@@ -115,28 +128,49 @@ struct offload_param {
 	const char *help;	    /**< one line */
 };
 
-/** Features a stage can be enabled by (ethtool -k names in offload_feature_name()). */
+/**
+ * enum offload_feature - the ethtool features that enable stages. Each value indexes the
+ * registry's feature table, where its names, needs, direction and stage are written (see
+ * offload_feature_info()); nothing else restates them.
+ */
 enum offload_feature {
-	OFFLOAD_F_SG = 0, /**< scatter-gather */
-	OFFLOAD_F_TSO,	  /**< tcp-segmentation-offload */
-	OFFLOAD_F_TX,	  /**< tx-checksumming */
-	OFFLOAD_F_RX,	  /**< rx-checksumming */
-	OFFLOAD_F_LRO,	  /**< large-receive-offload */
+	OFFLOAD_F_SG = 0,
+	OFFLOAD_F_TSO,
+	OFFLOAD_F_TX,
+	OFFLOAD_F_RX,
+	OFFLOAD_F_LRO,
 	OFFLOAD_NFEATURES,
 };
 
+/** The bit of feature @f in struct offload_feature_info's @needs. */
+#define OFFLOAD_FEATURE_BIT(f) (1u << (f))
+
+/** Which way a stage carries frames. */
+enum offload_dir {
+	OFFLOAD_DIR_TX, /**< guest to wire: the transmit pipeline */
+	OFFLOAD_DIR_RX, /**< wire to guest: the receive pipeline */
+};
+
+/** Most parameters one stage may declare; offload_pipeline_new() refuses a stage with more. */
+#define OFFLOAD_MAX_STAGE_PARAMS 8
+
 /**
- * struct offload_stage_ops - what one stage file exports.
- * @init reads the stage's parameters with offload_stage_param() and sets up private state.
+ * struct offload_stage_ops - what one stage file exports (static data, registered in
+ * offload/registry.c). Which feature enables the stage is the registry's to say: a stage no
+ * feature names is always on.
+ * @init reads the stage's parameters with offload_stage_param() and sets up private state in
+ * the zeroed instance. It is the only time parameters are read: a new value makes a new
+ * instance. On failure it returns -errno (after offload_stage_fail() for a reason the user
+ * can act on) and leaves nothing to free: fini is not called for an instance whose init failed.
  * @process receives one frame and writes up to @max_out frames to @out: @in itself (passed
  * through, possibly modified in place) or frames from offload_frame_new(). It returns the
  * count, 0 after offload_stage_drop() named the reason, or -errno (counted as a drop with
  * reason "error"). A stage never frees or keeps its input; on failure it outputs nothing.
  */
 struct offload_stage_ops {
-	const char *name;		    /**< "sg", "tso", "tx-csum" */
-	enum offload_feature feature;	    /**< the feature that enables it */
-	const struct offload_param *params; /**< terminated by a {NULL} entry; may be NULL */
+	const char *name; /**< "sg", "tso", "tx-csum" */
+	/** terminated by a {NULL} entry; may be NULL; at most OFFLOAD_MAX_STAGE_PARAMS */
+	const struct offload_param *params;
 	size_t size; /**< bytes of the instance struct (embeds the base first) */
 	int (*init)(struct offload_stage *st);
 	int (*process)(struct offload_stage *st, struct offload_frame *in,
@@ -156,6 +190,10 @@ struct offload_stage_ops {
 	 */
 	int (*flush)(struct offload_stage *st, struct offload_frame **out, unsigned max_out,
 		     bool all);
+	/**
+	 * @fini: optional; frees what init() set up, exactly once per instance whose init()
+	 * succeeded, just before the pipeline frees the instance.
+	 */
 	void (*fini)(struct offload_stage *st);
 };
 
@@ -194,7 +232,10 @@ int offload_stage_merge(struct offload_stage *st);
  * held frame before a segment that cannot join it, so the flow is not reordered.
  */
 void offload_stage_release(struct offload_stage *st, unsigned n);
-/** The value of parameter @name of this stage ("flags"), validated at configuration. */
+/**
+ * The value of parameter @name of this stage ("flags"), validated at configuration: the
+ * pipeline's own copy, for init() to read (it may change once init() returns).
+ */
 const char *offload_stage_param(const struct offload_stage *st, const char *name);
 /** The same as an unsigned number. */
 unsigned long offload_stage_param_num(const struct offload_stage *st, const char *name);
@@ -291,7 +332,7 @@ enum offload_csum offload_csum_classify(const uint8_t *frame, const struct md5si
 enum offload_csum offload_csum_classify_sum(const struct md5sig_seg *seg, uint16_t field,
 					    uint64_t sum);
 
-/* ---- the stage registry (offload/registry.c) ---- */
+/* ---- the registry (offload/registry.c): static data, valid for the program's life ---- */
 
 /** Look a stage up by name; NULL if unknown. */
 const struct offload_stage_ops *offload_stage_find(const char *name);
@@ -299,33 +340,68 @@ const struct offload_stage_ops *offload_stage_find(const char *name);
 const struct offload_stage_ops *offload_stage_find_prefix(const char *key);
 /** All stages, NULL-terminated. */
 extern const struct offload_stage_ops *const offload_stages[];
+/** The feature that enables @ops, or -1 for a stage that is always on. */
+int offload_stage_feature_of(const struct offload_stage_ops *ops);
+/**
+ * offload_default_stages() - the stages of every feature of direction @dir, in the feature
+ * table's order (tx: sg, tso, tx-csum; rx: rx-csum, lro): the list a profile that names none
+ * gets. Writes up to @max static names to @names.
+ * Return: how many there are (more than @max when the array was too small).
+ */
+unsigned offload_default_stages(enum offload_dir dir, const char **names, unsigned max);
 
+/** struct offload_feature_info - one feature, as the registry describes it. */
+struct offload_feature_info {
+	const char *name;		       /**< ethtool -k name: "tcp-segmentation-offload" */
+	const char *shortname;		       /**< ethtool -K short name: "tso" */
+	enum offload_dir dir;		       /**< the pipeline its stage works in */
+	uint32_t needs;			       /**< OFFLOAD_FEATURE_BIT()s it is off without */
+	const struct offload_stage_ops *stage; /**< the stage it enables */
+};
+
+/** The registry's description of @f (static), or NULL if @f is out of range. */
+const struct offload_feature_info *offload_feature_info(enum offload_feature f);
 /** ethtool name of a feature ("tcp-segmentation-offload") and its short name ("tso"). */
 const char *offload_feature_name(enum offload_feature f);
 const char *offload_feature_short(enum offload_feature f);
 /** Feature by long or short name; -1 if unknown. */
 int offload_feature_find(const char *name);
+/**
+ * offload_features_list() - every feature's short name, "sg, tso, tx, rx, lro", for messages
+ * that say what is known, into @buf (@len bytes, NUL-terminated unless @len is 0).
+ * Return: the length of the whole list, as snprintf(): @len or more means it was cut.
+ */
+size_t offload_features_list(char *buf, size_t len);
 
 /* ---- the pipeline (offload/pipeline.c) ---- */
 
-#define OFFLOAD_MAX_STAGES 8
-#define OFFLOAD_MAX_PARAMS 32
+#define OFFLOAD_MAX_STAGES 8  /**< stages in one pipeline */
+#define OFFLOAD_MAX_PARAMS 32 /**< parameter entries in one offload_config */
 
-/** struct offload_config - a pipeline's configuration, plain data validated by _new(). */
+/**
+ * struct offload_config - a pipeline's configuration, plain data validated by _new(), which
+ * copies what it keeps: the strings need only live during the call. @keys is borrowed.
+ */
 struct offload_config {
 	uint32_t linktype;		  /**< link type of every frame */
 	unsigned wire_mtu;		  /**< IP MTU of the wire (bytes) */
 	const struct md5sig_keytab *keys; /**< may be NULL; borrowed */
 	bool verify;			  /**< run the verification taps */
 	bool full_verify;		  /**< recompute every changed digest, infer nothing */
-	const char *stages[OFFLOAD_MAX_STAGES]; /**< transmit stage names, in order */
+	const char *stages[OFFLOAD_MAX_STAGES]; /**< stage names, in order */
 	unsigned nstages;
+	/**
+	 * Stages beyond the registry's that @stages may name (NULL-terminated; may be NULL): a
+	 * program's or a test's own, looked up after the registry. Borrowed for the pipeline's
+	 * life. They are always on: no feature names them.
+	 */
+	const struct offload_stage_ops *const *extra_stages;
 	bool requested[OFFLOAD_NFEATURES]; /**< features as requested (ethtool -K) */
 	bool fixed[OFFLOAD_NFEATURES];	   /**< features that cannot change */
 	struct {
 		const char *key;      /**< "tso.flags" */
 		const char *value;    /**< "linux" */
-	} params[OFFLOAD_MAX_PARAMS]; /**< later entries override earlier ones */
+	} params[OFFLOAD_MAX_PARAMS]; /**< later entries of a key override earlier ones */
 	unsigned nparams;
 };
 
@@ -382,11 +458,13 @@ typedef void (*offload_sink_fn)(void *arg, unsigned tap, const struct offload_fr
 
 /**
  * offload_pipeline_new() - validate @cfg and build the stages.
- * Return: the pipeline, or NULL with a one-line reason in @err (unknown stage, parameter or
- * value; a fixed feature requested the other way) and errno set.
+ * Return: the pipeline (free with offload_pipeline_free()), or NULL with a one-line reason in
+ * @err (unknown stage, parameter or value; a stage declaring more than
+ * OFFLOAD_MAX_STAGE_PARAMS parameters; a stage's init refusing its values) and errno set.
  */
 struct offload_pipeline *offload_pipeline_new(const struct offload_config *cfg, char *err,
 					      size_t errlen);
+/** Finalise and free every stage, the pool and the copies. Accepts NULL. */
 void offload_pipeline_free(struct offload_pipeline *pl);
 void offload_pipeline_set_sink(struct offload_pipeline *pl, offload_sink_fn fn, void *arg);
 
@@ -418,9 +496,12 @@ int offload_pipeline_set_feature(struct offload_pipeline *pl, enum offload_featu
 /** The feature as requested (before dependencies): for ethtool's "[requested on]". */
 bool offload_pipeline_requested(const struct offload_pipeline *pl, enum offload_feature f);
 /**
- * offload_pipeline_set_param() - change a stage's quirk at run time ("tso.md5", "resign"):
- * held frames are flushed, the stage is re-initialised with the new value; counters stay.
- * Return: 0, or -errno with a reason in @err (the old value stays).
+ * offload_pipeline_set_param() - change a stage's quirk at run time ("tso.md5", "resign"). A new
+ * instance of the stage is built with a copy of @value; only when its init succeeds are the
+ * old instance's held frames flushed and the old instance finalised and replaced. Counters
+ * stay. Each call replaces the key's value, so there is no limit on how many are made.
+ * Return: 0, or -EINVAL / -ENOMEM with a reason in @err: the old instance and value stay, and
+ * keep working.
  */
 int offload_pipeline_set_param(struct offload_pipeline *pl, const char *key, const char *value,
 			       char *err, size_t errlen);

@@ -13,12 +13,11 @@
 #include "internal.h"
 #include "offload.h"
 
-#define MAX_STAGE_PARAMS 8
-
 struct pl_stage {
-	struct offload_stage *inst;
-	bool broken; /* re-initialisation failed: the stage drops everything */
-	const char *values[MAX_STAGE_PARAMS]; /* resolved parameters, in ops->params order */
+	struct offload_stage *inst; /* NULL until created */
+	bool ready;		    /* inst's init() succeeded: its fini() is owed, once */
+	int feature;		    /* the feature that enables it, or -1: always on */
+	char *values[OFFLOAD_MAX_STAGE_PARAMS]; /* owned copies, in ops->params order */
 	struct offload_stage_stats stats;
 };
 
@@ -33,9 +32,7 @@ struct pl_entry {
 };
 
 struct offload_pipeline {
-	struct offload_config cfg;
-	char *owned[OFFLOAD_MAX_PARAMS]; /* values set at run time (offload_pipeline_set_param) */
-	unsigned nowned;
+	struct offload_config cfg; /* its stage names and parameters are read by _new() only */
 	bool effective[OFFLOAD_NFEATURES];
 	unsigned nstages;
 	struct pl_stage st[OFFLOAD_MAX_STAGES];
@@ -55,34 +52,6 @@ struct offload_pipeline {
 	struct offload_frame *outs[OFFLOAD_MAX_SEGMENTS];
 	const struct pl_entry *input; /* the tap's view of the frame a stage is processing */
 };
-
-static const struct {
-	const char *name, *shortname;
-} features[OFFLOAD_NFEATURES] = {
-	[OFFLOAD_F_SG] = {"scatter-gather", "sg"},
-	[OFFLOAD_F_TSO] = {"tcp-segmentation-offload", "tso"},
-	[OFFLOAD_F_TX] = {"tx-checksumming", "tx"},
-	[OFFLOAD_F_RX] = {"rx-checksumming", "rx"},
-	[OFFLOAD_F_LRO] = {"large-receive-offload", "lro"},
-};
-
-const char *offload_feature_name(enum offload_feature f)
-{
-	return (unsigned)f < OFFLOAD_NFEATURES ? features[f].name : "unknown";
-}
-
-const char *offload_feature_short(enum offload_feature f)
-{
-	return (unsigned)f < OFFLOAD_NFEATURES ? features[f].shortname : "unknown";
-}
-
-int offload_feature_find(const char *name)
-{
-	for (int f = 0; f < OFFLOAD_NFEATURES; f++)
-		if (!strcmp(name, features[f].name) || !strcmp(name, features[f].shortname))
-			return f;
-	return -1;
-}
 
 /* ---- stage services ---- */
 
@@ -286,12 +255,16 @@ bool offload_pipeline_feature(const struct offload_pipeline *pl, enum offload_fe
 	return (unsigned)f < OFFLOAD_NFEATURES && pl->effective[f];
 }
 
-/* Linux: TSO needs scatter-gather and checksum offload; without them it is off. */
+/* The registry's dependencies (Linux: tso needs sg and tx; without them it is off). */
 static void apply_dependencies(struct offload_pipeline *pl)
 {
-	memcpy(pl->effective, pl->cfg.requested, sizeof(pl->effective));
-	if (!pl->effective[OFFLOAD_F_SG] || !pl->effective[OFFLOAD_F_TX])
-		pl->effective[OFFLOAD_F_TSO] = false;
+	offload_features_effective(pl->cfg.requested, pl->effective);
+}
+
+/* Is stage @ps on: its feature is, or no feature names it? */
+static bool stage_enabled(const struct offload_pipeline *pl, const struct pl_stage *ps)
+{
+	return ps->feature < 0 || pl->effective[ps->feature];
 }
 
 int offload_pipeline_set_feature(struct offload_pipeline *pl, enum offload_feature f, bool on)
@@ -394,19 +367,46 @@ static int find_param(struct offload_pipeline *pl, const char *key, const char *
 	return 0;
 }
 
-/* Resolve every "stage.param=value" of the configuration against the stages' tables. */
-static int resolve_params(struct offload_pipeline *pl, char *err, size_t errlen)
+/* Replace the value of parameter @j of @ps with a copy of @value. */
+static int set_value(struct pl_stage *ps, unsigned j, const char *value)
 {
-	for (unsigned i = 0; i < pl->cfg.nparams; i++) {
+	char *copy = strdup(value);
+
+	if (!copy)
+		return -ENOMEM;
+	free(ps->values[j]);
+	ps->values[j] = copy;
+	return 0;
+}
+
+/* Resolve every "stage.param=value" of the configuration against the stages' tables. */
+static int resolve_params(struct offload_pipeline *pl, const struct offload_config *cfg, char *err,
+			  size_t errlen)
+{
+	for (unsigned i = 0; i < cfg->nparams; i++) {
 		struct pl_stage *ps;
 		unsigned j;
-		int ret = find_param(pl, pl->cfg.params[i].key, pl->cfg.params[i].value, &ps, &j,
-				     err, errlen);
+		int ret = find_param(pl, cfg->params[i].key, cfg->params[i].value, &ps, &j, err,
+				     errlen);
+		if (!ret && (ret = set_value(ps, j, cfg->params[i].value)))
+			snprintf(err, errlen, "out of memory");
 		if (ret)
 			return ret;
-		ps->values[j] = pl->cfg.params[i].value;
 	}
 	return 0;
+}
+
+/* A new, zeroed instance of @ps's stage, not yet initialised; NULL without memory. */
+static struct offload_stage *stage_new(struct offload_pipeline *pl,
+				       const struct offload_stage_ops *ops)
+{
+	struct offload_stage *inst = calloc(1, ops->size);
+
+	if (inst) {
+		inst->ops = ops;
+		inst->pl = pl;
+	}
+	return inst;
 }
 
 int offload_pipeline_set_param(struct offload_pipeline *pl, const char *key, const char *value,
@@ -418,31 +418,77 @@ int offload_pipeline_set_param(struct offload_pipeline *pl, const char *key, con
 
 	if (ret)
 		return ret;
-	if (pl->nowned == OFFLOAD_MAX_PARAMS) {
-		snprintf(err, errlen, "too many run-time parameter changes");
-		return -ENOSPC;
-	}
-	char *copy = strdup(value);
-	if (!copy)
-		return -ENOMEM;
-	/* held frames leave first: the stage starts again with the new value */
-	offload_pipeline_flush(pl, true);
-	struct offload_stage *inst = ps->inst;
-	const char *old = ps->values[j];
-	if (inst->ops->fini)
-		inst->ops->fini(inst);
-	ps->values[j] = copy;
-	ret = stage_init(inst, err, errlen);
-	if (ret) {
-		char ignored[8];
-		ps->values[j] = old;
+	struct offload_stage *old = ps->inst, *fresh = stage_new(pl, old->ops);
+	char *old_value = ps->values[j], *copy = strdup(value);
+	if (!fresh || !copy) {
+		free(fresh);
 		free(copy);
-		if (stage_init(inst, ignored, sizeof(ignored)))
-			ps->broken = true;
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/* the new instance reads its parameters through its slot while it initialises; the
+	 * old one, untouched, runs on if that fails */
+	ps->inst = fresh;
+	ps->values[j] = copy;
+	ret = stage_init(fresh, err, errlen);
+	ps->inst = old;
+	ps->values[j] = old_value;
+	if (ret) {
+		free(fresh);
+		free(copy);
 		return ret;
 	}
-	pl->owned[pl->nowned++] = copy;
+	/* held frames leave first, from the instance that holds them */
+	offload_pipeline_flush(pl, true);
+	if (old->ops->fini)
+		old->ops->fini(old);
+	free(old);
+	free(old_value);
+	ps->inst = fresh;
+	ps->values[j] = copy;
 	return 0;
+}
+
+/* Set up slot @i for stage @name: the instance and a copy of every default value. */
+static int stage_slot(struct offload_pipeline *pl, unsigned i, const char *name,
+		      const struct offload_stage_ops *const *extra, char *err, size_t errlen)
+{
+	const struct offload_stage_ops *ops = offload_stage_lookup(extra, name);
+	struct pl_stage *ps = &pl->st[i];
+	unsigned np = 0;
+
+	if (!ops) {
+		snprintf(err, errlen, "unknown stage '%s'", name);
+		return -EINVAL;
+	}
+	for (unsigned k = 0; k < i; k++) {
+		if (pl->st[k].inst->ops == ops) {
+			snprintf(err, errlen, "stage '%s' listed twice", ops->name);
+			return -EINVAL;
+		}
+	}
+	while (ops->params && ops->params[np].name)
+		np++;
+	if (np > OFFLOAD_MAX_STAGE_PARAMS) {
+		snprintf(err, errlen,
+			 "stage '%s' declares %u parameters; a stage may have at most %u "
+			 "(OFFLOAD_MAX_STAGE_PARAMS)",
+			 ops->name, np, OFFLOAD_MAX_STAGE_PARAMS);
+		return -EINVAL;
+	}
+	ps->inst = stage_new(pl, ops);
+	ps->feature = offload_stage_feature_of(ops);
+	ps->stats.name = ops->name;
+	pl->nstages = i + 1; /* from here on _free() cleans the slot up */
+	if (!ps->inst)
+		goto nomem;
+	for (unsigned j = 0; j < np; j++)
+		if (set_value(ps, j, ops->params[j].def))
+			goto nomem;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
 }
 
 struct offload_pipeline *offload_pipeline_new(const struct offload_config *cfg, char *err,
@@ -475,50 +521,20 @@ struct offload_pipeline *offload_pipeline_new(const struct offload_config *cfg, 
 		ret = -EINVAL;
 		goto fail;
 	}
-	for (unsigned i = 0; i < cfg->nstages; i++) {
-		const struct offload_stage_ops *ops = offload_stage_find(cfg->stages[i]);
-		if (!ops) {
-			snprintf(err, errlen, "unknown stage '%s'", cfg->stages[i]);
-			ret = -EINVAL;
+	for (unsigned i = 0; i < cfg->nstages; i++)
+		if ((ret = stage_slot(pl, i, cfg->stages[i], cfg->extra_stages, err, errlen)))
 			goto fail;
-		}
-		for (unsigned k = 0; k < i; k++) {
-			if (pl->st[k].inst->ops == ops) {
-				snprintf(err, errlen, "stage '%s' listed twice", ops->name);
-				ret = -EINVAL;
-				goto fail;
-			}
-		}
-		struct offload_stage *inst = calloc(1, ops->size);
-		if (!inst) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		inst->ops = ops;
-		inst->pl = pl;
-		pl->st[i].inst = inst;
-		pl->st[i].stats.name = ops->name;
-		for (unsigned j = 0; ops->params && ops->params[j].name; j++)
-			pl->st[i].values[j] = ops->params[j].def;
-		pl->nstages = i + 1;
-	}
-	ret = resolve_params(pl, err, errlen);
-	if (ret)
+	if ((ret = resolve_params(pl, cfg, err, errlen)))
 		goto fail;
 	for (unsigned i = 0; i < pl->nstages; i++) {
-		struct offload_stage *inst = pl->st[i].inst;
-		if ((ret = stage_init(inst, err, errlen)) < 0) {
-			pl->st[i].inst = NULL;
-			free(inst);
-			/* stages after i were not initialised: free them without fini */
-			for (unsigned k = i + 1; k < pl->nstages; k++) {
-				free(pl->st[k].inst);
-				pl->st[k].inst = NULL;
-			}
-			pl->nstages = i;
+		if ((ret = stage_init(pl->st[i].inst, err, errlen)) < 0)
 			goto fail;
-		}
+		pl->st[i].ready = true;
 	}
+	/* what the configuration pointed to is the caller's: nothing keeps it */
+	memset(pl->cfg.stages, 0, sizeof(pl->cfg.stages));
+	memset(pl->cfg.params, 0, sizeof(pl->cfg.params));
+	pl->cfg.nparams = 0;
 	return pl;
 fail:
 	offload_pipeline_free(pl);
@@ -531,10 +547,12 @@ void offload_pipeline_free(struct offload_pipeline *pl)
 	if (!pl)
 		return;
 	for (unsigned i = 0; i < pl->nstages; i++) {
-		struct offload_stage *inst = pl->st[i].inst;
-		if (inst && inst->ops->fini)
-			inst->ops->fini(inst);
-		free(inst);
+		struct pl_stage *ps = &pl->st[i];
+		if (ps->ready && ps->inst->ops->fini)
+			ps->inst->ops->fini(ps->inst);
+		free(ps->inst);
+		for (unsigned j = 0; j < OFFLOAD_MAX_STAGE_PARAMS; j++)
+			free(ps->values[j]);
 	}
 	for (unsigned i = 0; i < pl->pool_cap; i++) {
 		if (pl->pool[i])
@@ -545,8 +563,6 @@ void offload_pipeline_free(struct offload_pipeline *pl)
 	free(pl->level[0]);
 	free(pl->level[1]);
 	free(pl->scratch);
-	for (unsigned i = 0; i < pl->nowned; i++)
-		free(pl->owned[i]);
 	md5sig_hasher_free(pl->h);
 	free(pl);
 }
@@ -846,7 +862,7 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 {
 	struct pl_stage *ps = &pl->st[k];
 	struct offload_stage *inst = ps->inst;
-	bool enabled = offload_pipeline_feature(pl, inst->ops->feature);
+	bool enabled = stage_enabled(pl, ps);
 	unsigned nout = 0;
 
 	for (unsigned i = 0; i < nin; i++) {
@@ -863,9 +879,7 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 		inst->released = 0;
 		f->changed = f->changed_covered = false;
 		pl->input = &in[i];
-		if (ps->broken) {
-			n = offload_stage_drop(inst, "stage-error");
-		} else if (!enabled) {
+		if (!enabled) {
 			n = inst->ops->bypass ? inst->ops->bypass(inst, f) : 1;
 			pl->outs[0] = f;
 		} else {
@@ -969,7 +983,7 @@ void offload_pipeline_stats(const struct offload_pipeline *pl, struct offload_st
 	out->culprit = -1;
 	for (unsigned i = 0; i < pl->nstages; i++) {
 		out->stages[i] = pl->st[i].stats;
-		out->stages[i].enabled = offload_pipeline_feature(pl, pl->st[i].inst->ops->feature);
+		out->stages[i].enabled = stage_enabled(pl, &pl->st[i]);
 		if (out->culprit < 0 && out->stages[i].invalidated)
 			out->culprit = (int)i;
 	}

@@ -64,7 +64,6 @@ static int rxcsum_process(struct offload_stage *st, struct offload_frame *in,
 
 const struct offload_stage_ops offload_stage_rxcsum = {
 	.name = "rx-csum",
-	.feature = OFFLOAD_F_RX,
 	.size = sizeof(struct offload_stage),
 	.process = rxcsum_process,
 };

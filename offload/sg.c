@@ -109,7 +109,6 @@ static int sg_bypass(struct offload_stage *st, struct offload_frame *in)
 
 const struct offload_stage_ops offload_stage_sg = {
 	.name = "sg",
-	.feature = OFFLOAD_F_SG,
 	.params = sg_params,
 	.size = sizeof(struct sg_stage),
 	.init = sg_init,

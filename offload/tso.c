@@ -419,7 +419,6 @@ static int tso_bypass(struct offload_stage *st, struct offload_frame *in)
 
 const struct offload_stage_ops offload_stage_tso = {
 	.name = "tso",
-	.feature = OFFLOAD_F_TSO,
 	.params = tso_params,
 	.size = sizeof(struct tso_stage),
 	.init = tso_init,

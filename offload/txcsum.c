@@ -128,7 +128,6 @@ static int txcsum_process(struct offload_stage *st, struct offload_frame *in,
 
 const struct offload_stage_ops offload_stage_txcsum = {
 	.name = "tx-csum",
-	.feature = OFFLOAD_F_TX,
 	.size = sizeof(struct offload_stage),
 	.process = txcsum_process,
 };

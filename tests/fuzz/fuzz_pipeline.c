@@ -6,7 +6,10 @@
  * it is lent (the fragments point into the fuzzer's own const input, which libFuzzer checks
  * is never written) or copied into the pipeline's buffer. Frames go through the transmit
  * pipeline (sg, tso, tx-csum) and the receive one (rx-csum, lro); a sink reads every byte of
- * every frame at every tap, and accounting must balance after every frame.
+ * every frame at every tap, and accounting must balance after every frame. With bit 5 of the
+ * third byte set, a quirk is changed first, as `vnicctl set STAGE.PARAM` does on a running
+ * daemon (the second byte picks which, refused values included): a new stage instance must take
+ * over, or the old one run on, with nothing leaked or freed twice.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,14 @@ static const char *const flags[] = {"linux", "qemu", "copy", "e1000"};
 static const char *const md5[] = {"copy", "resign", "strip"};
 
 static struct offload_pipeline *pipelines[4 * 3 * 2];
+
+/* Run-time changes, some of which the stages refuse (sg.max_frags=0, lro.max_size=10). */
+static const char *const changes[][2] = {
+	{"tso.flags", "qemu"},	  {"tso.flags", "e1000"},  {"tso.md5", "resign"},
+	{"tso.md5", "strip"},	  {"tso.ipid", "fixed"},   {"sg.max_frags", "0"},
+	{"sg.max_frags", "2"},	  {"sg.overflow", "drop"}, {"lro.options", "any"},
+	{"lro.options", "linux"}, {"lro.max_size", "10"},  {"lro.max_size", "1500"},
+};
 static struct md5sig_keytab *kt;
 
 static volatile unsigned sink_sum;
@@ -102,6 +113,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct offload_pipeline *pl = get(q);
 	const uint8_t *frame = data + 3;
 	uint32_t len = (uint32_t)(size - 3);
+	if (data[2] & 0x20) {
+		char err[256];
+		const char *const *c = changes[data[1] % (sizeof(changes) / sizeof(changes[0]))];
+
+		/* a key of the other direction's stages is refused too */
+		offload_pipeline_set_param(pl, c[0], c[1], err, sizeof(err));
+		check(pl);
+	}
 	struct offload_frame *f = offload_pipeline_guest_frame(pl, len);
 
 	if (!f)

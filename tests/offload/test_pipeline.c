@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The pipeline: configuration errors, feature dependencies, accounting, taps, attribution. */
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -208,6 +209,61 @@ START_TEST(inference_matches_full_verification)
 }
 END_TEST
 
+/* Flags of the last frame at the wire. */
+struct last_flags {
+	unsigned wire;
+	uint8_t flags;
+};
+
+static void flags_sink(void *arg, unsigned tap, const struct offload_frame *f,
+		       const struct md5sig_seg *seg, enum md5sig_status st)
+{
+	struct last_flags *l = arg;
+
+	if (tap != 3 || st != MD5SIG_TCP)
+		return;
+	l->wire++;
+	l->flags = f->data[seg->l4_off + 13];
+}
+
+/*
+ * A quirk the stage refuses at run time (tso.md5=resign without a key) leaves the working tso in
+ * place; an accepted one takes over from the next frame (qemu clears PSH on the last segment).
+ */
+START_TEST(refused_set_param_keeps_the_working_stage)
+{
+	char err[256] = "";
+	struct offload_config c = base_config();
+	struct offload_pipeline *pl = offload_pipeline_new(&c, err, sizeof(err));
+	struct last_flags l = {0};
+	struct tf_spec s = {.plen = 4000};
+	struct offload_stats st;
+
+	ck_assert_msg(pl != NULL, "%s", err);
+	offload_pipeline_set_sink(pl, flags_sink, &l);
+	push(pl, &s, NULL, true, 1);
+	ck_assert_uint_eq(l.wire, 3);
+	ck_assert_uint_eq(l.flags & 0x08, 0x08); /* linux: PSH on the last segment */
+
+	ck_assert_int_eq(offload_pipeline_set_param(pl, "tso.md5", "resign", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "tso.md5=resign needs a key (--key or --key-file)");
+	push(pl, &s, NULL, true, 2);
+	ck_assert_uint_eq(l.wire, 6);
+	ck_assert_uint_eq(l.flags & 0x08, 0x08);
+
+	ck_assert_int_eq(offload_pipeline_set_param(pl, "tso.flags", "qemu", err, sizeof(err)), 0);
+	push(pl, &s, NULL, true, 3);
+	ck_assert_uint_eq(l.wire, 9);
+	ck_assert_uint_eq(l.flags & 0x08, 0);
+	offload_pipeline_stats(pl, &st);
+	ck_assert_uint_eq(st.stages[1].frames_in, 3);
+	ck_assert_uint_eq(st.stages[1].created, 6);
+	ck_assert_uint_eq(st.stages[1].dropped, 0);
+	offload_pipeline_free(pl);
+}
+END_TEST
+
 Suite *suite_pipeline(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -217,6 +273,7 @@ Suite *suite_pipeline(void)
 	tcase_add_test(tc, tso_needs_sg_and_tx);
 	tcase_add_test(tc, accounting_balances);
 	tcase_add_test(tc, inference_matches_full_verification);
+	tcase_add_test(tc, refused_set_param_keeps_the_working_stage);
 	suite_add_tcase(s, tc);
 	return s;
 }

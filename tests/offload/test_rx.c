@@ -6,6 +6,8 @@
  * checked against the segments it came from with a naive checksum written here; every push
  * and flush checks the accounting identity and the order the guest sees frames in.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -987,6 +989,136 @@ START_TEST(lro_without_rxcsum_verifies_itself)
 }
 END_TEST
 
+/* ---- lro: parameters changed at run time (vnicctl set lro.options ...) ---- */
+
+static void set_param(struct run *r, const char *key, const char *value)
+{
+	char err[256] = "";
+
+	ck_assert_msg(offload_pipeline_set_param(r->pl, key, value, err, sizeof(err)) == 0,
+		      "%s=%s: %s", key, value, err);
+}
+
+/*
+ * The pipeline keeps copies of parameter values. vnicemu's build() passed lro.max_size from a
+ * stack buffer; the next re-initialisation (any `set lro.*`) read the dead slot, failed, and
+ * the failed stage was later freed twice. Here the caller's buffers are scribbled over right
+ * after each call, and every later re-initialisation still reads what was set.
+ */
+START_TEST(lro_parameter_values_are_copies)
+{
+	char max_size[16] = "2100", options[16] = "any", again[16] = "2100";
+	struct offload_stats st;
+	struct run r;
+
+	for (unsigned i = 0; i < 4; i++) {
+		struct tf_spec s = signed_flow(SEQ0 + i * 1000, 1000);
+		mk(i, &s);
+	}
+	run_open(&r, &(struct setup){.max_size = max_size});
+	memset(max_size, 'x', sizeof(max_size) - 1);
+	set_param(&r, "lro.options", options); /* a new instance reads max_size again */
+	snprintf(options, sizeof(options), "linux");
+	set_param(&r, "lro.max_size", again); /* ... and options */
+	memset(again, 'x', sizeof(again) - 1);
+	set_param(&r, "lro.options", "any");
+
+	/* any merges signed segments; 2100 bytes of IP packet hold two of them */
+	ck_assert_int_eq(push_seg(&r, 0), 0);
+	ck_assert_int_eq(push_seg(&r, 1), 0);
+	ck_assert_int_eq(push_seg(&r, 2), 1);
+	ck_assert_int_eq(push_seg(&r, 3), 0);
+	ck_assert_int_eq(flush(&r), 1);
+	ck_assert_uint_eq(r.taps[TAP_GUEST].n, 2);
+	expect_coalesced(&r.taps[TAP_GUEST].f[0], 0, 2);
+	expect_coalesced(&r.taps[TAP_GUEST].f[1], 2, 2);
+	offload_pipeline_stats(r.pl, &st);
+	ck_assert_uint_eq(st.stages[1].dropped, 0);
+	run_close(&r);
+}
+END_TEST
+
+/*
+ * A value the stage refuses leaves the working instance in place: it keeps its held frame and
+ * goes on merging, the counters carry on, and a later change finalises it exactly once.
+ */
+START_TEST(lro_refused_value_keeps_the_working_stage)
+{
+	struct offload_stats st;
+	struct run r;
+	char err[256] = "";
+
+	mk_flow(6);
+	run_open(&r, &(struct setup){0});
+	ck_assert_int_eq(push_seg(&r, 0), 0);
+	ck_assert_int_eq(push_seg(&r, 1), 0);
+	ck_assert_int_eq(offload_pipeline_set_param(r.pl, "lro.max_size", "10", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "lro.max_size must be 68..65535");
+	offload_pipeline_stats(r.pl, &st);
+	ck_assert_uint_eq(st.stages[1].frames_in, 2);
+	ck_assert_uint_eq(st.stages[1].held, 1);
+	ck_assert_uint_eq(st.stages[1].merged, 1);
+
+	ck_assert_int_eq(push_seg(&r, 2), 0);
+	ck_assert_int_eq(push_seg(&r, 3), 0);
+	ck_assert_int_eq(flush(&r), 1);
+	expect_coalesced(&r.taps[TAP_GUEST].f[0], 0, 4);
+
+	set_param(&r, "lro.options", "any");
+	ck_assert_int_eq(push_seg(&r, 4), 0);
+	ck_assert_int_eq(push_seg(&r, 5), 0);
+	ck_assert_int_eq(flush(&r), 1);
+	expect_coalesced(&r.taps[TAP_GUEST].f[1], 4, 2);
+	offload_pipeline_stats(r.pl, &st);
+	ck_assert_uint_eq(st.stages[1].frames_in, 6);
+	ck_assert_uint_eq(st.stages[1].merged, 4);
+	ck_assert_uint_eq(st.stages[1].dropped, 0);
+	run_close(&r);
+}
+END_TEST
+
+/*
+ * What a daemon's control session does over its life: many changes of the same keys (more than
+ * OFFLOAD_MAX_PARAMS: each replaces its key's value), refused ones among them, frames between,
+ * and profile switches (a new pipeline). Meant for the sanitizer build too.
+ */
+START_TEST(lro_set_and_switch_cycles)
+{
+	static const char *const opts[] = {"any", "linux"};
+	static const char *const sizes[] = {"1500", "65535", "9000"};
+	char err[256];
+
+	mk_flow(8);
+	for (unsigned cycle = 0; cycle < 10; cycle++) {
+		struct run r;
+
+		run_open(&r, &(struct setup){0});
+		for (unsigned k = 0; k < 3 * OFFLOAD_MAX_PARAMS; k++) {
+			char value[16];
+
+			snprintf(value, sizeof(value), "%s", opts[k % 2]);
+			set_param(&r, "lro.options", value);
+			memset(value, 0, sizeof(value));
+			snprintf(value, sizeof(value), "%s", sizes[k % 3]);
+			set_param(&r, "lro.max_size", value);
+			memset(value, 0xff, sizeof(value));
+			ck_assert_int_eq(offload_pipeline_set_param(r.pl, "lro.max_size", "67", err,
+								    sizeof(err)),
+					 -EINVAL);
+			ck_assert_int_ge(push_seg(&r, k % 8), 0);
+		}
+		ck_assert_int_ge(flush(&r), 0);
+		for (unsigned t = 0; t < NTAPS; t++) {
+			for (unsigned i = 0; i < r.taps[t].n; i++)
+				free(r.taps[t].f[i].data);
+			r.taps[t].n = 0; /* run_close frees the rest */
+		}
+		run_close(&r);
+	}
+}
+END_TEST
+
 Suite *suite_rx(void)
 {
 	Suite *s = suite_create("rx");
@@ -1008,6 +1140,9 @@ Suite *suite_rx(void)
 	tcase_add_test(tc, lro_bad_parameters_are_refused);
 	tcase_add_test(tc, lro_off_passes_everything);
 	tcase_add_test(tc, lro_without_rxcsum_verifies_itself);
+	tcase_add_test(tc, lro_parameter_values_are_copies);
+	tcase_add_test(tc, lro_refused_value_keeps_the_working_stage);
+	tcase_add_test(tc, lro_set_and_switch_cycles);
 	suite_add_tcase(s, tc);
 	return s;
 }
