@@ -474,8 +474,10 @@ static int h_set(void *arg, const char *feature, bool on, struct ctl_out *out)
 	int f = offload_feature_find(feature);
 
 	if (f < 0) {
-		ctl_printf(out, "unknown feature '%s' (sg, tso, tx, rx, lro or ethtool names)\n",
-			   feature);
+		char known[128];
+
+		offload_features_list(known, sizeof(known));
+		ctl_printf(out, "unknown feature '%s' (%s or ethtool names)\n", feature, known);
 		return -EINVAL;
 	}
 	int ret = offload_pipeline_set_feature(n->tx, f, on);

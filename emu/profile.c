@@ -154,9 +154,11 @@ static int load_file(struct emu_profile *p, const char *path, char *err, size_t 
 		return -EINVAL;
 	}
 	if (!p->nrx) {
-		snprintf(p->rx[0], EMU_NAME_MAX, "rx-csum");
-		snprintf(p->rx[1], EMU_NAME_MAX, "lro");
-		p->nrx = 2;
+		const char *def[OFFLOAD_MAX_STAGES];
+		unsigned n = offload_default_stages(OFFLOAD_DIR_RX, def, OFFLOAD_MAX_STAGES);
+
+		for (; p->nrx < n && p->nrx < OFFLOAD_MAX_STAGES; p->nrx++)
+			snprintf(p->rx[p->nrx], EMU_NAME_MAX, "%s", def[p->nrx]);
 	}
 	return 0;
 }
@@ -311,24 +313,30 @@ int emu_profile_set(struct emu_profile *p, const char *arg, char *err, size_t er
 	memcpy(key, arg, (size_t)(eq - arg));
 	key[eq - arg] = '\0';
 	if (strchr(key, '.')) {
-		if (p->nparams == OFFLOAD_MAX_PARAMS ||
-		    strlen(eq + 1) >= sizeof(p->params[0].value)) {
+		/* a key set again replaces the value in force (its last entry), so the limit
+		 * counts distinct keys; a new key is appended and overrides the profile's */
+		unsigned i = p->nparams;
+		for (unsigned k = 0; k < p->nparams; k++)
+			if (!strcmp(p->params[k].key, key))
+				i = k;
+		if (i == OFFLOAD_MAX_PARAMS || strlen(eq + 1) >= sizeof(p->params[0].value)) {
 			snprintf(err, errlen, "--set %s: too many or too long parameters", arg);
 			return -EINVAL;
 		}
-		/* appended: a later entry overrides the profile's default */
-		memcpy(p->params[p->nparams].key, key, sizeof(key));
-		snprintf(p->params[p->nparams].value, sizeof(p->params[0].value), "%s", eq + 1);
-		p->nparams++;
+		memcpy(p->params[i].key, key, sizeof(key));
+		snprintf(p->params[i].value, sizeof(p->params[0].value), "%s", eq + 1);
+		if (i == p->nparams)
+			p->nparams++;
 		return 0;
 	}
 	int f = offload_feature_find(key);
 	bool on;
 	if (f < 0) {
-		snprintf(err, errlen,
-			 "--set %s: unknown feature '%s' (sg, tso, tx, rx, lro or their ethtool "
-			 "names)",
-			 arg, key);
+		char known[128];
+
+		offload_features_list(known, sizeof(known));
+		snprintf(err, errlen, "--set %s: unknown feature '%s' (%s or their ethtool names)",
+			 arg, key, known);
 		return -EINVAL;
 	}
 	if (!parse_bool(eq + 1, &on)) {

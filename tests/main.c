@@ -16,6 +16,7 @@ static const struct {
 	{"capture", suite_capture}, {"pipeline", suite_pipeline}, {"sg", suite_sg},
 	{"tso", suite_tso},	    {"txcsum", suite_txcsum},	  {"rx", suite_rx},
 	{"control", suite_control}, {"frame", suite_frame},	  {"registry", suite_registry},
+	{"profile", suite_profile},
 };
 
 int main(int argc, char **argv)
