@@ -373,6 +373,56 @@ int offload_feature_find(const char *name);
  */
 size_t offload_features_list(char *buf, size_t len);
 
+/* ---- rules stages export (static data, valid for the program's life) ---- */
+
+/**
+ * struct offload_tso_flag_rule - where one engine of `tso.flags` leaves PSH/FIN and CWR on the
+ * segments it cuts from a super-frame that carries them. The first segment holds the
+ * super-frame's first payload byte, the last one its last byte; "earlier" segments are those
+ * before the last, "later" ones those after the first. tso segments by these rules, and
+ * `vnicemu diff` reads them to say which engine a pair of captures shows.
+ */
+struct offload_tso_flag_rule {
+	const char *quirk;     /**< the tso.flags value: "linux"; NULL ends the table */
+	const char *semantics; /**< how explanations name it: "Linux GSO semantics" */
+	bool pf_earlier;       /**< PSH and FIN stay on the segments before the last */
+	bool pf_last;	       /**< PSH and FIN stay on the last segment */
+	bool cwr_first;	       /**< CWR stays on the first segment */
+	bool cwr_later;	       /**< CWR stays on the segments after the first */
+};
+
+/**
+ * Every tso.flags rule (offload/tso.c), NULL-terminated, in the order an explanation should
+ * prefer them when a capture fits several: the default (linux), then those that keep fewer
+ * flags.
+ */
+extern const struct offload_tso_flag_rule offload_tso_flag_rules[];
+/** The rule of tso.flags value @quirk, or NULL if there is none. */
+const struct offload_tso_flag_rule *offload_tso_flag_rule_find(const char *quirk);
+
+/** The TCP flags segment @i of @n keeps of its super-frame's @flags under @rule. */
+static inline uint8_t offload_tso_seg_flags(const struct offload_tso_flag_rule *rule, uint8_t flags,
+					    unsigned i, unsigned n)
+{
+	bool keep_pf = i + 1 == n ? rule->pf_last : rule->pf_earlier;
+	bool keep_cwr = i == 0 ? rule->cwr_first : rule->cwr_later;
+
+	return flags & (uint8_t) ~((keep_pf ? 0 : WIRE_TCP_F_PSH | WIRE_TCP_F_FIN) |
+				   (keep_cwr ? 0 : WIRE_TCP_F_CWR));
+}
+
+/** struct offload_tso_ipid_rule - how one engine of `tso.ipid` numbers IPv4 segments. */
+struct offload_tso_ipid_rule {
+	const char *quirk;     /**< the tso.ipid value: "increment"; NULL ends the table */
+	const char *semantics; /**< how explanations name it: "IPv4 ID +1 per segment" */
+	uint16_t step;	       /**< segment i carries the super-frame's ID + i * step (mod 2^16) */
+};
+
+/** Every tso.ipid rule (offload/tso.c), NULL-terminated. */
+extern const struct offload_tso_ipid_rule offload_tso_ipid_rules[];
+/** The rule of tso.ipid value @quirk, or NULL if there is none. */
+const struct offload_tso_ipid_rule *offload_tso_ipid_rule_find(const char *quirk);
+
 /* ---- the pipeline (offload/pipeline.c) ---- */
 
 #define OFFLOAD_MAX_STAGES 8  /**< stages in one pipeline */

@@ -17,9 +17,44 @@
 
 #include "offload/internal.h"
 
-/* Each quirk's values, in the order of its choice list. */
-enum tso_flags { TSO_FLAGS_LINUX, TSO_FLAGS_QEMU, TSO_FLAGS_COPY, TSO_FLAGS_E1000 };
-enum tso_ipid { TSO_IPID_INCREMENT, TSO_IPID_FIXED };
+/*
+ * The engines' rules, which segment keeps which flag and how the IPv4 ID moves: exported, so
+ * `vnicemu diff` names the engine a capture shows from the same facts this file segments by.
+ * In the order diff prefers when the evidence fits several: the default, then the rules that
+ * keep fewer flags (e1000 before copy).
+ */
+const struct offload_tso_flag_rule offload_tso_flag_rules[] = {
+	{"linux", "Linux GSO semantics", .pf_last = true, .cwr_first = true},
+	{"qemu", "QEMU semantics", .cwr_first = true},
+	{"e1000", "e1000 semantics", .pf_last = true, .cwr_first = true, .cwr_later = true},
+	{"copy", "segmentation", .pf_earlier = true, .pf_last = true, .cwr_first = true,
+	 .cwr_later = true},
+	{NULL},
+};
+
+const struct offload_tso_ipid_rule offload_tso_ipid_rules[] = {
+	{"increment", "IPv4 ID +1 per segment", 1},
+	{"fixed", "the same IPv4 ID on every segment", 0},
+	{NULL},
+};
+
+const struct offload_tso_flag_rule *offload_tso_flag_rule_find(const char *quirk)
+{
+	for (const struct offload_tso_flag_rule *r = offload_tso_flag_rules; quirk && r->quirk; r++)
+		if (!strcmp(r->quirk, quirk))
+			return r;
+	return NULL;
+}
+
+const struct offload_tso_ipid_rule *offload_tso_ipid_rule_find(const char *quirk)
+{
+	for (const struct offload_tso_ipid_rule *r = offload_tso_ipid_rules; quirk && r->quirk; r++)
+		if (!strcmp(r->quirk, quirk))
+			return r;
+	return NULL;
+}
+
+/* tso.md5's values, in the order of its choice list. */
 enum tso_md5 { TSO_MD5_COPY, TSO_MD5_RESIGN, TSO_MD5_STRIP };
 
 static const char *const tso_flags_choices[] = {"linux", "qemu", "copy", "e1000", NULL};
@@ -38,8 +73,8 @@ static const struct offload_param tso_params[] = {
 
 struct tso_stage {
 	struct offload_stage base;
-	enum tso_flags flags;
-	enum tso_ipid ipid;
+	const struct offload_tso_flag_rule *flags;
+	const struct offload_tso_ipid_rule *ipid;
 	enum tso_md5 md5;
 };
 
@@ -78,14 +113,12 @@ static int choice(const char *const *choices, const char *value)
 static int tso_init(struct offload_stage *st)
 {
 	struct tso_stage *t = tso_of(st);
-	int flags = choice(tso_flags_choices, offload_stage_param(st, "flags"));
-	int ipid = choice(tso_ipid_choices, offload_stage_param(st, "ipid"));
 	int md5 = choice(tso_md5_choices, offload_stage_param(st, "md5"));
 
-	if (flags < 0 || ipid < 0 || md5 < 0)
+	t->flags = offload_tso_flag_rule_find(offload_stage_param(st, "flags"));
+	t->ipid = offload_tso_ipid_rule_find(offload_stage_param(st, "ipid"));
+	if (!t->flags || !t->ipid || md5 < 0)
 		return -EINVAL;
-	t->flags = (enum tso_flags)flags;
-	t->ipid = (enum tso_ipid)ipid;
 	t->md5 = (enum tso_md5)md5;
 	if (t->md5 == TSO_MD5_RESIGN && !offload_stage_keys(st))
 		return offload_stage_fail(st, "tso.md5=resign needs a key (--key or --key-file)");
@@ -144,28 +177,6 @@ static const char *tso_parse(struct offload_stage *st, struct offload_frame *in,
 	return NULL;
 }
 
-/* The TCP flags of segment @i of @n under the engine's rule. */
-static uint8_t seg_flags(enum tso_flags rule, uint8_t flags, unsigned i, unsigned n)
-{
-	uint8_t clear = 0;
-	bool last = i + 1 == n;
-
-	switch (rule) {
-	case TSO_FLAGS_LINUX:
-		clear = (last ? 0 : WIRE_TCP_F_PSH | WIRE_TCP_F_FIN) | (i ? WIRE_TCP_F_CWR : 0);
-		break;
-	case TSO_FLAGS_QEMU:
-		clear = WIRE_TCP_F_PSH | WIRE_TCP_F_FIN | (i ? WIRE_TCP_F_CWR : 0);
-		break;
-	case TSO_FLAGS_E1000:
-		clear = last ? 0 : WIRE_TCP_F_PSH | WIRE_TCP_F_FIN;
-		break;
-	case TSO_FLAGS_COPY:
-		break;
-	}
-	return flags & (uint8_t)~clear;
-}
-
 /*
  * The TCP checksum of a finished segment. With tx-checksumming on, the field is left as Linux
  * GSO leaves a CHECKSUM_PARTIAL segment for the device: the folded pseudo-header sum with this
@@ -204,7 +215,7 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 	seg.tcp_len = (uint32_t)(o->len - seg.l4_off);
 	if (seg.family == AF_INET) {
 		uint16_t tot = (uint16_t)(iplen + seg.tcp_len);
-		uint16_t id = (uint16_t)(r->ipid + (t->ipid == TSO_IPID_INCREMENT ? i : 0));
+		uint16_t id = (uint16_t)(r->ipid + i * t->ipid->step);
 
 		wire_put16(ip + WIRE_IPV4_TOT_LEN, tot);
 		wire_put16(ip + WIRE_IPV4_ID, id);
@@ -215,7 +226,7 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 		wire_put16(ip + WIRE_IPV6_PLEN, (uint16_t)(iplen - WIRE_IPV6_HLEN + seg.tcp_len));
 	}
 	wire_put32(tcp + WIRE_TCP_SEQ, wire_get32(tcp + WIRE_TCP_SEQ) + i * r->mss);
-	tcp[WIRE_TCP_FLAGS] = seg_flags(t->flags, tcp[WIRE_TCP_FLAGS], i, r->n);
+	tcp[WIRE_TCP_FLAGS] = offload_tso_seg_flags(t->flags, tcp[WIRE_TCP_FLAGS], i, r->n);
 
 	if (seg.md5_off >= 0 && t->md5 == TSO_MD5_STRIP) {
 		/* kind and length precede the digest */

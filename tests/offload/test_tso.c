@@ -486,6 +486,57 @@ START_TEST(flags_quirks)
 }
 END_TEST
 
+/*
+ * The rules tso exports for `vnicemu diff` are the quirks it takes, and say what it does: each
+ * tso.flags and tso.ipid value has exactly one, the default first, and they agree with the
+ * naive rule written here.
+ */
+START_TEST(exported_rules_are_the_quirks)
+{
+	const struct offload_stage_ops *ops = offload_stage_find("tso");
+	const struct offload_param *flags = NULL, *ipid = NULL;
+	unsigned n = 0, m = 0;
+
+	for (unsigned j = 0; ops->params[j].name; j++) {
+		if (!strcmp(ops->params[j].name, "flags"))
+			flags = &ops->params[j];
+		if (!strcmp(ops->params[j].name, "ipid"))
+			ipid = &ops->params[j];
+	}
+	ck_assert_ptr_nonnull(flags);
+	ck_assert_ptr_nonnull(ipid);
+	ck_assert_str_eq(offload_tso_flag_rules[0].quirk, flags->def);
+	ck_assert_str_eq(offload_tso_ipid_rules[0].quirk, ipid->def);
+	for (unsigned k = 0; flags->choices[k]; k++, n++) {
+		const struct offload_tso_flag_rule *r =
+			offload_tso_flag_rule_find(flags->choices[k]);
+
+		ck_assert_msg(r != NULL, "no rule for tso.flags=%s", flags->choices[k]);
+		ck_assert_str_ne(r->semantics, "");
+		for (unsigned segs = 2; segs < 5; segs++)
+			for (unsigned i = 0; i < segs; i++)
+				ck_assert_uint_eq(offload_tso_seg_flags(r, 0xff, i, segs),
+						  want_flags(r->quirk, 0xff, i, segs));
+	}
+	while (offload_tso_flag_rules[m].quirk)
+		m++;
+	ck_assert_uint_eq(m, n); /* as many rules as values */
+	ck_assert_ptr_null(offload_tso_flag_rule_find("bsd"));
+
+	n = m = 0;
+	for (unsigned k = 0; ipid->choices[k]; k++, n++) {
+		const struct offload_tso_ipid_rule *r =
+			offload_tso_ipid_rule_find(ipid->choices[k]);
+
+		ck_assert_msg(r != NULL, "no rule for tso.ipid=%s", ipid->choices[k]);
+		ck_assert_uint_eq(r->step, !strcmp(r->quirk, "increment") ? 1 : 0);
+	}
+	while (offload_tso_ipid_rules[m].quirk)
+		m++;
+	ck_assert_uint_eq(m, n);
+}
+END_TEST
+
 START_TEST(ipid_increment_and_fixed_wrap)
 {
 	struct tf_spec s = {.md5 = true, .ipid = 0xfffe, .plen = 1440 * 4 + 1};
@@ -822,6 +873,7 @@ Suite *suite_tso(void)
 	tcase_add_test(tc, vlan_and_qinq);
 	tcase_add_test(tc, random_mix);
 	tcase_add_test(tc, flags_quirks);
+	tcase_add_test(tc, exported_rules_are_the_quirks);
 	tcase_add_test(tc, ipid_increment_and_fixed_wrap);
 	tcase_add_test(tc, md5_copy_invalidates_every_segment);
 	tcase_add_test(tc, md5_resign_keeps_every_segment_valid);
