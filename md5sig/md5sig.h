@@ -17,6 +17,16 @@
  * options plus payload), as Linux computes it; tcpdump uses the IPv6 payload length instead,
  * which differs when extension headers are present.
  *
+ * Files: parse.c (headers), keys.c (the key table and key-file lines), digest.c (all of
+ * libcrypto), verdict.c (verdicts, above both keys and digests); md5sig/wire.h, included here,
+ * holds the header field offsets and big-endian accessors every room shares.
+ *
+ * Ownership and lifetimes: md5sig_parse() copies nothing; a struct md5sig_seg describes the
+ * caller's frame by offsets and stays true while those bytes are unchanged. A key table owns
+ * copies of its secrets and wipes them when freed; md5sig_keytab_lookup() returns a pointer
+ * into the table, valid until the table is next added to or freed. A hasher owns an EVP
+ * context: use one per thread. Names returned for statuses, verdicts and link types are static.
+ *
  * Nothing here prints or allocates per frame; functions return 0 or -errno.
  */
 #ifndef VNICEMU_MD5SIG_H

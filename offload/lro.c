@@ -11,8 +11,9 @@
  * and its checksum verified. `options` is the rule for TCP options: `linux` wants identical
  * option bytes, so segments signed with RFC 2385 (whose digests differ per segment) never merge;
  * `any` is a naive coalescer that compares only their length, merges signed segments, and
- * leaves the first segment's digest over the whole payload: invalid every time
- * (reference/offloads.md). `max_size` bounds the merged IP packet.
+ * leaves the first segment's digest over the whole payload: invalid every time (FreeBSD's LRO,
+ * for contrast, merges only segments with no options or just a timestamp). `max_size` bounds
+ * the merged IP packet.
  *
  * Held frames live in a small table of flows owned by the stage. A segment with PSH or FIN,
  * or shorter than the first, ends its frame, which leaves at once; one that cannot extend its

@@ -473,6 +473,7 @@ struct offload_why {
 	char unchanged[256]; /**< "addresses; ports; ack; ..." */
 };
 
+/** Counters of one stage. Names and drop reasons are the stages' static strings. */
 struct offload_stage_stats {
 	const char *name;
 	bool enabled;
@@ -562,7 +563,7 @@ bool offload_pipeline_fixed(const struct offload_pipeline *pl, enum offload_feat
 
 /** Effective feature state (dependencies applied: tso needs sg and tx). */
 bool offload_pipeline_feature(const struct offload_pipeline *pl, enum offload_feature f);
-/** Snapshot of every counter. */
+/** Snapshot of every counter into @out (the caller's; it stays valid after the pipeline). */
 void offload_pipeline_stats(const struct offload_pipeline *pl, struct offload_stats *out);
 
 #endif

@@ -6,9 +6,12 @@
  * checksum. TCP options are copied verbatim, so a signed super-frame yields a stale RFC 2385
  * digest in every segment: the failure this emulator reproduces.
  *
- * Quirks select other engines (reference/offloads.md): `flags` places PSH/FIN/CWR, `ipid`
- * increments or fixes the IPv4 ID, `md5` copies the option, re-signs every segment with the
- * run's key, or overwrites the option with NOPs.
+ * Quirks select other engines: `flags` places PSH/FIN/CWR (Linux keeps PSH and FIN on the last
+ * segment and CWR on the first, as RFC 3168's TSO-ECN asks; QEMU's software path since 8.0
+ * clears PSH and FIN on every segment; QEMU's e1000 model copies CWR to every one), `ipid`
+ * increments or fixes the IPv4 ID (Linux fixes it only in its SKB_GSO_TCP_FIXEDID mode), `md5`
+ * copies the option, re-signs every segment with the run's key, or overwrites the option with
+ * NOPs. The flag and ID rules are exported (offload_tso_flag_rules, offload_tso_ipid_rules).
  */
 #include <errno.h>
 #include <netinet/in.h>

@@ -4,8 +4,8 @@
  * the pseudo-header sum (with the length as Linux CHECKSUM_PARTIAL and virtio NEEDS_CSUM do, or
  * without it as the vmxnet3 and e1000 TSO paths do); the device writes the full checksum.
  *
- * The device here is the robust kind (reference/offloads.md): it recomputes the pseudo-header
- * from the IP header instead of adding to the seed, so either seed gives the same result, and
+ * The device here is the robust kind: it recomputes the pseudo-header from the IP header
+ * instead of adding to the seed, so either seed gives the same result, and
  * it rewrites the IPv4 header checksum of every frame it completes (skipped when the stage
  * before has just computed it, as tso does for its segments: the same bytes would be
  * written). Checksums are not covered by RFC 2385, so completing one never invalidates a

@@ -120,7 +120,10 @@ static void push(struct offload_pipeline *pl, const struct tf_spec *s, const str
 	ck_assert_int_ge(offload_pipeline_tx(pl, f), 0);
 }
 
-/* frames_in + created - dropped == frames_out for every stage, and the taps see it all */
+/*
+ * frames_in + created == frames_out + dropped + merged + held for every stage (no transmit stage
+ * merges or holds), and the taps see it all
+ */
 START_TEST(accounting_balances)
 {
 	char err[256];

@@ -719,7 +719,10 @@ static uint64_t drops(const struct offload_stage_stats *s, const char *reason)
 	return 0;
 }
 
-/* frames_in + created - dropped == frames_out, across segmentations, passes and drops. */
+/*
+ * frames_in + created == frames_out + dropped (tso merges and holds nothing), across
+ * segmentations, passes and drops.
+ */
 START_TEST(accounting_and_drop_reasons)
 {
 	struct run r;
@@ -810,7 +813,8 @@ END_TEST
  * NOP,NOP,MD5; payload byte i = 7i+3; key "golden-secret"), 3000 payload bytes, MSS 1440.
  * The expected values were computed by a throwaway Python script (hashlib + struct, not
  * committed) that built the same bytes independently, signed them, and applied the Linux GSO
- * rules of reference/offloads.md: it printed the super-frame digest
+ * rules (tcp_gso_segment(): PSH/FIN on the last segment, CWR on the first, ID + i, seq + i*MSS):
+ * it printed the super-frame digest
  * cf73a4d08a8ddd9d2f0a16dfa45ffcaf and, per segment, sequence number (wrapping past 2^32),
  * IPv4 total length, IP ID (wrapping past 0xffff), IPv4 header checksum, TCP flags, the
  * folded pseudo-header sum tso leaves for tx-csum, and the full TCP checksum on the wire.
