@@ -161,7 +161,8 @@ int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_conf
 /**
  * emu_profile_set() - apply one `--set` argument to a loaded profile: FEAT=on|off (ethtool long
  * or short name) or STAGE.PARAM=VALUE (validated when the pipeline is built). Fixed features
- * cannot change.
+ * cannot change. A STAGE.PARAM given again replaces its value: a profile holds at most
+ * OFFLOAD_MAX_PARAMS distinct keys, its own included.
  * Return: 0 or -EINVAL with a reason naming the argument in @err.
  */
 int emu_profile_set(struct emu_profile *p, const char *arg, char *err, size_t errlen);

@@ -396,7 +396,7 @@ static int resolve_params(struct offload_pipeline *pl, const struct offload_conf
 	return 0;
 }
 
-/* A new, zeroed instance of @ps's stage, not yet initialised; NULL without memory. */
+/* A new, zeroed instance of stage @ops, not yet initialised; NULL without memory. */
 static struct offload_stage *stage_new(struct offload_pipeline *pl,
 				       const struct offload_stage_ops *ops)
 {
