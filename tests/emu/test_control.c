@@ -22,7 +22,7 @@
 
 #include <check.h>
 
-#include "emu/control.h"
+#include "emu/control/control.h"
 #include "tests/suites.h"
 
 #define PROMPT	"\nvde$ "

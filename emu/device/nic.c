@@ -19,9 +19,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "emu.h"
-#include "port.h"
+#include "emu/control/control.h"
+#include "emu/emu.h"
+#include "emu/port/port.h"
 
 #define BURST	    64
 #define BACKOFF_MAX 30

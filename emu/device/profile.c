@@ -13,7 +13,7 @@
 
 #include <ini.h>
 
-#include "emu.h"
+#include "emu/emu.h"
 
 struct load_ctx {
 	struct emu_profile *p;

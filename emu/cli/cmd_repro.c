@@ -14,8 +14,8 @@
 
 #include <ini.h>
 
-#include "commands.h"
-#include "emu.h"
+#include "emu/cli/cli.h"
+#include "emu/emu.h"
 
 #define MAX_EXPECT 64
 #define VAL_MAX	   256

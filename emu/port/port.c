@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "port.h"
+#include "emu/port/port.h"
 
 int emu_port_init(struct emu_port *p, const char *name, const char *url, char *err, size_t errlen)
 {

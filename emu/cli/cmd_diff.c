@@ -30,8 +30,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "commands.h"
-#include "emu.h"
+#include "emu/cli/cli.h"
+#include "emu/emu.h"
 
 #define DIFF_MAX_FRAMES 1000000	     /* per capture: the comparison holds both in memory */
 #define DIFF_MAX_BYTES	(1ull << 31) /* captured bytes per capture, for the same reason */

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "emu.h"
+#include "emu/cli/cli.h"
+#include "emu/emu.h"
 
 #define VERIFY_BATCH	   256	     /* frames per batch */
 #define VERIFY_BATCH_BYTES (1 << 20) /* ...or fewer, once this many bytes are copied */

@@ -14,7 +14,7 @@
 
 #include <libvdeplug.h>
 
-#include "port.h"
+#include "emu/port/port.h"
 
 #define ETH_HLEN 14
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "emu/cli/cli.h"
 
 const char *prog = "vnicemu";
 

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "emu.h"
+#include "emu/cli/cli.h"
+#include "emu/emu.h"
 
 struct replay_cli {
 	struct emu_replay_config cfg;

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
-#include "emu.h"
+#include "emu/cli/cli.h"
+#include "emu/emu.h"
 
 static void show(const struct emu_profile *p, void *arg)
 {

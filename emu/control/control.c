@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "emu/control.h"
+#include "emu/control/control.h"
 
 #define CTL_BANNER	 "vnicemu " VNICEMU_VERSION " control console (type help)\n"
 #define CTL_PROMPT	 "\nvde$ "

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "emu.h"
+#include "emu/emu.h"
 
 struct replay {
 	const struct emu_replay_config *cfg;

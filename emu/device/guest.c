@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "emu.h"
+#include "emu/emu.h"
 
 int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,
 		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,

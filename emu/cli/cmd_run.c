@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "emu.h"
+#include "emu/cli/cli.h"
+#include "emu/emu.h"
 
 static void run_usage(FILE *f)
 {

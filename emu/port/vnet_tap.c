@@ -23,8 +23,8 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 
-#include "emu.h"
-#include "port.h"
+#include "emu/emu.h"
+#include "emu/port/port.h"
 
 #define ETH_HLEN 14
 
