@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "emu/emu.h"
+#include "emu/analysis/replay.h"
+#include "emu/capture/capture.h"
 
 struct replay {
 	const struct emu_replay_config *cfg;

@@ -26,7 +26,7 @@
 
 #include <pcap/pcap.h>
 
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
 
 #define RELEASE_CHUNK	   ((size_t)8 << 20) /* give back mapped pages in 8 MiB steps */
 #define PCAP_FILE_HDR	   24		     /* the file header */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
 
 #define SNAPLEN 262144
 

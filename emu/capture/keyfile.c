@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
 
 int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t errlen)
 {

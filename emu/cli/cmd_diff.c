@@ -31,7 +31,8 @@
 #include <sys/socket.h>
 
 #include "emu/cli/cli.h"
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
+#include "emu/device/device.h"
 
 #define DIFF_MAX_FRAMES 1000000	     /* per capture: the comparison holds both in memory */
 #define DIFF_MAX_BYTES	(1ull << 31) /* captured bytes per capture, for the same reason */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "emu/cli/cli.h"
-#include "emu/emu.h"
+#include "emu/device/device.h"
 
 static void show(const struct emu_profile *p, void *arg)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "emu/cli/cli.h"
-#include "emu/emu.h"
+#include "emu/analysis/replay.h"
 
 struct replay_cli {
 	struct emu_replay_config cfg;

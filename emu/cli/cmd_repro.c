@@ -15,7 +15,7 @@
 #include <ini.h>
 
 #include "emu/cli/cli.h"
-#include "emu/emu.h"
+#include "emu/analysis/replay.h"
 
 #define MAX_EXPECT 64
 #define VAL_MAX	   256

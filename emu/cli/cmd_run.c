@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "emu/cli/cli.h"
-#include "emu/emu.h"
+#include "emu/device/device.h"
 
 static void run_usage(FILE *f)
 {

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "emu/cli/cli.h"
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
 
 #define VERIFY_BATCH	   256	     /* frames per batch */
 #define VERIFY_BATCH_BYTES (1 << 20) /* ...or fewer, once this many bytes are copied */

@@ -3,7 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "emu/emu.h"
+#include "emu/device/device.h"
+#include "emu/port/port.h"
 
 int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,
 		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,

@@ -20,7 +20,8 @@
 #include <unistd.h>
 
 #include "emu/control/control.h"
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
+#include "emu/device/device.h"
 #include "emu/port/port.h"
 
 #define BURST	    64

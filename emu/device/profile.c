@@ -13,7 +13,7 @@
 
 #include <ini.h>
 
-#include "emu/emu.h"
+#include "emu/device/device.h"
 
 struct load_ctx {
 	struct emu_profile *p;

@@ -2,7 +2,7 @@
 /* Pipeline counters as text tables and JSON, for replay, run's final stats and vnicctl. */
 #include <stdio.h>
 
-#include "emu/emu.h"
+#include "emu/device/device.h"
 
 void emu_json_string(FILE *f, const char *s)
 {

@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
- * DOC: ports
+ * DOC: ports — where frames enter and leave the device
  *
- * A port is where frames enter and leave the device: one ops struct per kind, one file each.
- * `vde.c` reaches any vdeplug4 URL through libvdeplug (vde://, switch://, ptp://, tap://,
- * vxvde://, udp://...). A port that fails (its switch went away) is closed and reopened with
- * backoff by the device; frames meant for it meanwhile are counted as lost.
+ * A port carries plain Ethernet frames between the device and a network: one ops struct per
+ * kind, one file each. `vde.c` reaches any vdeplug4 URL through libvdeplug (vde://, switch://,
+ * ptp://, tap://, vxvde://, udp://...); `vnet_tap.c` is the guest side as a Linux tap with
+ * IFF_VNET_HDR, whose virtio_net_hdr (the virtio 1.x header) carries the guest kernel's own TSO
+ * and partial-checksum requests into struct emu_rxmeta. A port that fails (its switch went away)
+ * is marked down; the device reopens it with backoff and counts frames meant for it meanwhile
+ * as lost. Ports never print: they return -errno and a one-line reason.
+ *
+ * Ownership: struct emu_port is the caller's (embedded in the device); emu_port_init() fills
+ * it, emu_port_open() opens the kind's handle, emu_port_close() releases it. A received frame
+ * is written into the caller's buffer; a sent frame is only read during the call.
  */
 #ifndef VNICEMU_EMU_PORT_H
 #define VNICEMU_EMU_PORT_H
@@ -21,7 +28,18 @@
 #define EMU_PORT_SEND_WAIT_MS 5
 
 struct emu_port;
-struct emu_rxmeta;
+
+/**
+ * struct emu_rxmeta - what a port knows of a guest frame beyond its bytes: a vnet-hdr tap's
+ * virtio_net_hdr (genuine TSO and partial-checksum requests from a guest kernel). Hints only:
+ * the headers themselves are parsed again.
+ */
+struct emu_rxmeta {
+	bool vnet;	   /**< the fields below are valid */
+	bool gso;	   /**< gso_type TCPV4 or TCPV6: a TSO request */
+	uint16_t gso_size; /**< MSS in payload bytes */
+	bool needs_csum;   /**< NEEDS_CSUM: the checksum is partial */
+};
 
 struct emu_port_ops {
 	const char *kind;

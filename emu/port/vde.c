@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * VDE ports through libvdeplug: any vdeplug4 URL. Sharp edges (reference/vde.md): vde_recv
+ * VDE ports through libvdeplug: any vdeplug4 URL. libvdeplug's sharp edges: vde_recv
  * returns 1 for "received, drop it", so anything below an Ethernet header is not a frame; for
  * switch:// the data fd is an epoll fd and vde_recv blocks unless it is readable, so the device
  * polls before every read; a vde:// switch that goes away shows as POLLHUP on the control fd

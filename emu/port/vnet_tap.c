@@ -23,7 +23,6 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 
-#include "emu/emu.h"
 #include "emu/port/port.h"
 
 #define ETH_HLEN 14

@@ -15,7 +15,7 @@
 #include <check.h>
 #include <pcap/pcap.h>
 
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
 #include "tests/suites.h"
 #include "tests/support/frames.h"
 
