@@ -21,11 +21,7 @@
 #include "emu/control/control.h"
 
 #define CTL_BANNER	 "vnicemu " VNICEMU_VERSION " control console (type help)\n"
-#define CTL_PROMPT	 "\nvde$ "
-#define CTL_END		 "9999 END OF SESSION\n"
-#define CTL_LINE_MAX	 256	      /* bytes in a command line, CR LF not counted */
 #define CTL_IN_SIZE	 1024	      /* per-client input buffer, > CTL_LINE_MAX + 2 */
-#define CTL_REPLY_MAX	 (96u << 10)  /* one reply's data lines */
 #define CTL_OUT_SOFT	 (16u << 10)  /* unsent bytes above which a client's lines wait */
 #define CTL_OUT_MAX	 (256u << 10) /* unsent bytes above which a client is dropped */
 #define CTL_ACCEPT_BURST 8	      /* connections accepted per ctl_server_handle() */
@@ -224,7 +220,7 @@ static void reply(struct ctl_server *s, struct ctl_client *c, int status)
 	if (r->truncated)
 		status = -EMSGSIZE;
 	if (r->len) {
-		out_str(c, "0000 DATA END WITH '.'\n");
+		out_str(c, CTL_DATA_START "\n");
 		for (size_t pos = 0; pos < r->len;) {
 			const char *p = r->buf + pos;
 			const char *nl = memchr(p, '\n', r->len - pos);
@@ -244,25 +240,18 @@ static void reply(struct ctl_server *s, struct ctl_client *c, int status)
 	if (status > 0 || status < -999)
 		status = -EIO;
 	if (status)
-		snprintf(line, sizeof(line), "1%03d %s\n", -status, strerror(-status));
+		snprintf(line, sizeof(line), "%d %s\n", CTL_STATUS_ERRNO - status,
+			 strerror(-status));
 	else
-		snprintf(line, sizeof(line), "1000 Success\n");
+		snprintf(line, sizeof(line), CTL_STATUS_OK "\n");
 	out_str(c, line);
 	out_str(c, CTL_PROMPT);
 }
 
 /* ---- commands ---- */
 
-struct ctl_cmd {
-	const char *name;
-	int min_args; /* words after the name */
-	int max_args;
-	const char *syntax;
-	const char *help;
-	int (*run)(struct ctl_server *s, struct ctl_client *c, int argc, char **argv);
-};
-
-static int cmd_help(struct ctl_server *s, struct ctl_client *c, int argc, char **argv);
+/* What the server does for each command of ctl_commands[] (emu/control/protocol.h). */
+typedef int ctl_run_fn(struct ctl_server *s, struct ctl_client *c, int argc, char **argv);
 
 static int unsupported(struct ctl_server *s, const char *cmd)
 {
@@ -363,22 +352,6 @@ static int cmd_logout(struct ctl_server *s, struct ctl_client *c, int argc, char
 	return 0;
 }
 
-static const struct ctl_cmd ctl_cmds[] = {
-	{"help", 0, 0, "", "list the commands", cmd_help},
-	{"show", 0, 0, "", "offload features, as ethtool -k prints them", cmd_show},
-	{"set", 2, CTL_LINE_MAX, "FEAT on|off | STAGE.PARAM VALUE ...",
-	 "change features, from the next frame read", cmd_set},
-	{"profile", 1, 1, "NAME", "switch to NIC profile NAME", cmd_profile},
-	{"stats", 0, 1, "[--json]", "counters per stage and tap, verdicts, culprit", cmd_stats},
-	{"keys", 0, 0, "", "TCP-MD5 peers and key lengths (never the keys)", cmd_keys},
-	{"watch", 0, 0, "", "a '3001 watch' summary line every second", cmd_watch},
-	{"unwatch", 0, 0, "", "stop watch (any other line stops it too)", cmd_unwatch},
-	{"logout", 0, 0, "", "end the session", cmd_logout},
-	{"quit", 0, 0, "", "end the session", cmd_logout},
-};
-
-#define CTL_NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
-
 static int cmd_help(struct ctl_server *s, struct ctl_client *c, int argc, char **argv)
 {
 	(void)c, (void)argc, (void)argv;
@@ -386,11 +359,19 @@ static int cmd_help(struct ctl_server *s, struct ctl_client *c, int argc, char *
 	ctl_printf(&s->reply, "%-12s %-30s %s\n", "COMMAND", "SYNTAX", "HELP");
 	ctl_printf(&s->reply, "%-12s %-30s %s\n", "------------", "------------------------------",
 		   "------------");
-	for (size_t i = 0; i < CTL_NCMDS; i++)
-		ctl_printf(&s->reply, "%-12s %-30s %s\n", ctl_cmds[i].name, ctl_cmds[i].syntax,
-			   ctl_cmds[i].help);
+	for (size_t i = 0; i < CTL_NCOMMANDS; i++)
+		ctl_printf(&s->reply, "%-12s %-30s %s\n", ctl_commands[i].name,
+			   ctl_commands[i].syntax, ctl_commands[i].help);
 	return 0;
 }
+
+static ctl_run_fn *const ctl_run[CTL_NCOMMANDS] = {
+	[CTL_CMD_HELP] = cmd_help,     [CTL_CMD_SHOW] = cmd_show,
+	[CTL_CMD_SET] = cmd_set,       [CTL_CMD_PROFILE] = cmd_profile,
+	[CTL_CMD_STATS] = cmd_stats,   [CTL_CMD_KEYS] = cmd_keys,
+	[CTL_CMD_WATCH] = cmd_watch,   [CTL_CMD_UNWATCH] = cmd_unwatch,
+	[CTL_CMD_LOGOUT] = cmd_logout, [CTL_CMD_QUIT] = cmd_logout,
+};
 
 static void too_long(struct ctl_server *s, struct ctl_client *c)
 {
@@ -434,23 +415,24 @@ static void run_line(struct ctl_server *s, struct ctl_client *c, const char *lin
 		return;
 	}
 
-	const struct ctl_cmd *cmd = ctl_cmds;
-	while (cmd < ctl_cmds + CTL_NCMDS && strcmp(cmd->name, argv[0]))
-		cmd++;
-	if (cmd == ctl_cmds + CTL_NCMDS) {
+	size_t id = 0;
+	while (id < CTL_NCOMMANDS && strcmp(ctl_commands[id].name, argv[0]))
+		id++;
+	if (id == CTL_NCOMMANDS) {
 		ctl_printf(&s->reply, "unknown command '%s' (try help)\n", argv[0]);
 		reply(s, c, -ENOSYS);
 		return;
 	}
+	const struct ctl_command *cmd = &ctl_commands[id];
 	if (argc - 1 < cmd->min_args || argc - 1 > cmd->max_args) {
 		ctl_printf(&s->reply, "usage: %s%s%s\n", cmd->name, *cmd->syntax ? " " : "",
 			   cmd->syntax);
 		reply(s, c, -EINVAL);
 		return;
 	}
-	int rc = cmd->run(s, c, argc, argv);
+	int rc = ctl_run[id](s, c, argc, argv);
 	if (c->ending)
-		out_str(c, CTL_END);
+		out_str(c, CTL_END "\n");
 	else
 		reply(s, c, rc);
 }
@@ -551,7 +533,8 @@ static void accept_clients(struct ctl_server *s)
 				c = &s->clients[j];
 		if (!c) {
 			char busy[64];
-			int n = snprintf(busy, sizeof(busy), "1%03d %s\n", EBUSY, strerror(EBUSY));
+			int n = snprintf(busy, sizeof(busy), "%d %s\n", CTL_STATUS_ERRNO + EBUSY,
+					 strerror(EBUSY));
 
 			(void)!send(fd, busy, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(fd);
@@ -706,7 +689,7 @@ void ctl_server_free(struct ctl_server *s)
 
 		if (c->fd < 0)
 			continue;
-		out_str(c, CTL_END);
+		out_str(c, CTL_END "\n");
 		(void)client_flush(c);
 		client_close(c);
 	}
@@ -794,7 +777,7 @@ void ctl_server_tick(struct ctl_server *s)
 
 		if (c->fd < 0 || !c->watching)
 			continue;
-		out_str(c, "3001 watch ");
+		out_str(c, CTL_WATCH_PREFIX);
 		out_put(c, r->buf, r->len);
 		out_str(c, "\n");
 		sent[i] = true;

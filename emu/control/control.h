@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
- * DOC: the control socket
+ * DOC: control — the control socket server
  *
  * A UNIX stream socket (mode 0600, created by the daemon, removed on exit) speaking the VDE
  * management console convention, so `vnicctl` and vde2's `unixterm` both work (not `vdeterm`,
- * which sends commands without a newline): a banner, the prompt "\nvde$ ", one command per
- * line of at most 256 bytes; a reply with lines sends "0000 DATA END WITH '.'", the lines and
- * a lone "."; every command ends with a status line "1000 Success" or "1%03d <strerror>" of
- * its errno, then the prompt; asynchronous lines (watch) are "3001 watch ..."; `logout` gets
- * "9999 END OF SESSION". docs/control-protocol.md is the reference.
+ * which sends commands without a newline). The commands, limits and status lines are data in
+ * emu/control/protocol.h, which vnicctl includes too; docs/control-protocol.md is the
+ * reference. The server only frames: what a command does is the device's, through struct
+ * ctl_handler, whose replies are written into a struct ctl_out.
  *
  * The server never blocks the data path: sockets are non-blocking, each client has a bounded
  * input line and a bounded output buffer. A client that does not read its replies is not
  * read either; one that lets watch lines pile up past 256 KiB is disconnected.
+ *
+ * Ownership: the server is the caller's (ctl_server_new() / ctl_server_free()); it owns its
+ * socket, its clients and their buffers, and keeps @nic (the device) without owning it. A
+ * struct ctl_out from ctl_out_new() is the caller's; one passed to a handler is the server's
+ * and valid during the call only.
  */
 #ifndef VNICEMU_EMU_CONTROL_H
 #define VNICEMU_EMU_CONTROL_H
@@ -21,8 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/** Clients served at once; one more is accepted, told "1016 Device or resource busy", closed. */
-#define CTL_MAX_CLIENTS 16
+#include "emu/control/protocol.h"
+
 /** Enough pollfds for ctl_server_pollfds(): the listening socket and every client. */
 #define CTL_POLLFDS_MAX (1 + CTL_MAX_CLIENTS)
 
