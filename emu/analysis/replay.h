@@ -30,7 +30,12 @@ struct emu_replay_config {
 	unsigned wire_mtu;    /**< IP MTU of the wire */
 	bool verify;	      /**< run the verification taps */
 	bool full_verify;     /**< recompute every changed digest */
-	bool progress;	      /**< frame counts on stderr once a second */
+	/**
+	 * Called at most once a second with the frames read so far (@done false), and once at
+	 * the end (@done true); may be NULL. The program decides what to show.
+	 */
+	void (*progress)(void *arg, unsigned long long frames, bool done);
+	void *progress_arg;
 };
 
 /** struct emu_replay_result - what a replay found; plain data, the caller's. */

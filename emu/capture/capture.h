@@ -9,7 +9,9 @@
  * pcapng nor packet comments: classic pcap per tcpdump's savefile format, pcapng per the IETF
  * pcapng draft (SHB, IDB, EPB with opt_comment). Key files (keyfile.c) are read line by line and
  * handed to md5sig's parser, which never sees the file; secrets never reach an error message.
- * Nothing here prints: failures are -errno plus one line naming the file (and frame or line).
+ * A tap capture (tapcap.c) is a pipeline's sink writing one file per tap, for live runs and
+ * replays alike. Nothing here prints: failures are -errno plus one line naming the file (and
+ * frame or line).
  */
 #ifndef VNICEMU_EMU_CAPTURE_H
 #define VNICEMU_EMU_CAPTURE_H
@@ -20,6 +22,7 @@
 #include <time.h>
 
 #include "md5sig/md5sig.h"
+#include "offload/offload.h"
 
 /**
  * struct emu_pkt - one captured frame. @data belongs to the reader: it stays valid until the
@@ -95,5 +98,63 @@ int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, s
  */
 int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char *key_file,
 			  char *err, size_t errlen);
+
+/* ---- one capture per tap of a pipeline (tapcap.c) ---- */
+
+/**
+ * struct emu_tapcap_config - the captures of one pipeline. File names, in @dir: @prefix @in
+ * ".pcap" for tap 0 (what enters the pipeline), @prefix STAGE ".pcap" for the tap after each
+ * stage, and @prefix @out ".pcap" for the last tap again (what leaves the pipeline): e.g.
+ * guest.pcap, sg.pcap, tso.pcap, tx-csum.pcap, wire.pcap. With @annotate, also @prefix
+ * "annotated.pcapng": the frames entering (interface "guest") and leaving (interface "wire"),
+ * each with its verdict as a packet comment. The strings are only read by emu_tapcap_open().
+ */
+struct emu_tapcap_config {
+	const char *dir;	   /**< created with @dir_mode when missing */
+	unsigned dir_mode;	   /**< e.g. 0700 for a daemon's captures */
+	const char *prefix;	   /**< before every file name, e.g. "rx-"; may be NULL */
+	const char *in, *out;	   /**< the names of the pipeline's two ends */
+	const char *const *stages; /**< the stages' names, in pipeline order */
+	unsigned nstages;
+	uint32_t linktype; /**< of every frame (a LINKTYPE_ number) */
+	uint64_t
+		max_bytes; /**< a file this large is kept as NAME.1 and NAME starts again (0: never) */
+	bool annotate;	   /**< also write annotated.pcapng */
+};
+
+struct emu_tapcap;
+
+/**
+ * emu_tapcap_open() - create the directory if missing and every file (truncating what was
+ * there). Return: the sink (the caller's, freed by emu_tapcap_close()), or NULL with errno set
+ * and one line naming the directory or file in @err.
+ */
+struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *err, size_t errlen);
+
+/**
+ * emu_tapcap_write() - the pipeline sink's frame @f at tap @tap (offload_sink_fn's arguments):
+ * written to its tap's file, and to the out end's and the annotated file when it enters or
+ * leaves the pipeline. @f is only read during the call. A file that fails is closed and not
+ * written again; the others go on.
+ * Return: 0, or -errno when a file failed with this frame (emu_tapcap_error() says which).
+ */
+int emu_tapcap_write(struct emu_tapcap *t, unsigned tap, const struct offload_frame *f,
+		     enum md5sig_status st);
+
+/** The latest failure, "PATH: reason", or "" (owned by @t, valid until the next call). */
+const char *emu_tapcap_error(const struct emu_tapcap *t);
+
+/**
+ * emu_tapcap_flush() - push buffered frames to every file (live captures stay readable by
+ * tcpdump). Return: 0, or -errno when a file failed (it is then stopped).
+ */
+int emu_tapcap_flush(struct emu_tapcap *t);
+
+/**
+ * emu_tapcap_close() - flush and close every file, and free @t; accepts NULL.
+ * Return: 0, or the first failure of any file during @t's life, as -errno with "PATH: reason"
+ * in @err.
+ */
+int emu_tapcap_close(struct emu_tapcap *t, char *err, size_t errlen);
 
 #endif

@@ -127,6 +127,16 @@ static void print_human(const struct replay_cli *r, const struct emu_replay_resu
 	emu_report_text(stdout, &res->stats, "guest");
 }
 
+/* On a terminal: the frames read so far, once a second, then nothing left of it. */
+static void progress(void *arg, unsigned long long frames, bool done)
+{
+	(void)arg;
+	if (!done)
+		fprintf(stderr, "\rreplay: %llu frames", frames);
+	else if (frames > 0xfff)
+		fprintf(stderr, "\r\033[K");
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_cli r = {.cfg = {.profile = "vmxnet2", .wire_mtu = 1500}};
@@ -136,7 +146,7 @@ int cmd_replay(int argc, char **argv)
 	if (parse_args(&r, argc, argv))
 		return EXIT_USAGE;
 	r.cfg.verify = !r.no_verify;
-	r.cfg.progress = isatty(STDERR_FILENO);
+	r.cfg.progress = isatty(STDERR_FILENO) ? progress : NULL;
 	res = calloc(1, sizeof(*res));
 	if (!res || emu_replay(&r.cfg, res, err, sizeof(err))) {
 		fprintf(stderr, "%s replay: %s\n", prog, res ? err : "out of memory");

@@ -28,12 +28,6 @@
 #define BACKOFF_MAX 30
 #define MAX_POLLFDS 48
 
-struct tapfile {
-	struct emu_capout *c;
-	char path[640];
-	uint64_t bytes;
-};
-
 struct nic {
 	const struct emu_run_config *cfg;
 	struct emu_profile *profile;
@@ -41,8 +35,8 @@ struct nic {
 	struct offload_pipeline *tx, *rx;
 	struct md5sig_keytab *keys; /* NULL without --key-file */
 	struct ctl_server *ctl;
-	struct tapfile txcap[OFFLOAD_MAX_STAGES + 1], rxcap[OFFLOAD_MAX_STAGES + 1];
-	unsigned ntx, nrx; /* stages of the current pipelines */
+	struct emu_tapcap *txcap, *rxcap; /* --capture */
+	unsigned ntx, nrx;		  /* stages of the current pipelines */
 	uint64_t tx_no, rx_no;
 	int sigfd, timerfd;
 	bool stop;
@@ -68,82 +62,63 @@ static void nic_log(const struct nic *n, int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- captures, rotated by size ---- */
-
-static int tapfile_open(struct tapfile *t, char *err, size_t errlen)
-{
-	t->c = emu_capout_open(t->path, false, err, errlen);
-	if (!t->c)
-		return -EIO;
-	t->bytes = 24;
-	return emu_capout_iface(t->c, MD5SIG_LINK_ETHERNET, NULL) < 0 ? -EIO : 0;
-}
-
-static void tapfile_write(struct nic *n, struct tapfile *t, const struct offload_frame *f)
-{
-	char err[256], old[660];
-
-	if (!t->c)
-		return;
-	if (n->cfg->capture_max && t->bytes + f->len + 16 > n->cfg->capture_max && t->bytes > 24) {
-		/* rotate: keep the previous file as NAME.1 */
-		emu_capout_close(t->c);
-		snprintf(old, sizeof(old), "%s.1", t->path);
-		rename(t->path, old);
-		if (tapfile_open(t, err, sizeof(err))) {
-			nic_log(n, LOG_ERR, "capture stopped: %s", err);
-			emu_capout_close(t->c);
-			t->c = NULL;
-			return;
-		}
-	}
-	if (emu_capout_write(t->c, 0, &f->ts, f->data, f->len, NULL)) {
-		nic_log(n, LOG_ERR, "%s: write failed; capture stopped", t->path);
-		emu_capout_close(t->c);
-		t->c = NULL;
-		return;
-	}
-	t->bytes += 16 + f->len;
-}
+/* ---- captures ---- */
 
 static void captures_close(struct nic *n)
 {
-	for (unsigned i = 0; i <= OFFLOAD_MAX_STAGES; i++) {
-		emu_capout_close(n->txcap[i].c);
-		emu_capout_close(n->rxcap[i].c);
-		n->txcap[i].c = n->rxcap[i].c = NULL;
-	}
+	char err[700];
+
+	if (emu_tapcap_close(n->txcap, err, sizeof(err)))
+		nic_log(n, LOG_ERR, "capture stopped: %s", err);
+	if (emu_tapcap_close(n->rxcap, err, sizeof(err)))
+		nic_log(n, LOG_ERR, "capture stopped: %s", err);
+	n->txcap = n->rxcap = NULL;
 }
 
-/* One capture per tap: guest, each tx stage (wire = the last); wire-rx, each rx stage. */
-static int captures_open(struct nic *n, char *err, size_t errlen)
+/*
+ * One capture per tap of each pipeline: guest.pcap, a file per transmit stage, wire.pcap; the
+ * receive side the same with "rx-" before each name (rx-wire.pcap ... rx-guest.pcap).
+ */
+static int captures_open(struct nic *n, const struct offload_config *tc,
+			 const struct offload_config *rc, char *err, size_t errlen)
 {
-	const char *dir = n->cfg->capture_dir;
+	char why[512];
+	struct emu_tapcap_config c = {
+		.dir = n->cfg->capture_dir,
+		.dir_mode = 0700,
+		.in = "guest",
+		.out = "wire",
+		.stages = tc->stages,
+		.nstages = tc->nstages,
+		.linktype = MD5SIG_LINK_ETHERNET,
+		.max_bytes = n->cfg->capture_max,
+	};
 
 	captures_close(n);
-	if (!dir)
+	if (!c.dir)
 		return 0;
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "--capture %s: %s", dir, strerror(errno));
-		return -errno;
+	if ((n->txcap = emu_tapcap_open(&c, why, sizeof(why)))) {
+		c.prefix = "rx-";
+		c.in = "wire";
+		c.out = "guest";
+		c.stages = rc->stages;
+		c.nstages = rc->nstages;
+		n->rxcap = emu_tapcap_open(&c, why, sizeof(why));
 	}
-	for (unsigned i = 0; i <= n->ntx; i++) {
-		snprintf(n->txcap[i].path, sizeof(n->txcap[i].path), "%s/%s.pcap", dir,
-			 i == 0	       ? "guest"
-			 : i == n->ntx ? "wire"
-				       : n->profile->tx[i - 1]);
-		if (tapfile_open(&n->txcap[i], err, errlen))
-			return -EIO;
-	}
-	for (unsigned i = 0; i <= n->nrx; i++) {
-		snprintf(n->rxcap[i].path, sizeof(n->rxcap[i].path), "%s/rx-%s.pcap", dir,
-			 i == 0	       ? "wire"
-			 : i == n->nrx ? "guest"
-				       : n->profile->rx[i - 1]);
-		if (tapfile_open(&n->rxcap[i], err, errlen))
-			return -EIO;
+	if (!n->rxcap) {
+		snprintf(err, errlen, "--capture %s", why);
+		captures_close(n);
+		return -EIO;
 	}
 	return 0;
+}
+
+/* A capture file that fails stops; the device goes on. */
+static void capture(struct nic *n, struct emu_tapcap *c, unsigned tap,
+		    const struct offload_frame *f, enum md5sig_status st)
+{
+	if (c && emu_tapcap_write(c, tap, f, st))
+		nic_log(n, LOG_ERR, "capture stopped: %s", emu_tapcap_error(c));
 }
 
 /* ---- pipelines ---- */
@@ -154,8 +129,7 @@ static void tx_sink(void *arg, unsigned tap, const struct offload_frame *f,
 	struct nic *n = arg;
 
 	(void)seg;
-	(void)st;
-	tapfile_write(n, &n->txcap[tap], f);
+	capture(n, n->txcap, tap, f, st);
 	if (tap == n->ntx)
 		emu_port_send(&n->wire, f->data, f->len, f->csum == OFFLOAD_CSUM_COMPLETE);
 }
@@ -166,8 +140,7 @@ static void rx_sink(void *arg, unsigned tap, const struct offload_frame *f,
 	struct nic *n = arg;
 
 	(void)seg;
-	(void)st;
-	tapfile_write(n, &n->rxcap[tap], f);
+	capture(n, n->rxcap, tap, f, st);
 	if (tap == n->nrx)
 		emu_port_send(&n->guest, f->data, f->len, f->csum == OFFLOAD_CSUM_COMPLETE);
 }
@@ -249,7 +222,7 @@ static int build(struct nic *n, struct emu_profile *p, char *err, size_t errlen)
 	offload_pipeline_set_sink(tx, tx_sink, n);
 	offload_pipeline_set_sink(rx, rx_sink, n);
 	sync_offload(n);
-	return captures_open(n, err, errlen);
+	return captures_open(n, &tc, &rc, err, errlen);
 }
 
 static int load_keys(struct nic *n, char *err, size_t errlen)
@@ -364,12 +337,10 @@ static void tick(struct nic *n)
 	reconnect(n, &n->wire);
 	offload_pipeline_flush(n->rx, true);
 	/* live captures: readable by tcpdump within a second */
-	for (unsigned i = 0; i <= OFFLOAD_MAX_STAGES; i++) {
-		if (n->txcap[i].c)
-			emu_capout_flush(n->txcap[i].c);
-		if (n->rxcap[i].c)
-			emu_capout_flush(n->rxcap[i].c);
-	}
+	if (n->txcap && emu_tapcap_flush(n->txcap))
+		nic_log(n, LOG_ERR, "capture stopped: %s", emu_tapcap_error(n->txcap));
+	if (n->rxcap && emu_tapcap_flush(n->rxcap))
+		nic_log(n, LOG_ERR, "capture stopped: %s", emu_tapcap_error(n->rxcap));
 	if (n->ctl)
 		ctl_server_tick(n->ctl);
 }
