@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "emu/cli/cli.h"
 #include "emu/device/device.h"
@@ -26,6 +27,18 @@ static void run_usage(FILE *f)
 		prog);
 }
 
+static void log_stderr(void *arg, int prio, const char *msg)
+{
+	(void)arg, (void)prio;
+	fprintf(stderr, "vnicemu: %s\n", msg);
+}
+
+static void log_syslog(void *arg, int prio, const char *msg)
+{
+	(void)arg;
+	syslog(prio, "%s", msg);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -43,7 +56,11 @@ int cmd_run(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct emu_run_config cfg = {
-		.profile = "vmxnet2", .wire_mtu = 1500, .capture_max = 64ull << 20};
+		.profile = "vmxnet2",
+		.wire_mtu = 1500,
+		.capture_max = 64ull << 20,
+		.log = log_stderr,
+	};
 	char err[1024], *end;
 	unsigned long v;
 	int opt;
@@ -89,7 +106,7 @@ int cmd_run(int argc, char **argv)
 			cfg.capture_max = (uint64_t)v << 20;
 			break;
 		case 'L':
-			cfg.syslog = true;
+			cfg.log = log_syslog;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -106,7 +123,14 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s run: --guest URL and --wire URL are required\n", prog);
 		return EXIT_USAGE;
 	}
-	int ret = emu_run(&cfg, err, sizeof(err));
+	if (cfg.log == log_syslog)
+		openlog("vnicemu", LOG_PID, LOG_DAEMON);
+	struct emu_device *dev = emu_device_new(&cfg, err, sizeof(err));
+	int ret = dev ? emu_device_run(dev, err, sizeof(err)) : -1;
+	if (!ret)
+		emu_device_report(dev, stdout, false); /* the final counters */
+	fflush(stdout);
+	emu_device_free(dev);
 	if (ret) {
 		fprintf(stderr, "%s run: %s\n", prog, err);
 		return EXIT_USAGE;

@@ -8,10 +8,12 @@
  * (guest.c) hands a frame from a guest to a transmit pipeline the way such a vNIC receives it:
  * a TCP frame longer than the wire MTU is a TSO request (or the guest kernel's own request, from
  * a vnet-hdr port), its checksum state is read off the frame, its bytes are lent, not copied.
- * The live device (nic.c) joins a guest port and a wire port by two pipelines, guest -> wire
- * (transmit) and wire -> guest (receive), in one poll() loop with a control socket and
- * optional per-tap captures. report.c turns a pipeline's counters into the text table and the
- * JSON object that replay, run and `vnicctl stats` print. Nothing here writes to stderr.
+ * The live device (device.c, pipelines.c, loop.c, handlers.c) joins a guest port and a wire
+ * port by two pipelines, guest -> wire (transmit) and wire -> guest (receive), in one poll()
+ * loop with a control socket and optional per-tap captures. report.c turns counters into the
+ * text table and the JSON object that replay, run and `vnicctl stats` print, into a FILE the
+ * caller gives. Nothing here writes to stderr or syslog: the device hands its messages to the
+ * program's log callback.
  */
 #ifndef VNICEMU_EMU_DEVICE_H
 #define VNICEMU_EMU_DEVICE_H
@@ -115,9 +117,17 @@ void emu_report_json(FILE *f, const struct offload_stats *s, const char *in, con
 /** The per-stage table and the culprit's explanation; @in names the first tap. */
 void emu_report_text(FILE *f, const struct offload_stats *s, const char *in);
 
-/* ---- the live device (nic.c) ---- */
+/* ---- the live device (device.c) ---- */
 
-/** struct emu_run_config - what `vnicemu run` was asked to do. */
+/**
+ * emu_log_fn - where the live device's messages go (port up/down, SIGHUP, control changes,
+ * a capture that stopped): @prio is a syslog(3) priority (LOG_ERR ... LOG_INFO), @msg one line
+ * without a newline, valid during the call only. Never called with a secret.
+ */
+typedef void emu_log_fn(void *arg, int prio, const char *msg);
+
+/** struct emu_run_config - what `vnicemu run` was asked to do; the caller's, read by the device
+ * for its whole life. */
 struct emu_run_config {
 	const char *guest_url, *wire_url; /**< any vdeplug4 URL */
 	const char *profile;		  /**< name or path */
@@ -128,13 +138,34 @@ struct emu_run_config {
 	const char *control;	 /**< control socket path, or NULL */
 	const char *capture_dir; /**< per-tap captures, or NULL */
 	uint64_t capture_max;	 /**< bytes per capture file before it rotates (0: never) */
-	bool syslog;		 /**< log to syslog instead of stderr */
+	emu_log_fn *log;	 /**< may be NULL: no messages */
+	void *log_arg;
 };
 
+struct emu_device;
+
 /**
- * emu_run() - open both ports, run until SIGTERM/SIGINT, then print the final counters.
- * Return: 0, or -errno with a one-line reason in @err (bad profile, port, control socket).
+ * emu_device_new() - load the profile, --set and keys, open both ports, build both
+ * pipelines, open the captures and the control socket. Blocks SIGINT, SIGTERM and SIGHUP (the
+ * device reads them from a signalfd) and ignores SIGPIPE; call it before starting threads.
+ * Return: the device (the caller's, freed by emu_device_free()), or NULL with errno set and a
+ * one-line reason in @err (bad profile, port, key file, capture directory, control socket).
  */
-int emu_run(const struct emu_run_config *cfg, char *err, size_t errlen);
+struct emu_device *emu_device_new(const struct emu_run_config *cfg, char *err, size_t errlen);
+
+/**
+ * emu_device_run() - carry frames both ways until SIGTERM or SIGINT.
+ * Return: 0, or -errno with a reason in @err if the event loop failed.
+ */
+int emu_device_run(struct emu_device *d, char *err, size_t errlen);
+
+/**
+ * emu_device_report() - both pipelines' counters and both ports', as `vnicctl stats` shows
+ * them: the text tables, or (@json) one JSON object.
+ */
+void emu_device_report(struct emu_device *d, FILE *f, bool json);
+
+/** Close the ports, captures and control socket (its clients get END OF SESSION); accepts NULL. */
+void emu_device_free(struct emu_device *d);
 
 #endif

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Pipeline counters as text tables and JSON, for replay, run's final stats and vnicctl. */
+/*
+ * Counters as text tables and JSON: a pipeline's (replay, repro), and the live device's, both
+ * pipelines and both ports (run's final counters, vnicctl stats).
+ */
 #include <stdio.h>
 
-#include "emu/device/device.h"
+#include "emu/device/internal.h"
 
 void emu_json_string(FILE *f, const char *s)
 {
@@ -135,4 +138,66 @@ void emu_report_text(FILE *f, const struct offload_stats *s, const char *in)
 		if (*st->why.unchanged)
 			fprintf(f, "  covered fields unchanged: %s\n", st->why.unchanged);
 	}
+}
+
+/* ---- the live device ---- */
+
+static void port_json(FILE *f, const struct emu_port *p)
+{
+	const struct emu_port_stats *s = &p->stats;
+
+	fprintf(f, "{\"url\": ");
+	emu_json_string(f, p->url);
+	fprintf(f,
+		", \"up\": %s, \"rx_frames\": %llu, \"rx_bytes\": %llu, \"tx_frames\": %llu, "
+		"\"tx_bytes\": %llu, \"rx_runts\": %llu, \"tx_lost\": %llu, \"tx_toobig\": %llu, "
+		"\"downs\": %llu, \"reconnects\": %llu}",
+		p->up ? "true" : "false", (unsigned long long)s->rx_frames,
+		(unsigned long long)s->rx_bytes, (unsigned long long)s->tx_frames,
+		(unsigned long long)s->tx_bytes, (unsigned long long)s->rx_runts,
+		(unsigned long long)s->tx_lost, (unsigned long long)s->tx_toobig,
+		(unsigned long long)s->downs, (unsigned long long)s->reconnects);
+}
+
+static void port_text(FILE *f, const struct emu_port *p)
+{
+	const struct emu_port_stats *s = &p->stats;
+
+	fprintf(f,
+		"%s port %s: %s; in %llu frames, out %llu, lost %llu, too big %llu, runts %llu, "
+		"went away %llu times, reconnected %llu\n",
+		p->name, p->url, p->up ? "up" : "DOWN", (unsigned long long)s->rx_frames,
+		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_lost,
+		(unsigned long long)s->tx_toobig, (unsigned long long)s->rx_runts,
+		(unsigned long long)s->downs, (unsigned long long)s->reconnects);
+}
+
+void emu_device_report(struct emu_device *d, FILE *f, bool json)
+{
+	struct offload_stats ts, rs;
+
+	offload_pipeline_stats(d->tx, &ts);
+	offload_pipeline_stats(d->rx, &rs);
+	if (json) {
+		fprintf(f, "{\"profile\": ");
+		emu_json_string(f, d->profile->name);
+		fprintf(f, ", \"wire_mtu\": %u,\n \"tx\": {", d->cfg->wire_mtu);
+		emu_report_json(f, &ts, "guest", "wire");
+		fprintf(f, "},\n \"rx\": {");
+		emu_report_json(f, &rs, "wire", "guest");
+		fprintf(f, "},\n \"ports\": {\"guest\": ");
+		port_json(f, &d->guest);
+		fprintf(f, ", \"wire\": ");
+		port_json(f, &d->wire);
+		fprintf(f, "}}\n");
+		return;
+	}
+	fprintf(f, "profile %s, wire MTU %u\n\ntransmit (guest -> wire):\n", d->profile->name,
+		d->cfg->wire_mtu);
+	emu_report_text(f, &ts, "guest");
+	fprintf(f, "\nreceive (wire -> guest):\n");
+	emu_report_text(f, &rs, "wire");
+	fputc('\n', f);
+	port_text(f, &d->guest);
+	port_text(f, &d->wire);
 }
