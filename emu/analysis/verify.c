@@ -2,11 +2,14 @@
 /*
  * The verify engine: classify every TCP frame of a capture against the key table.
  *
- * With N jobs the calling thread reads the capture and copies frames, in batches, into a ring
- * that N workers take batches from. Each worker has its own hasher (an EVP context cannot be
- * shared) and its own counters, summed at the end; the key table is only read. A worker writes
- * the --list lines of its batch into the batch, and the main thread prints batches in the order
- * it read them, so every output is the same as with one thread.
+ * With N jobs the calling thread reads the capture in batches into a ring, and it and N - 1
+ * worker threads take batches from the ring to classify. A batch holds pointers into the
+ * mapped file when the reader can keep frames (emu_capin_hold()), else copies. Each thread has
+ * its own hasher (an EVP context cannot be shared) and its own counters, summed at the end;
+ * the key table is only read. A batch's --list lines are written into the batch, and the
+ * calling thread prints batches in the order it read them, so every output is the same as with
+ * one thread. The calling thread fills the ring while it has room; when it is full it
+ * classifies a batch itself, or prints the oldest once that is done.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,7 +23,7 @@
 #include "emu/capture/capture.h"
 
 #define VERIFY_BATCH	   256	     /* frames per batch */
-#define VERIFY_BATCH_BYTES (1 << 20) /* ...or fewer, once this many bytes are copied */
+#define VERIFY_BATCH_BYTES (1 << 20) /* ...or fewer, once this many bytes are in it */
 #define VERIFY_LINE	   192	     /* a --list line, with IPv6 peers */
 
 /* What one thread needs to classify frames. */
@@ -35,13 +38,14 @@ struct verify_worker {
 };
 
 struct verify_batch {
-	unsigned long first;	    /* number of its first frame */
-	unsigned n;		    /* frames in it */
-	size_t off[VERIFY_BATCH];   /* where each frame starts in data */
-	uint32_t len[VERIFY_BATCH]; /* its captured length */
-	uint8_t *data;		    /* copies: a frame is only kept until the next read */
-	size_t size, cap;	    /* bytes used and allocated in data */
-	char *text;		    /* the --list lines of its frames, in order */
+	unsigned long first;		    /* number of its first frame */
+	unsigned n;			    /* frames in it */
+	const uint8_t *frame[VERIFY_BATCH]; /* each frame's bytes: in the mapping, or in copy */
+	uint32_t len[VERIFY_BATCH];	    /* its captured length */
+	size_t bytes;			    /* captured bytes of its frames */
+	uint8_t *copy;			    /* copies, when the reader does not keep frames */
+	size_t cap;			    /* bytes allocated in copy */
+	char *text;			    /* the --list lines of its frames, in order */
 	size_t textlen;
 	bool done; /* classified; text is complete */
 };
@@ -49,13 +53,12 @@ struct verify_batch {
 struct verify_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t queued_cond; /* a batch was queued, or reading has ended */
-	pthread_cond_t done_cond;   /* a batch was classified */
+	pthread_cond_t done_cond;   /* a worker classified a batch */
 	struct verify_batch *ring;
 	unsigned nring;
 	unsigned long queued; /* batches queued so far; batch i is ring[i % nring] */
-	unsigned long taken;  /* batches a worker has started on */
+	unsigned long taken;  /* batches a thread has started on */
 	bool end;	      /* nothing more will be queued */
-	FILE *list;	      /* where the batches' --list lines go */
 };
 
 /* Classify one frame. Return: the length of its --list line, written to @line, or 0 for none. */
@@ -87,24 +90,33 @@ static size_t verify_frame(struct verify_worker *w, const uint8_t *data, uint32_
 	return n < 0 ? 0 : (size_t)n < VERIFY_LINE ? (size_t)n : VERIFY_LINE - 1;
 }
 
+static void verify_batch(struct verify_worker *w, struct verify_batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		b->textlen +=
+			verify_frame(w, b->frame[i], b->len[i], b->first + i, b->text + b->textlen);
+}
+
+/* The next queued batch nobody has started on, or NULL; with the lock held. */
+static struct verify_batch *take(struct verify_pool *p)
+{
+	return p->taken == p->queued ? NULL : &p->ring[p->taken++ % p->nring];
+}
+
 static void *verify_thread(void *arg)
 {
 	struct verify_worker *w = arg;
 	struct verify_pool *p = w->pool;
+	struct verify_batch *b;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (p->taken == p->queued && !p->end)
+		while (!(b = take(p)) && !p->end)
 			pthread_cond_wait(&p->queued_cond, &p->lock);
-		if (p->taken == p->queued)
+		if (!b)
 			break;
-		struct verify_batch *b = &p->ring[p->taken++ % p->nring];
 		pthread_mutex_unlock(&p->lock);
-
-		for (unsigned i = 0; i < b->n; i++)
-			b->textlen += verify_frame(w, b->data + b->off[i], b->len[i], b->first + i,
-						   b->text + b->textlen);
-
+		verify_batch(w, b);
 		pthread_mutex_lock(&p->lock);
 		b->done = true;
 		pthread_cond_signal(&p->done_cond);
@@ -113,55 +125,55 @@ static void *verify_thread(void *arg)
 	return NULL;
 }
 
-/* Wait for batch @b to be classified, then print its --list lines. */
-static void verify_print(struct verify_pool *p, struct verify_batch *b)
-{
-	pthread_mutex_lock(&p->lock);
-	while (!b->done)
-		pthread_cond_wait(&p->done_cond, &p->lock);
-	pthread_mutex_unlock(&p->lock);
-	if (b->textlen)
-		fwrite(b->text, 1, b->textlen, p->list);
-}
-
-/* Copy the next frames of @in into @b. Return: as emu_capin_next(). */
-static int verify_fill(struct emu_capin *in, struct verify_batch *b, struct emu_verify_counts *c,
-		       char *err, size_t errlen)
+/*
+ * Read the next frames of @in into @b: pointers when @held (the reader keeps them), else
+ * copies. Return: as emu_capin_next().
+ */
+static int verify_fill(struct emu_capin *in, bool held, struct verify_batch *b,
+		       struct emu_verify_counts *c, char *err, size_t errlen)
 {
 	struct emu_pkt pkt;
+	size_t off[VERIFY_BATCH];
 	int r = 1;
 
 	b->first = c->frames + 1;
 	b->n = 0;
-	b->size = 0;
+	b->bytes = 0;
 	b->textlen = 0;
 	b->done = false;
-	while (b->n < VERIFY_BATCH && b->size < VERIFY_BATCH_BYTES &&
+	while (b->n < VERIFY_BATCH && b->bytes < VERIFY_BATCH_BYTES &&
 	       (r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
-		if (b->size + pkt.caplen > b->cap) {
-			size_t cap = b->cap ? b->cap : 65536;
-			while (cap < b->size + pkt.caplen)
-				cap *= 2;
-			uint8_t *d = realloc(b->data, cap);
-			if (!d) {
-				snprintf(err, errlen, "out of memory");
-				return -ENOMEM;
+		if (held) {
+			b->frame[b->n] = pkt.data;
+		} else {
+			if (b->bytes + pkt.caplen > b->cap) {
+				size_t cap = b->cap ? b->cap : 65536;
+				while (cap < b->bytes + pkt.caplen)
+					cap *= 2;
+				uint8_t *d = realloc(b->copy, cap);
+				if (!d) {
+					snprintf(err, errlen, "out of memory");
+					return -ENOMEM;
+				}
+				b->copy = d;
+				b->cap = cap;
 			}
-			b->data = d;
-			b->cap = cap;
+			memcpy(b->copy + b->bytes, pkt.data, pkt.caplen);
+			off[b->n] = b->bytes;
 		}
-		memcpy(b->data + b->size, pkt.data, pkt.caplen);
-		b->off[b->n] = b->size;
 		b->len[b->n++] = pkt.caplen;
-		b->size += pkt.caplen;
+		b->bytes += pkt.caplen;
 		c->frames++;
 	}
+	for (unsigned i = 0; !held && i < b->n; i++)
+		b->frame[i] = b->copy + off[i]; /* copy has its final address now */
 	return r;
 }
 
 /*
- * Classify every frame of @in with @nw workers (set up but for their threads and pool).
- * Return: 0, or what emu_capin_next() failed with or -errno, with a reason in @err.
+ * Classify every frame of @in with @nw threads: this one (with @w[0]) and @nw - 1 started
+ * here (with @w[1...]). Return: 0, or what emu_capin_next() failed with or -errno, with a
+ * reason in @err.
  */
 static int verify_parallel(struct emu_capin *in, struct verify_worker *w, unsigned nw,
 			   struct emu_verify_counts *c, char *err, size_t errlen)
@@ -171,11 +183,12 @@ static int verify_parallel(struct emu_capin *in, struct verify_worker *w, unsign
 		.queued_cond = PTHREAD_COND_INITIALIZER,
 		.done_cond = PTHREAD_COND_INITIALIZER,
 		.nring = 2 * nw + 2, /* one being filled, one being printed, the rest in flight */
-		.list = w->list,
 	};
 	const size_t textcap = VERIFY_BATCH * VERIFY_LINE;
+	/* a batch ends past VERIFY_BATCH_BYTES by at most one frame */
+	bool held = emu_capin_hold(in, p.nring * (VERIFY_BATCH_BYTES + OFFLOAD_MAX_FRAME));
 	unsigned long seq = 0, printed = 0; /* batches queued, and printed */
-	unsigned started = 0;
+	unsigned started = 1;
 	int r = 1;
 
 	p.ring = calloc(p.nring, sizeof(*p.ring));
@@ -197,31 +210,47 @@ static int verify_parallel(struct emu_capin *in, struct verify_worker *w, unsign
 		}
 	}
 
-	while (r > 0) {
-		struct verify_batch *b = &p.ring[seq % p.nring];
-		if (seq - printed == p.nring)
-			verify_print(&p, &p.ring[printed++ % p.nring]); /* b's previous batch */
-		r = verify_fill(in, b, c, err, errlen);
-		if (!b->n)
+	for (;;) {
+		/* read while the ring has room */
+		if (r > 0 && seq - printed < p.nring) {
+			struct verify_batch *b = &p.ring[seq % p.nring];
+			r = verify_fill(in, held, b, c, err, errlen);
+			if (b->n) {
+				pthread_mutex_lock(&p.lock);
+				p.queued = ++seq;
+				pthread_cond_signal(&p.queued_cond);
+				pthread_mutex_unlock(&p.lock);
+			}
+			continue;
+		}
+		/* the frames before a read error are still classified and listed */
+		if (printed == seq)
 			break;
+		/* the ring is full, or reading has ended: classify a batch, or print one */
+		struct verify_batch *oldest = &p.ring[printed % p.nring], *mine;
 		pthread_mutex_lock(&p.lock);
-		p.queued = ++seq;
-		pthread_cond_signal(&p.queued_cond);
+		while (!(mine = oldest->done ? NULL : take(&p)) && !oldest->done)
+			pthread_cond_wait(&p.done_cond, &p.lock);
 		pthread_mutex_unlock(&p.lock);
+		if (mine) {
+			verify_batch(w, mine);
+			mine->done = true; /* only this thread reads done of a batch it took */
+			continue;
+		}
+		if (oldest->textlen)
+			fwrite(oldest->text, 1, oldest->textlen, w->list);
+		printed++;
 	}
-	/* the frames before a read error are still classified and listed, as with one thread */
-	while (printed < seq)
-		verify_print(&p, &p.ring[printed++ % p.nring]);
 
 	pthread_mutex_lock(&p.lock);
 	p.end = true;
 	pthread_cond_broadcast(&p.queued_cond);
 	pthread_mutex_unlock(&p.lock);
-	for (unsigned i = 0; i < started; i++)
+	for (unsigned i = 1; i < started; i++)
 		pthread_join(w[i].thread, NULL);
 out:
 	for (unsigned i = 0; p.ring && i < p.nring; i++)
-		free(p.ring[i].data);
+		free(p.ring[i].copy);
 	free(p.ring);
 	free(text);
 	return r < 0 ? r : 0;

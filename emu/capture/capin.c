@@ -41,6 +41,7 @@ struct emu_capin {
 	size_t off;	    /* offset of the next record */
 	size_t pagesize;    /* for releasing pages */
 	size_t released;    /* mapped bytes before this were given back (MADV_DONTNEED) */
+	size_t hold;	    /* ...but never the last this many bytes read (emu_capin_hold()) */
 	uint32_t snaplen;   /* mapped: records are cut to this, as libpcap does */
 	bool swapped;	    /* mapped: written in the other byte order */
 	bool nsec;	    /* timestamps in nanoseconds */
@@ -180,6 +181,14 @@ uint32_t emu_capin_linktype(const struct emu_capin *c)
 	return c->linktype;
 }
 
+bool emu_capin_hold(struct emu_capin *c, size_t bytes)
+{
+	if (!c->map)
+		return false;
+	c->hold = bytes;
+	return true;
+}
+
 __attribute__((format(printf, 4, 5))) static int frame_error(const struct emu_capin *c, char *err,
 							     size_t errlen, const char *fmt, ...)
 {
@@ -223,11 +232,11 @@ static int next_mapped(struct emu_capin *c, struct emu_pkt *pkt, char *err, size
 	}
 	/*
 	 * Peak memory must not grow with the capture: give back the pages of frames already
-	 * handed out (a frame is only promised until the next call). Pages of a read-only file
-	 * mapping come back from the page cache if touched again.
+	 * handed out (a frame is only promised until the next call, or held). Pages of a
+	 * read-only file mapping come back from the page cache if touched again.
 	 */
-	size_t done = c->off & ~(c->pagesize - 1);
-	if (done - c->released >= RELEASE_CHUNK) {
+	size_t done = c->off > c->hold ? (c->off - c->hold) & ~(c->pagesize - 1) : 0;
+	if (done > c->released && done - c->released >= RELEASE_CHUNK) {
 		madvise((void *)(c->map + c->released), done - c->released, MADV_DONTNEED);
 		c->released = done;
 	}

@@ -26,7 +26,7 @@
 
 /**
  * struct emu_pkt - one captured frame. @data belongs to the reader: it stays valid until the
- * next emu_capin_next() or emu_capin_close().
+ * next emu_capin_next() or emu_capin_close() (until emu_capin_close() after emu_capin_hold()).
  */
 struct emu_pkt {
 	const uint8_t *data;
@@ -50,6 +50,14 @@ uint32_t emu_capin_linktype(const struct emu_capin *c);
  * Return: 1 with @pkt filled, 0 at the end, -EIO with a reason naming the file and frame in @err.
  */
 int emu_capin_next(struct emu_capin *c, struct emu_pkt *pkt, char *err, size_t errlen);
+/**
+ * emu_capin_hold() - ask the reader to keep frames readable after later reads, so that a
+ * caller may hand pointers to other threads instead of copies. A mapped file can: every
+ * frame's @data then stays valid until emu_capin_close(), and the last @bytes read stay mapped
+ * (pages further back are given back to the kernel as the reader goes, and read in again if
+ * touched). Return: true if it can; false when frames must be copied (pcapng, pipes).
+ */
+bool emu_capin_hold(struct emu_capin *c, size_t bytes);
 /** Close; accepts NULL. Frames read from @c are gone. */
 void emu_capin_close(struct emu_capin *c);
 

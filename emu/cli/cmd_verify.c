@@ -20,8 +20,8 @@ static void verify_usage(FILE *f)
 		"  --list             one line per TCP frame: FRAME VERDICT SRC.PORT > DST.PORT\n"
 		"  --json             print the summary as one JSON object\n"
 		"  --fail-on-invalid  exit 1 when any digest is invalid or missing\n"
-		"  --jobs N           check digests in N threads, 0 for one per CPU (default 1);\n"
-		"                     the output is the same\n",
+		"  --jobs N           check digests in N threads (default 0: one per CPU; 1: no\n"
+		"                     threads); the output is the same\n",
 		prog);
 }
 
@@ -53,7 +53,7 @@ int cmd_verify(int argc, char **argv)
 	};
 	const char *key = NULL, *key_file = NULL;
 	bool json = false, fail_on_invalid = false;
-	struct emu_verify_config cfg = {.jobs = 1};
+	struct emu_verify_config cfg = {.jobs = 0}; /* every CPU */
 	struct emu_verify_counts c;
 	struct md5sig_keytab *kt;
 	char err[512];
