@@ -12,10 +12,11 @@ static const struct {
 	const char *name;
 	Suite *(*make)(void);
 } suites[] = {
-	{"parse", suite_parse},	    {"keys", suite_keys},	  {"digest", suite_digest},
-	{"capture", suite_capture}, {"pipeline", suite_pipeline}, {"sg", suite_sg},
-	{"tso", suite_tso},	    {"txcsum", suite_txcsum},	  {"rx", suite_rx},
-	{"control", suite_control}, {"frame", suite_frame},	  {"verify", suite_verify},
+	{"parse", suite_parse},	      {"keys", suite_keys},	    {"digest", suite_digest},
+	{"capture", suite_capture},   {"pipeline", suite_pipeline}, {"sg", suite_sg},
+	{"tso", suite_tso},	      {"txcsum", suite_txcsum},	    {"rx", suite_rx},
+	{"control", suite_control},   {"frame", suite_frame},	    {"verify", suite_verify},
+	{"scenario", suite_scenario},
 };
 
 int main(int argc, char **argv)

@@ -16,5 +16,6 @@ Suite *suite_rx(void);
 Suite *suite_control(void);
 Suite *suite_frame(void);
 Suite *suite_verify(void);
+Suite *suite_scenario(void);
 
 #endif
