@@ -16,7 +16,7 @@ static const struct {
 	{"capture", suite_capture},   {"pipeline", suite_pipeline}, {"sg", suite_sg},
 	{"tso", suite_tso},	      {"txcsum", suite_txcsum},	    {"rx", suite_rx},
 	{"control", suite_control},   {"frame", suite_frame},	    {"verify", suite_verify},
-	{"scenario", suite_scenario},
+	{"scenario", suite_scenario}, {"diff", suite_diff},
 };
 
 int main(int argc, char **argv)
