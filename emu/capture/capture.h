@@ -38,7 +38,8 @@ struct emu_pkt {
 struct emu_capin;
 
 /**
- * emu_capin_open() - open a pcap or pcapng file for reading.
+ * emu_capin_open() - open a pcap or pcapng file for reading; @path is kept for messages, so it
+ * must outlive the reader ("-" is stdin).
  * Return: the reader (the caller's, freed by emu_capin_close()), or NULL with a one-line reason
  * naming @path in @err (missing file, not a capture, unsupported link type).
  */
@@ -88,7 +89,8 @@ int emu_capout_flush(struct emu_capout *c);
 int emu_capout_close(struct emu_capout *c);
 
 /**
- * emu_keys_load() - add every line of a key file (see md5sig_keytab_parse_line()) to @kt.
+ * emu_keys_load() - add every line of a key file (see md5sig_keytab_parse_line()) to @kt (the
+ * caller's; on failure it may hold the lines before the bad one). The lines read are wiped.
  * Return: 0, or -errno with "PATH:LINE: reason" (never the secret) in @err.
  */
 int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t errlen);
