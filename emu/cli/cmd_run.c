@@ -21,7 +21,8 @@ static void run_usage(FILE *f)
 		"  --key-file FILE  TCP-MD5 keys to verify with (reloaded on SIGHUP)\n"
 		"  --wire-mtu N     IP MTU of the wire (default 1500)\n"
 		"  --control PATH   control socket for vnicctl (mode 0600)\n"
-		"  --capture DIR    per-tap pcap files, rotated at --capture-size MB (default 64)\n"
+		"  --capture DIR    a pcap file per tap, rotated at --capture-size MB (default 64):\n"
+		"                   guest.pcap, STAGE.pcap..., wire.pcap; rx-wire.pcap ... rx-guest.pcap\n"
 		"  --syslog         log to syslog instead of stderr\n"
 		"SIGTERM/SIGINT stop (final counters on stdout), SIGHUP reloads the key file.\n",
 		prog);
