@@ -23,7 +23,8 @@
 
 #include <openssl/evp.h>
 
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
+#include "emu/device/device.h"
 #include "offload/offload.h"
 
 static const char *prog = "vnicemu-bench-replay";

@@ -17,6 +17,7 @@ static const struct {
 	{"tso", suite_tso},	    {"txcsum", suite_txcsum},	  {"rx", suite_rx},
 	{"control", suite_control}, {"frame", suite_frame},	  {"registry", suite_registry},
 	{"profile", suite_profile},
+	{"verify", suite_verify}, {"scenario", suite_scenario}, {"diff", suite_diff},
 };
 
 int main(int argc, char **argv)

@@ -17,5 +17,8 @@ Suite *suite_control(void);
 Suite *suite_frame(void);
 Suite *suite_registry(void);
 Suite *suite_profile(void);
+Suite *suite_verify(void);
+Suite *suite_scenario(void);
+Suite *suite_diff(void);
 
 #endif

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
 #include "tests/support/frames.h"
 
 static const char *prog = "mkguestcap";

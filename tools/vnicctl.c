@@ -6,7 +6,8 @@
  * prompt, send the line, read up to its status line. Data lines go to stdout when the status
  * is "1000 Success", else to stderr followed by the status text. `watch` prints each
  * "3001 watch ..." line without its prefix until SIGINT, SIGTERM or the end of the session.
- * Standalone: libc only, so it builds and runs without the rest of the tree.
+ * Standalone: libc only, so it builds and runs without the rest of the tree; the commands, limits
+ * and status lines are the server's own, from the data-only emu/control/protocol.h.
  *
  * Exit status: 0 success; 1 vnicemu answered with an error status; 2 usage error, no
  * connection, a broken reply, or no reply within 5 s.
@@ -25,32 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "/run/vnicemu/control"
-#define TIMEOUT_MS   5000
-#define LINE_MAX_CTL 256	/* the server's limit on a command line */
-#define REPLY_MAX    (1u << 20) /* far above the server's 96 KiB per reply */
-#define PROMPT_TAIL  "vde$ "	/* the prompt is "\nvde$ ": its "\n" ends an empty line */
-#define DATA_START   "0000 DATA END WITH '.'"
-#define WATCH_PREFIX "3001 watch "
-#define EXIT_ERROR   1
-#define EXIT_USAGE   2
+#include "emu/control/protocol.h"
 
-static const struct {
-	const char *name;
-	int min_args; /* words after the name */
-	int max_args;
-	const char *syntax;
-	const char *help;
-} commands[] = {
-	{"show", 0, 0, "", "offload features, as ethtool -k prints them"},
-	{"set", 2, LINE_MAX_CTL / 2, "FEAT on|off | STAGE.PARAM VALUE ...",
-	 "change features, from the next frame read"},
-	{"profile", 1, 1, "NAME", "switch to NIC profile NAME"},
-	{"stats", 0, 1, "[--json]", "counters per stage and tap, verdicts, culprit"},
-	{"keys", 0, 0, "", "TCP-MD5 peers and key lengths (never the keys)"},
-	{"watch", 0, 0, "", "a summary line every second, until Ctrl-C"},
-	{"help", 0, 0, "", "the commands of the control console"},
-};
+#define TIMEOUT_MS 5000
+#define REPLY_MAX  (8 * CTL_REPLY_MAX) /* a reply with room to spare */
+#define EXIT_ERROR 1
+#define EXIT_USAGE 2
 
 /* The connection and what was received from it but not yet consumed: buf[start, len). */
 struct conn {
@@ -87,14 +68,18 @@ static int fail(int status, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vnicctl [-s PATH] COMMAND\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %-30s %s\n", commands[i].name, commands[i].syntax,
-			commands[i].help);
+	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
+		const struct ctl_command *c = &ctl_commands[i];
+
+		if (!c->session)
+			fprintf(f, "  %-8s %-30s %s\n", c->name, c->syntax,
+				c->client_help ? c->client_help : c->help);
+	}
 	fprintf(f,
 		"\n-s PATH  the control socket of `vnicemu run --control PATH`\n"
 		"         (default: $VNICEMU_CONTROL, else %s)\n"
 		"Exit status: 0 success, 1 error reply, 2 usage or connection error.\n",
-		DEFAULT_PATH);
+		CTL_DEFAULT_PATH);
 }
 
 static long long now_ms(void)
@@ -172,14 +157,14 @@ static enum token fill(struct conn *c, long long deadline, const sigset_t *waitm
 static enum token next(struct conn *c, long long deadline, bool prompt_ok, char **line,
 		       const sigset_t *waitmask)
 {
-	const size_t plen = strlen(PROMPT_TAIL);
+	const size_t plen = strlen(CTL_PROMPT_TAIL);
 
 	for (;;) {
 		char *p = c->buf + c->start;
 		size_t avail = c->len - c->start;
 		char *nl = avail ? memchr(p, '\n', avail) : NULL;
 
-		if (prompt_ok && avail >= plen && !memcmp(p, PROMPT_TAIL, plen)) {
+		if (prompt_ok && avail >= plen && !memcmp(p, CTL_PROMPT_TAIL, plen)) {
 			c->start += plen;
 			return T_PROMPT;
 		}
@@ -272,8 +257,8 @@ static int watch(struct conn *c, const sigset_t *waitmask)
 			continue;
 		if (t != T_LINE)
 			return token_error(c, t, "while watching");
-		if (!strncmp(line, WATCH_PREFIX, strlen(WATCH_PREFIX))) {
-			printf("%s\n", line + strlen(WATCH_PREFIX));
+		if (!strncmp(line, CTL_WATCH_PREFIX, strlen(CTL_WATCH_PREFIX))) {
+			printf("%s\n", line + strlen(CTL_WATCH_PREFIX));
 			fflush(stdout);
 		} else if (!strncmp(line, "9999 ", 5)) {
 			return 0;
@@ -351,7 +336,7 @@ static int run(struct conn *c, const char *cmd, const char *cmdline)
 				in_data = false;
 			else
 				fprintf(mem, "%s\n", line + (line[0] == '.'));
-		} else if (!strcmp(line, DATA_START)) {
+		} else if (!strcmp(line, CTL_DATA_START)) {
 			in_data = true;
 		} else if (is_status(line)) {
 			break;
@@ -359,7 +344,7 @@ static int run(struct conn *c, const char *cmd, const char *cmdline)
 	}
 	fclose(mem);
 
-	if (!strncmp(line, "1000 ", 5)) {
+	if (!strncmp(line, CTL_STATUS_OK, strlen(CTL_STATUS_OK))) {
 		fwrite(data, 1, dlen, stdout);
 		free(data);
 		if (!strcmp(cmd, "watch")) {
@@ -380,19 +365,21 @@ static int run(struct conn *c, const char *cmd, const char *cmdline)
 /* The command line to send, checked here so that a usage error never reaches vnicemu. */
 static int build_line(int argc, char **argv, char *line, size_t size)
 {
-	size_t i, n = 0;
+	const struct ctl_command *cmd = NULL;
+	size_t n = 0;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[0], commands[i].name))
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
+	for (size_t i = 0; i < CTL_NCOMMANDS && !cmd; i++)
+		if (!ctl_commands[i].session && !strcmp(argv[0], ctl_commands[i].name))
+			cmd = &ctl_commands[i];
+	if (!cmd) {
 		fail(EXIT_USAGE, "unknown command '%s' (try 'vnicctl --help')", argv[0]);
 		return -1;
 	}
-	if (argc - 1 < commands[i].min_args || argc - 1 > commands[i].max_args ||
-	    (!strcmp(argv[0], "set") && argc % 2 == 0)) {
-		fail(EXIT_USAGE, "usage: vnicctl [-s PATH] %s%s%s", commands[i].name,
-		     *commands[i].syntax ? " " : "", commands[i].syntax);
+	/* set takes pairs: the server would answer an odd count "needs on or off" */
+	if (argc - 1 < cmd->min_args || argc - 1 > cmd->max_args ||
+	    (cmd == &ctl_commands[CTL_CMD_SET] && argc % 2 == 0)) {
+		fail(EXIT_USAGE, "usage: vnicctl [-s PATH] %s%s%s", cmd->name,
+		     *cmd->syntax ? " " : "", cmd->syntax);
 		return -1;
 	}
 	for (int a = 0; a < argc; a++) {
@@ -411,8 +398,8 @@ static int build_line(int argc, char **argv, char *line, size_t size)
 			fail(EXIT_USAGE, "empty argument");
 			return -1;
 		}
-		if (n + !!n + len > LINE_MAX_CTL) {
-			fail(EXIT_USAGE, "command too long (max %d bytes)", LINE_MAX_CTL);
+		if (n + !!n + len > CTL_LINE_MAX) {
+			fail(EXIT_USAGE, "command too long (max %d bytes)", CTL_LINE_MAX);
 			return -1;
 		}
 		if (n)
@@ -435,12 +422,12 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct conn c = {.fd = -1};
-	char line[LINE_MAX_CTL + 2];
+	char line[CTL_LINE_MAX + 2];
 	int opt;
 
 	c.path = getenv("VNICEMU_CONTROL");
 	if (!c.path || !*c.path)
-		c.path = DEFAULT_PATH;
+		c.path = CTL_DEFAULT_PATH;
 	opterr = 0;
 	/* '+': stop at the command, so that "stats --json" keeps its option */
 	while ((opt = getopt_long(argc, argv, "+:s:h", opts, NULL)) != -1) {

@@ -4,18 +4,22 @@
  * file. The files are written byte by byte here, not with libpcap, so the reader is checked
  * against the file formats themselves. Classic pcap files are walked in place, not through
  * libpcap, so for those libpcap is the reference: same frames, same errors on the same frame.
+ * Tap captures (emu_tapcap): file names, which frames land in which file, rotation, and a file
+ * that fails while the others go on; libpcap reads back what they wrote.
  */
 #include <byteswap.h>
 #include <errno.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <check.h>
 #include <pcap/pcap.h>
 
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
 #include "tests/suites.h"
 #include "tests/support/frames.h"
 
@@ -451,6 +455,188 @@ START_TEST(key_files)
 }
 END_TEST
 
+/* ---- tap captures ---- */
+
+static char tapdir[64];
+
+/* Frames in @name under tapdir, read by libpcap (-1: no such file); their guest numbers in @nos. */
+static int frames_in(const char *name, char *nos, size_t len)
+{
+	char file[128], perr[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int n = 0;
+
+	snprintf(file, sizeof(file), "%s/%s", tapdir, name);
+	pcap_t *p = pcap_open_offline(file, perr);
+	if (!p)
+		return -1;
+	nos[0] = '\0';
+	while (pcap_next_ex(p, &h, &d) == 1) {
+		/* the frame's last byte says which guest frame it is */
+		snprintf(nos + strlen(nos), len - strlen(nos), "%s%u", n ? " " : "",
+			 d[h->caplen - 1]);
+		n++;
+	}
+	pcap_close(p);
+	return n;
+}
+
+/* Guest frame @no: @len bytes, the last of them @no. */
+static void tap_frame(struct offload_frame *f, uint8_t *buf, uint32_t len, unsigned no)
+{
+	memset(buf, 0, len);
+	buf[len - 1] = (uint8_t)no;
+	*f = (struct offload_frame){.data = buf, .len = len, .guest_no = no};
+	f->ts.tv_sec = 1700000000;
+}
+
+static void tapdir_make(void)
+{
+	strcpy(tapdir, "/tmp/vnicemu-tapcap-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tapdir));
+}
+
+static void tapdir_remove(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tapdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(tapcap_names_and_frames)
+{
+	static const char *const stages[] = {"rx-csum", "lro"};
+	char err[512], nos[256], sub[128];
+	uint8_t buf[200];
+	struct offload_frame f;
+
+	tapdir_make();
+	snprintf(sub, sizeof(sub), "%s/cap", tapdir); /* created, 0700 */
+	struct emu_tapcap_config c = {.dir = sub,
+				      .dir_mode = 0700,
+				      .prefix = "rx-",
+				      .in = "wire",
+				      .out = "guest",
+				      .stages = stages,
+				      .nstages = 2,
+				      .linktype = MD5SIG_LINK_ETHERNET,
+				      .annotate = true};
+	struct emu_tapcap *t = emu_tapcap_open(&c, err, sizeof(err));
+	ck_assert_msg(t, "%s", err);
+	/* guest frames 1 and 2 enter; 1 passes rx-csum; lro makes 3 frames of them */
+	for (unsigned no = 1; no <= 2; no++) {
+		tap_frame(&f, buf, 60, no);
+		ck_assert_int_eq(emu_tapcap_write(t, 0, &f, MD5SIG_TCP), 0);
+	}
+	tap_frame(&f, buf, 80, 1);
+	ck_assert_int_eq(emu_tapcap_write(t, 1, &f, MD5SIG_TCP), 0);
+	for (unsigned no = 1; no <= 3; no++) {
+		tap_frame(&f, buf, 100, no);
+		ck_assert_int_eq(emu_tapcap_write(t, 2, &f, MD5SIG_OTHER), 0);
+	}
+	ck_assert_int_eq(emu_tapcap_write(t, 3, &f, MD5SIG_TCP), -EINVAL); /* no such tap */
+	ck_assert_int_eq(emu_tapcap_close(t, err, sizeof(err)), 0);
+
+	snprintf(tapdir, sizeof(tapdir), "%s", sub);
+	ck_assert_int_eq(frames_in("rx-wire.pcap", nos, sizeof(nos)), 2);
+	ck_assert_str_eq(nos, "1 2");
+	ck_assert_int_eq(frames_in("rx-rx-csum.pcap", nos, sizeof(nos)), 1);
+	ck_assert_int_eq(frames_in("rx-lro.pcap", nos, sizeof(nos)), 3);
+	ck_assert_int_eq(frames_in("rx-guest.pcap", nos, sizeof(nos)), 3);
+	ck_assert_str_eq(nos, "1 2 3");
+	ck_assert_int_eq(frames_in("rx-annotated.pcapng", nos, sizeof(nos)), 5);
+	ck_assert_str_eq(nos, "1 2 1 2 3");
+	ck_assert_int_eq(frames_in("wire.pcap", nos, sizeof(nos)), -1);
+	*strrchr(tapdir, '/') = '\0';
+	tapdir_remove();
+}
+END_TEST
+
+START_TEST(tapcap_rotates)
+{
+	static const char *const stages[] = {"tso"};
+	char err[512], nos[256];
+	uint8_t buf[100];
+	struct offload_frame f;
+
+	tapdir_make();
+	/* room for the file header and two 100-byte records */
+	struct emu_tapcap_config c = {.dir = tapdir,
+				      .dir_mode = 0700,
+				      .in = "guest",
+				      .out = "wire",
+				      .stages = stages,
+				      .nstages = 1,
+				      .linktype = MD5SIG_LINK_ETHERNET,
+				      .max_bytes = 24 + 2 * 116};
+	struct emu_tapcap *t = emu_tapcap_open(&c, err, sizeof(err));
+	ck_assert_msg(t, "%s", err);
+	for (unsigned no = 1; no <= 5; no++) {
+		tap_frame(&f, buf, 100, no);
+		ck_assert_int_eq(emu_tapcap_write(t, 0, &f, MD5SIG_TCP), 0);
+		ck_assert_int_eq(emu_tapcap_flush(t), 0);
+	}
+	ck_assert_int_eq(frames_in("guest.pcap.1", nos, sizeof(nos)), 2);
+	ck_assert_str_eq(nos, "3 4");
+	ck_assert_int_eq(frames_in("guest.pcap", nos, sizeof(nos)), 1); /* flushed: readable */
+	ck_assert_str_eq(nos, "5");
+	ck_assert_int_eq(frames_in("tso.pcap", nos, sizeof(nos)), 0);
+	ck_assert_int_eq(emu_tapcap_close(t, err, sizeof(err)), 0);
+	ck_assert_int_eq(frames_in("annotated.pcapng", nos, sizeof(nos)), -1);
+	tapdir_remove();
+}
+END_TEST
+
+START_TEST(tapcap_failing_file)
+{
+	static const char *const stages[] = {"tso"};
+	char err[512], want[600], nos[256];
+	static uint8_t buf[60000];
+	struct offload_frame f;
+	struct rlimit small = {150000, 150000};
+
+	tapdir_make();
+	struct emu_tapcap_config c = {.dir = tapdir,
+				      .dir_mode = 0700,
+				      .in = "guest",
+				      .out = "wire",
+				      .stages = stages,
+				      .nstages = 1,
+				      .linktype = MD5SIG_LINK_ETHERNET};
+	struct emu_tapcap *t = emu_tapcap_open(&c, err, sizeof(err));
+	ck_assert_msg(t, "%s", err);
+	/* files may not grow past 150 kB (this test runs in its own process) */
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	int ret = 0;
+	for (unsigned no = 1; no <= 30 && !ret; no++) {
+		tap_frame(&f, buf, 60000, no);
+		ret = emu_tapcap_write(t, 0, &f, MD5SIG_TCP);
+		if (!ret)
+			ret = emu_tapcap_flush(t);
+	}
+	ck_assert_int_eq(ret, -EFBIG);
+	snprintf(want, sizeof(want), "%s/guest.pcap: %s", tapdir, strerror(EFBIG));
+	ck_assert_str_eq(emu_tapcap_error(t), want);
+	/* that file has stopped; the others go on */
+	tap_frame(&f, buf, 100, 7);
+	ck_assert_int_eq(emu_tapcap_write(t, 0, &f, MD5SIG_TCP), 0);
+	ck_assert_int_eq(emu_tapcap_write(t, 1, &f, MD5SIG_TCP), 0);
+	ck_assert_int_eq(emu_tapcap_close(t, err, sizeof(err)), -EFBIG);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(frames_in("wire.pcap", nos, sizeof(nos)), 1);
+	ck_assert_str_eq(nos, "7");
+
+	/* a file that cannot be created */
+	c.dir = "/dev/null";
+	ck_assert_ptr_null(emu_tapcap_open(&c, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "/dev/null"), "%s", err);
+	tapdir_remove();
+}
+END_TEST
+
 Suite *suite_capture(void)
 {
 	Suite *s = suite_create("capture");
@@ -465,6 +651,9 @@ Suite *suite_capture(void)
 	tcase_add_test(tc, huge_caplen);
 	tcase_add_test(tc, old_raw_linktypes_and_versions);
 	tcase_add_test(tc, key_files);
+	tcase_add_test(tc, tapcap_names_and_frames);
+	tcase_add_test(tc, tapcap_rotates);
+	tcase_add_test(tc, tapcap_failing_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

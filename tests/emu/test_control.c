@@ -22,7 +22,7 @@
 
 #include <check.h>
 
-#include "emu/control.h"
+#include "emu/control/control.h"
 #include "tests/suites.h"
 
 #define PROMPT	"\nvde$ "
@@ -926,14 +926,16 @@ static void vnicctl(struct run *r, const char *const *args,
 {
 	char outp[] = "/tmp/vnicctl-out-XXXXXX", errp[] = "/tmp/vnicctl-err-XXXXXX";
 	int out = mkstemp(outp), err = mkstemp(errp);
-	const char *argv[16] = {"vnicctl"};
+	const char *argv[CTL_SET_MAX_ARGS + 8] = {"vnicctl"};
 	int ticks = 0, st;
 
 	ck_assert(out >= 0 && err >= 0);
 	unlink(outp);
 	unlink(errp);
-	for (int i = 0; args[i]; i++)
+	for (int i = 0; args[i]; i++) {
+		ck_assert_int_lt(i + 2, (int)(sizeof(argv) / sizeof(argv[0])));
 		argv[i + 1] = args[i];
+	}
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -1082,6 +1084,96 @@ START_TEST(vnicctl_watch)
 }
 END_TEST
 
+static void term_soon(pid_t pid, const char *out, int *ticks)
+{
+	(void)out;
+	if (++*ticks == 20)
+		kill(pid, SIGTERM);
+}
+
+/* What the server answers @line in a fresh session: the reply up to the prompt, or to EOF. */
+static void server_reply(const char *line, char *buf, size_t cap)
+{
+	int fd = session();
+	size_t got = 0;
+	long long end = now_ms() + 3000;
+
+	say(fd, line);
+	buf[0] = '\0';
+	while (now_ms() < end) {
+		pump(5);
+		ssize_t r = recv(fd, buf + got, cap - 1 - got, 0);
+		if (r == 0 || (r < 0 && errno == ECONNRESET))
+			break;
+		if (r > 0)
+			got += (size_t)r;
+		buf[got] = '\0';
+		if (got >= strlen(PROMPT) && !strcmp(buf + got - strlen(PROMPT), PROMPT))
+			break;
+	}
+	close(fd);
+}
+
+/*
+ * Both ends take each command's arity from emu/control/protocol.h. For every command, counts of
+ * one-byte arguments just inside and just outside its range are refused alike by the server
+ * (usage, or a line too long to hold them) and by vnicctl before it connects; commands of an
+ * interactive session only are unknown to vnicctl.
+ */
+START_TEST(vnicctl_and_server_agree_on_arity)
+{
+	const char *args[CTL_SET_MAX_ARGS + 4];
+	char line[2 * CTL_SET_MAX_ARGS + 16], reply[2048];
+	struct run r;
+
+	start();
+	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
+		const struct ctl_command *c = &ctl_commands[i];
+		int counts[] = {c->min_args - 1, c->min_args, c->max_args, c->max_args + 1};
+
+		for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+			int n = counts[k];
+			bool want = n < c->min_args || n > c->max_args;
+
+			if (n < 0)
+				continue;
+			args[0] = c->name;
+			snprintf(line, sizeof(line), "%s", c->name);
+			for (int a = 0; a < n; a++) {
+				args[a + 1] = "a";
+				strcat(line, " a");
+			}
+			args[n + 1] = NULL;
+			strcat(line, "\n");
+
+			server_reply(line, reply, sizeof(reply));
+			bool srv_refused = strstr(reply, DATA "usage: ") ||
+					   strstr(reply, DATA "line too long");
+			ck_assert_msg(srv_refused == want, "server, %s with %d arguments: %s",
+				      c->name, n, reply);
+
+			unsigned before =
+				fake.show + fake.set + fake.profile + fake.stats + fake.keys;
+			vnicctl(&r, args, i == CTL_CMD_WATCH && !want ? term_soon : NULL);
+			unsigned after =
+				fake.show + fake.set + fake.profile + fake.stats + fake.keys;
+			if (c->session) {
+				ck_assert_msg(r.status == 2 && strstr(r.err, "unknown command"),
+					      "vnicctl %s: %d %s", c->name, r.status, r.err);
+				continue;
+			}
+			bool cli_refused =
+				r.status == 2 && (strstr(r.err, "vnicctl: usage: ") ||
+						  strstr(r.err, "vnicctl: command too long"));
+			ck_assert_msg(cli_refused == want, "vnicctl, %s with %d arguments: %d %s",
+				      c->name, n, r.status, r.err);
+			if (cli_refused)
+				ck_assert_uint_eq(before, after); /* refused before it connected */
+		}
+	}
+}
+END_TEST
+
 static void never_serve(pid_t pid, const char *out, int *ticks)
 {
 	(void)pid, (void)out, (void)ticks;
@@ -1156,6 +1248,7 @@ Suite *suite_control(void)
 	tcase_add_test(cli, vnicctl_usage_and_connect_errors);
 	tcase_add_test(cli, vnicctl_watch);
 	tcase_add_test(cli, vnicctl_times_out);
+	tcase_add_test(cli, vnicctl_and_server_agree_on_arity);
 #endif
 	return s;
 }

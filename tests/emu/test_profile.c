@@ -11,7 +11,7 @@
 
 #include <check.h>
 
-#include "emu/emu.h"
+#include "emu/device/device.h"
 #include "tests/suites.h"
 
 static struct emu_profile *load(const char *name)

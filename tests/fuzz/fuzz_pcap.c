@@ -16,7 +16,7 @@
 
 #include <pcap/pcap.h>
 
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,8 @@
 
 #include <check.h>
 
-#include "emu/emu.h"
+#include "emu/capture/capture.h"
+#include "emu/device/device.h"
 #include "offload/offload.h"
 #include "tests/suites.h"
 #include "tests/support/frames.h"

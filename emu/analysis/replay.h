@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * DOC: replay — a guest capture through a NIC profile's transmit pipeline
+ *
+ * Frames captured inside a guest are handed, one at a time and in capture order, to the
+ * transmit pipeline of a NIC profile (emu_guest_frame(), as the live device hands a port's
+ * frames), with verification taps after every stage; optionally every tap is written to a
+ * capture file. The result is the pipeline's counters: verdicts per tap, what each stage did,
+ * which stage invalidated digests first (the culprit) and why. Used by `vnicemu replay` and by
+ * the scenario engine; the bench and the tests drive it too.
+ */
+#ifndef VNICEMU_EMU_REPLAY_H
+#define VNICEMU_EMU_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "emu/device/device.h"
+#include "offload/offload.h"
+
+/** struct emu_replay_config - one replay run; the strings are the caller's, read during it. */
+struct emu_replay_config {
+	const char *in_path;  /**< capture taken inside the guest */
+	const char *profile;  /**< name or path */
+	const char *sets[64]; /**< --set arguments, in order */
+	unsigned nsets;
+	const char *key;      /**< one secret for every peer, or NULL */
+	const char *key_file; /**< or a key file, or NULL */
+	const char *out_dir;  /**< write every tap here, or NULL */
+	unsigned wire_mtu;    /**< IP MTU of the wire */
+	bool verify;	      /**< run the verification taps */
+	bool full_verify;     /**< recompute every changed digest */
+	/**
+	 * Called at most once a second with the frames read so far (@done false), and once at
+	 * the end (@done true); may be NULL. The program decides what to show.
+	 */
+	void (*progress)(void *arg, unsigned long long frames, bool done);
+	void *progress_arg;
+};
+
+/** struct emu_replay_result - what a replay found; plain data, the caller's. */
+struct emu_replay_result {
+	char profile[EMU_NAME_MAX];
+	struct offload_stats stats;
+};
+
+/**
+ * emu_replay() - run a capture through a profile's transmit pipeline.
+ * Return: 0 with @res filled, or -errno with one line naming the file, frame or option in
+ * @err; on a configuration error nothing is written.
+ */
+int emu_replay(const struct emu_replay_config *cfg, struct emu_replay_result *res, char *err,
+	       size_t errlen);
+
+#endif

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The scenario model: a scenario file loaded and checked, the replay it describes, and its
+ * expectations compared with what the run counted (emu/analysis/scenario.h).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "emu/analysis/scenario.h"
+
+#define VAL_MAX EMU_SCENARIO_VALUE_MAX
+
+/* What ini_parse() fills: the scenario, and the first error. */
+struct load_ctx {
+	struct emu_scenario *s;
+	const char *why;
+};
+
+/* A path in the scenario is relative to the scenario file's directory. */
+static void resolve(const struct emu_scenario *s, char *dst, size_t len, const char *v)
+{
+	if (v[0] == '/')
+		snprintf(dst, len, "%s", v);
+	else
+		snprintf(dst, len, "%s/%s", s->dir, v);
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *c = user;
+	struct emu_scenario *s = c->s;
+	const char **why = &c->why;
+
+	if (!strcmp(section, "scenario")) {
+		if (strlen(value) >= VAL_MAX) {
+			*why = "value too long";
+			return 0;
+		}
+		if (!strcmp(name, "name"))
+			snprintf(s->name, sizeof(s->name), "%s", value);
+		else if (!strcmp(name, "description"))
+			snprintf(s->description, sizeof(s->description), "%s", value);
+		else if (!strcmp(name, "capture"))
+			resolve(s, s->capture, sizeof(s->capture), value);
+		else if (!strcmp(name, "key-file"))
+			resolve(s, s->key_file, sizeof(s->key_file), value);
+		else if (!strcmp(name, "key"))
+			snprintf(s->key, sizeof(s->key), "%s", value);
+		else if (!strcmp(name, "profile")) {
+			/* a profile file next to the scenario, or a name */
+			if (strchr(value, '/'))
+				resolve(s, s->profile, sizeof(s->profile), value);
+			else
+				snprintf(s->profile, sizeof(s->profile), "%s", value);
+		} else if (!strcmp(name, "wire-mtu")) {
+			char *end;
+			unsigned long v = strtoul(value, &end, 10);
+			if (*end || v < 576 || v > 65535) {
+				*why = "wire-mtu: expected 576..65535";
+				return 0;
+			}
+			s->wire_mtu = (unsigned)v;
+		} else if (!strcmp(name, "set")) {
+			if (s->nsets == EMU_SCENARIO_SETS_MAX ||
+			    strlen(value) >= sizeof(s->sets[0])) {
+				*why = "too many or too long set lines";
+				return 0;
+			}
+			snprintf(s->sets[s->nsets++], sizeof(s->sets[0]), "%s", value);
+		} else if (!strcmp(name, "full-verify")) {
+			s->full_verify = !strcmp(value, "on") || !strcmp(value, "yes");
+		} else {
+			*why = "unknown key in [scenario]";
+			return 0;
+		}
+		return 1;
+	}
+	if (!strcmp(section, "expect")) {
+		if (s->nexpect == EMU_SCENARIO_EXPECT_MAX ||
+		    strlen(name) >= sizeof(s->expect[0].key) || strlen(value) >= VAL_MAX) {
+			*why = "too many or too long expectations";
+			return 0;
+		}
+		struct emu_expect *e = &s->expect[s->nexpect++];
+		snprintf(e->key, sizeof(e->key), "%s", name);
+		snprintf(e->value, sizeof(e->value), "%s", value);
+		return 1;
+	}
+	*why = "unknown section (expected [scenario] or [expect])";
+	return 0;
+}
+
+int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx c = {.s = s};
+	char tmp[512];
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->wire_mtu = 1500;
+	snprintf(s->profile, sizeof(s->profile), "vmxnet2");
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(s->dir, sizeof(s->dir), "%s", dirname(tmp));
+	int r = ini_parse(path, on_entry, &c);
+	if (r == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : ENOENT));
+		return -ENOENT;
+	}
+	if (r) {
+		snprintf(err, errlen, "%s:%d: %s", path, r, c.why ? c.why : "syntax error");
+		return -EINVAL;
+	}
+	if (!*s->capture) {
+		snprintf(err, errlen, "%s: [scenario] needs capture = FILE", path);
+		return -EINVAL;
+	}
+	if (*s->key && *s->key_file) {
+		snprintf(err, errlen, "%s: key and key-file are exclusive", path);
+		return -EINVAL;
+	}
+	if (!s->nexpect) {
+		snprintf(err, errlen, "%s: no [expect] section: nothing to check", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- expectations ---- */
+
+static int verdict_index(const char *name)
+{
+	for (int v = 0; v < MD5SIG_NVERDICTS; v++)
+		if (!strcmp(md5sig_verdict_str(v), name))
+			return v;
+	return !strcmp(name, "frames") ? MD5SIG_NVERDICTS : -1;
+}
+
+static const struct offload_stage_stats *find_stage(const struct offload_stats *st, const char *n,
+						    size_t len)
+{
+	for (unsigned i = 0; i < st->nstages; i++)
+		if (strlen(st->stages[i].name) == len && !strncmp(st->stages[i].name, n, len))
+			return &st->stages[i];
+	return NULL;
+}
+
+int emu_scenario_actual(const struct offload_stats *st, const char *key, char *got, size_t len)
+{
+	const char *dot = strchr(key, '.');
+
+	if (!strcmp(key, "culprit")) {
+		snprintf(got, len, "%s", st->culprit >= 0 ? st->stages[st->culprit].name : "none");
+		return 0;
+	}
+	if (!dot)
+		return -EINVAL;
+	if (!strncmp(key, "guest.", 6) || !strncmp(key, "wire.", 5)) {
+		const struct offload_tap_stats *t = key[0] == 'g' || !st->nstages
+							    ? &st->guest
+							    : &st->stages[st->nstages - 1].tap;
+		int v = verdict_index(dot + 1);
+		if (v < 0)
+			return -EINVAL;
+		snprintf(got, len, "%llu",
+			 (unsigned long long)(v == MD5SIG_NVERDICTS ? t->frames : t->verdicts[v]));
+		return 0;
+	}
+	const struct offload_stage_stats *s = find_stage(st, key, (size_t)(dot - key));
+	const char *f = dot + 1;
+	if (!s)
+		return -EINVAL;
+	unsigned long long v;
+	if (!strcmp(f, "invalidated"))
+		v = s->invalidated;
+	else if (!strcmp(f, "created"))
+		v = s->created;
+	else if (!strcmp(f, "frames_in"))
+		v = s->frames_in;
+	else if (!strcmp(f, "frames_out"))
+		v = s->frames_out;
+	else if (!strcmp(f, "dropped"))
+		v = s->dropped;
+	else if (!strcmp(f, "enabled")) {
+		snprintf(got, len, "%s", s->enabled ? "on" : "off");
+		return 0;
+	} else if (!strcmp(f, "why-contains")) {
+		snprintf(got, len, "%s%s%s", s->has_why ? s->why.changed : "(no explanation)",
+			 s->has_why ? " | " : "", s->has_why ? s->why.unchanged : "");
+		return 0;
+	} else if (!strncmp(f, "dropped.", 8)) {
+		v = 0;
+		for (unsigned d = 0; d < s->ndrops; d++)
+			if (!strcmp(s->drops[d].reason, f + 8))
+				v = s->drops[d].count;
+	} else if (!strncmp(f, "md5.", 4) && verdict_index(f + 4) >= 0 &&
+		   verdict_index(f + 4) < MD5SIG_NVERDICTS) {
+		v = s->tap.verdicts[verdict_index(f + 4)];
+	} else {
+		return -EINVAL;
+	}
+	snprintf(got, len, "%llu", v);
+	return 0;
+}
+
+bool emu_scenario_holds(const struct emu_expect *e, const char *got)
+{
+	return strstr(e->key, "why-contains") ? strstr(got, e->value) != NULL
+					      : !strcmp(got, e->value);
+}
+
+int emu_scenario_run(const struct emu_scenario *s, struct emu_scenario_result *res, char *err,
+		     size_t errlen)
+{
+	char why[1024];
+	struct emu_replay_config cfg = {
+		.in_path = s->capture,
+		.profile = s->profile,
+		.key = *s->key ? s->key : NULL,
+		.key_file = *s->key_file ? s->key_file : NULL,
+		.wire_mtu = s->wire_mtu,
+		.verify = true,
+		.full_verify = s->full_verify,
+		.nsets = s->nsets,
+	};
+
+	memset(res, 0, sizeof(*res));
+	for (unsigned i = 0; i < s->nsets; i++)
+		cfg.sets[i] = s->sets[i];
+	if (emu_replay(&cfg, &res->replay, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", s->path, why);
+		return -EINVAL;
+	}
+	/* every key must name something before any verdict is given */
+	for (unsigned i = 0; i < s->nexpect; i++) {
+		if (emu_scenario_actual(&res->replay.stats, s->expect[i].key, res->outcome[i].got,
+					sizeof(res->outcome[i].got))) {
+			snprintf(err, errlen, "%s: [expect] %s: names no counter of this run",
+				 s->path, s->expect[i].key);
+			return -EINVAL;
+		}
+	}
+	for (unsigned i = 0; i < s->nexpect; i++) {
+		res->outcome[i].ok = emu_scenario_holds(&s->expect[i], res->outcome[i].got);
+		res->failed += !res->outcome[i].ok;
+	}
+	return 0;
+}
+
+void emu_scenario_print(FILE *f, const struct emu_scenario *s,
+			const struct emu_scenario_result *res, bool verbose)
+{
+	const struct offload_stats *st = &res->replay.stats;
+	bool failed = false;
+
+	for (unsigned i = 0; i < s->nexpect; i++) {
+		const struct emu_expect *e = &s->expect[i];
+		const char *got = res->outcome[i].got;
+		bool contains = strstr(e->key, "why-contains") != NULL;
+
+		if (!res->outcome[i].ok) {
+			if (!failed)
+				fprintf(f, "%s: scenario %s does NOT hold:\n", s->path, s->name);
+			failed = true;
+			fprintf(f, "  %s: expected %s%s, got %s\n", e->key,
+				contains ? "text with " : "", e->value, got);
+		} else if (verbose) {
+			fprintf(f, "  %s = %s: ok\n", e->key, contains ? e->value : got);
+		}
+	}
+	if (failed)
+		return;
+	fprintf(f, "%s: scenario %s holds (%u expectations): culprit %s\n", s->path, s->name,
+		s->nexpect, st->culprit >= 0 ? st->stages[st->culprit].name : "none");
+	if (st->culprit >= 0 && st->stages[st->culprit].has_why)
+		fprintf(f, "  %s changed: %s\n", st->stages[st->culprit].name,
+			st->stages[st->culprit].why.changed);
+}

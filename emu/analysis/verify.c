@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The verify engine: classify every TCP frame of a capture against the key table.
+ *
+ * With N jobs the calling thread reads the capture in batches into a ring, and it and N - 1
+ * worker threads take batches from the ring to classify. A batch holds pointers into the
+ * mapped file when the reader can keep frames (emu_capin_hold()), else copies. Each thread has
+ * its own hasher (an EVP context cannot be shared) and its own counters, summed at the end;
+ * the key table is only read. A batch's --list lines are written into the batch, and the
+ * calling thread prints batches in the order it read them, so every output is the same as with
+ * one thread. The calling thread fills the ring while it has room; when it is full it
+ * classifies a batch itself, or prints the oldest once that is done.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu/analysis/verify.h"
+#include "emu/capture/capture.h"
+
+#define VERIFY_BATCH	   256	     /* frames per batch */
+#define VERIFY_BATCH_BYTES (1 << 20) /* ...or fewer, once this many bytes are in it */
+#define VERIFY_LINE	   192	     /* a --list line, with IPv6 peers */
+
+/* What one thread needs to classify frames. */
+struct verify_worker {
+	struct md5sig_hasher *h;
+	const struct md5sig_keytab *kt;
+	uint32_t linktype;
+	FILE *list;		    /* --list lines, or NULL */
+	struct emu_verify_counts c; /* all but frames, which the reader counts */
+	struct verify_pool *pool;
+	pthread_t thread;
+};
+
+struct verify_batch {
+	unsigned long first;		    /* number of its first frame */
+	unsigned n;			    /* frames in it */
+	const uint8_t *frame[VERIFY_BATCH]; /* each frame's bytes: in the mapping, or in copy */
+	uint32_t len[VERIFY_BATCH];	    /* its captured length */
+	size_t bytes;			    /* captured bytes of its frames */
+	uint8_t *copy;			    /* copies, when the reader does not keep frames */
+	size_t cap;			    /* bytes allocated in copy */
+	char *text;			    /* the --list lines of its frames, in order */
+	size_t textlen;
+	bool done; /* classified; text is complete */
+};
+
+struct verify_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t queued_cond; /* a batch was queued, or reading has ended */
+	pthread_cond_t done_cond;   /* a worker classified a batch */
+	struct verify_batch *ring;
+	unsigned nring;
+	unsigned long queued; /* batches queued so far; batch i is ring[i % nring] */
+	unsigned long taken;  /* batches a thread has started on */
+	bool end;	      /* nothing more will be queued */
+};
+
+/* Classify one frame. Return: the length of its --list line, written to @line, or 0 for none. */
+static size_t verify_frame(struct verify_worker *w, const uint8_t *data, uint32_t caplen,
+			   unsigned long frame, char line[static VERIFY_LINE])
+{
+	struct md5sig_seg seg;
+	enum md5sig_status st = md5sig_parse(w->linktype, data, caplen, &seg);
+
+	if (st == MD5SIG_OTHER || st == MD5SIG_FRAGMENT) {
+		w->c.other++;
+		return 0;
+	}
+	enum md5sig_verdict v = md5sig_classify(w->h, w->kt, data, st, &seg);
+	w->c.verdicts[v]++;
+	if (v == MD5SIG_MALFORMED)
+		w->c.reasons[st]++;
+	if (!w->list)
+		return 0;
+
+	char peers[128];
+	int n;
+	md5sig_seg_format(&seg, peers, sizeof(peers));
+	if (v == MD5SIG_MALFORMED)
+		n = snprintf(line, VERIFY_LINE, "%lu malformed %s (%s)\n", frame, peers,
+			     md5sig_status_name(st));
+	else
+		n = snprintf(line, VERIFY_LINE, "%lu %s %s\n", frame, md5sig_verdict_str(v), peers);
+	return n < 0 ? 0 : (size_t)n < VERIFY_LINE ? (size_t)n : VERIFY_LINE - 1;
+}
+
+static void verify_batch(struct verify_worker *w, struct verify_batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		b->textlen +=
+			verify_frame(w, b->frame[i], b->len[i], b->first + i, b->text + b->textlen);
+}
+
+/* The next queued batch nobody has started on, or NULL; with the lock held. */
+static struct verify_batch *take(struct verify_pool *p)
+{
+	return p->taken == p->queued ? NULL : &p->ring[p->taken++ % p->nring];
+}
+
+static void *verify_thread(void *arg)
+{
+	struct verify_worker *w = arg;
+	struct verify_pool *p = w->pool;
+	struct verify_batch *b;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!(b = take(p)) && !p->end)
+			pthread_cond_wait(&p->queued_cond, &p->lock);
+		if (!b)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		verify_batch(w, b);
+		pthread_mutex_lock(&p->lock);
+		b->done = true;
+		pthread_cond_signal(&p->done_cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/*
+ * Read the next frames of @in into @b: pointers when @held (the reader keeps them), else
+ * copies. Return: as emu_capin_next().
+ */
+static int verify_fill(struct emu_capin *in, bool held, struct verify_batch *b,
+		       struct emu_verify_counts *c, char *err, size_t errlen)
+{
+	struct emu_pkt pkt;
+	size_t off[VERIFY_BATCH];
+	int r = 1;
+
+	b->first = c->frames + 1;
+	b->n = 0;
+	b->bytes = 0;
+	b->textlen = 0;
+	b->done = false;
+	while (b->n < VERIFY_BATCH && b->bytes < VERIFY_BATCH_BYTES &&
+	       (r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
+		if (held) {
+			b->frame[b->n] = pkt.data;
+		} else {
+			if (b->bytes + pkt.caplen > b->cap) {
+				size_t cap = b->cap ? b->cap : 65536;
+				while (cap < b->bytes + pkt.caplen)
+					cap *= 2;
+				uint8_t *d = realloc(b->copy, cap);
+				if (!d) {
+					snprintf(err, errlen, "out of memory");
+					return -ENOMEM;
+				}
+				b->copy = d;
+				b->cap = cap;
+			}
+			memcpy(b->copy + b->bytes, pkt.data, pkt.caplen);
+			off[b->n] = b->bytes;
+		}
+		b->len[b->n++] = pkt.caplen;
+		b->bytes += pkt.caplen;
+		c->frames++;
+	}
+	for (unsigned i = 0; !held && i < b->n; i++)
+		b->frame[i] = b->copy + off[i]; /* copy has its final address now */
+	return r;
+}
+
+/*
+ * Classify every frame of @in with @nw threads: this one (with @w[0]) and @nw - 1 started
+ * here (with @w[1...]). Return: 0, or what emu_capin_next() failed with or -errno, with a
+ * reason in @err.
+ */
+static int verify_parallel(struct emu_capin *in, struct verify_worker *w, unsigned nw,
+			   struct emu_verify_counts *c, char *err, size_t errlen)
+{
+	struct verify_pool p = {
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.queued_cond = PTHREAD_COND_INITIALIZER,
+		.done_cond = PTHREAD_COND_INITIALIZER,
+		.nring = 2 * nw + 2, /* one being filled, one being printed, the rest in flight */
+	};
+	const size_t textcap = VERIFY_BATCH * VERIFY_LINE;
+	/* a batch ends past VERIFY_BATCH_BYTES by at most one frame */
+	bool held = emu_capin_hold(in, p.nring * (VERIFY_BATCH_BYTES + OFFLOAD_MAX_FRAME));
+	unsigned long seq = 0, printed = 0; /* batches queued, and printed */
+	unsigned started = 1;
+	int r = 1;
+
+	p.ring = calloc(p.nring, sizeof(*p.ring));
+	char *text = w->list ? malloc(p.nring * textcap) : NULL;
+	if (!p.ring || (w->list && !text)) {
+		snprintf(err, errlen, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; text && i < p.nring; i++)
+		p.ring[i].text = text + i * textcap;
+	for (; started < nw; started++) {
+		w[started].pool = &p;
+		int e = pthread_create(&w[started].thread, NULL, verify_thread, &w[started]);
+		if (e) {
+			snprintf(err, errlen, "cannot start a thread: %s", strerror(e));
+			r = -e;
+			break;
+		}
+	}
+
+	for (;;) {
+		/* read while the ring has room */
+		if (r > 0 && seq - printed < p.nring) {
+			struct verify_batch *b = &p.ring[seq % p.nring];
+			r = verify_fill(in, held, b, c, err, errlen);
+			if (b->n) {
+				pthread_mutex_lock(&p.lock);
+				p.queued = ++seq;
+				pthread_cond_signal(&p.queued_cond);
+				pthread_mutex_unlock(&p.lock);
+			}
+			continue;
+		}
+		/* the frames before a read error are still classified and listed */
+		if (printed == seq)
+			break;
+		/* the ring is full, or reading has ended: classify a batch, or print one */
+		struct verify_batch *oldest = &p.ring[printed % p.nring], *mine;
+		pthread_mutex_lock(&p.lock);
+		while (!(mine = oldest->done ? NULL : take(&p)) && !oldest->done)
+			pthread_cond_wait(&p.done_cond, &p.lock);
+		pthread_mutex_unlock(&p.lock);
+		if (mine) {
+			verify_batch(w, mine);
+			mine->done = true; /* only this thread reads done of a batch it took */
+			continue;
+		}
+		if (oldest->textlen)
+			fwrite(oldest->text, 1, oldest->textlen, w->list);
+		printed++;
+	}
+
+	pthread_mutex_lock(&p.lock);
+	p.end = true;
+	pthread_cond_broadcast(&p.queued_cond);
+	pthread_mutex_unlock(&p.lock);
+	for (unsigned i = 1; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+out:
+	for (unsigned i = 0; p.ring && i < p.nring; i++)
+		free(p.ring[i].copy);
+	free(p.ring);
+	free(text);
+	return r < 0 ? r : 0;
+}
+
+/* Classify every frame of @in in this thread. Return: 0 or what emu_capin_next() failed with. */
+static int verify_serial(struct emu_capin *in, struct verify_worker *w, struct emu_verify_counts *c,
+			 char *err, size_t errlen)
+{
+	struct emu_pkt pkt;
+	char line[VERIFY_LINE];
+	int r;
+
+	while ((r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
+		size_t n = verify_frame(w, pkt.data, pkt.caplen, ++c->frames, line);
+		if (n)
+			fwrite(line, 1, n, w->list);
+	}
+	return r;
+}
+
+unsigned emu_verify_jobs(unsigned jobs)
+{
+	if (jobs)
+		return jobs > EMU_VERIFY_JOBS_MAX ? EMU_VERIFY_JOBS_MAX : jobs;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus < 1 ? 1 : cpus > EMU_VERIFY_JOBS_MAX ? EMU_VERIFY_JOBS_MAX : (unsigned)cpus;
+}
+
+int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c, char *err,
+	       size_t errlen)
+{
+	unsigned jobs = emu_verify_jobs(cfg->jobs);
+	struct verify_worker *w = calloc(jobs, sizeof(*w));
+	struct emu_capin *in = NULL;
+	int r = -ENOMEM;
+
+	memset(c, 0, sizeof(*c));
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < jobs; i++) {
+		if (!(w[i].h = md5sig_hasher_new())) {
+			snprintf(err, errlen, "cannot set up MD5 (libcrypto)");
+			goto out;
+		}
+		w[i].kt = cfg->keys;
+		w[i].list = cfg->list;
+	}
+	in = emu_capin_open(cfg->path, err, errlen);
+	if (!in) {
+		r = -EINVAL;
+		goto out;
+	}
+	c->linktype = emu_capin_linktype(in);
+	for (unsigned i = 0; i < jobs; i++)
+		w[i].linktype = c->linktype;
+	if (jobs == 1)
+		r = verify_serial(in, w, c, err, errlen);
+	else
+		r = verify_parallel(in, w, jobs, c, err, errlen);
+	for (unsigned i = 0; i < jobs; i++) {
+		c->other += w[i].c.other;
+		for (int v = 0; v < MD5SIG_NVERDICTS; v++)
+			c->verdicts[v] += w[i].c.verdicts[v];
+		for (int s = 0; s < MD5SIG_NSTATUS; s++)
+			c->reasons[s] += w[i].c.reasons[s];
+	}
+out:
+	emu_capin_close(in);
+	for (unsigned i = 0; i < jobs; i++)
+		md5sig_hasher_free(w[i].h);
+	free(w);
+	return r < 0 ? r : 0;
+}
+
+void emu_verify_json(FILE *f, const struct emu_verify_counts *c)
+{
+	fprintf(f, "{\"frames\": %lu, \"md5\": {", c->frames);
+	for (int v = MD5SIG_VALID; v < MD5SIG_MALFORMED; v++)
+		fprintf(f, "%s\"%s\": %lu", v ? ", " : "", md5sig_verdict_str(v), c->verdicts[v]);
+	fprintf(f, "}, \"malformed\": %lu, \"malformed_reasons\": {",
+		c->verdicts[MD5SIG_MALFORMED]);
+	bool first = true;
+	for (int s = MD5SIG_MALFORMED_FIRST; s < MD5SIG_NSTATUS; s++) {
+		if (!c->reasons[s])
+			continue;
+		fprintf(f, "%s\"%s\": %lu", first ? "" : ", ", md5sig_status_name(s),
+			c->reasons[s]);
+		first = false;
+	}
+	fprintf(f, "}, \"other\": %lu}\n", c->other);
+}
+
+void emu_verify_text(FILE *f, const char *path, const struct emu_verify_counts *c)
+{
+	unsigned long tcp = 0;
+
+	for (int v = MD5SIG_VALID; v < MD5SIG_MALFORMED; v++)
+		tcp += c->verdicts[v];
+	fprintf(f, "%s: %lu frames (%s)\n", path, c->frames, md5sig_linktype_str(c->linktype));
+	fprintf(f, "  TCP segments %10lu\n", tcp);
+	for (int v = MD5SIG_VALID; v < MD5SIG_MALFORMED; v++)
+		fprintf(f, "    %-10s %10lu\n", md5sig_verdict_str(v), c->verdicts[v]);
+	fprintf(f, "  malformed    %10lu\n", c->verdicts[MD5SIG_MALFORMED]);
+	for (int s = MD5SIG_MALFORMED_FIRST; s < MD5SIG_NSTATUS; s++)
+		if (c->reasons[s])
+			fprintf(f, "    %-10lu %s\n", c->reasons[s], md5sig_status_str(s));
+	fprintf(f, "  not TCP      %10lu\n", c->other);
+	if (c->verdicts[MD5SIG_INVALID] || c->verdicts[MD5SIG_MISSING])
+		fprintf(f, "result: %lu invalid, %lu missing digests\n",
+			c->verdicts[MD5SIG_INVALID], c->verdicts[MD5SIG_MISSING]);
+	else
+		fprintf(f, "result: no invalid or missing digests\n");
+}

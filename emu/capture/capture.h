@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * DOC: capture — capture files in and out, and key files
+ *
+ * Frames enter the analysis engines from capture files and leave every tap into them. Reading
+ * (capin.c): classic pcap (what tcpdump writes) is mapped and its records are walked in place;
+ * everything else (pcapng, older pcap versions, pipes) goes through libpcap, which also names
+ * what it cannot read. Writing (capout.c) is done here, by hand, because libpcap writes neither
+ * pcapng nor packet comments: classic pcap per tcpdump's savefile format, pcapng per the IETF
+ * pcapng draft (SHB, IDB, EPB with opt_comment). Key files (keyfile.c) are read line by line and
+ * handed to md5sig's parser, which never sees the file; secrets never reach an error message.
+ * A tap capture (tapcap.c) is a pipeline's sink writing one file per tap, for live runs and
+ * replays alike. Nothing here prints: failures are -errno plus one line naming the file (and
+ * frame or line).
+ */
+#ifndef VNICEMU_EMU_CAPTURE_H
+#define VNICEMU_EMU_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "md5sig/md5sig.h"
+#include "offload/offload.h"
+
+/**
+ * struct emu_pkt - one captured frame. @data belongs to the reader: it stays valid until the
+ * next emu_capin_next() or emu_capin_close() (until emu_capin_close() after emu_capin_hold()).
+ */
+struct emu_pkt {
+	const uint8_t *data;
+	uint32_t caplen;    /**< bytes captured */
+	uint32_t len;	    /**< bytes on the wire */
+	struct timespec ts; /**< capture time */
+};
+
+struct emu_capin;
+
+/**
+ * emu_capin_open() - open a pcap or pcapng file for reading; @path is kept for messages, so it
+ * must outlive the reader ("-" is stdin).
+ * Return: the reader (the caller's, freed by emu_capin_close()), or NULL with a one-line reason
+ * naming @path in @err (missing file, not a capture, unsupported link type).
+ */
+struct emu_capin *emu_capin_open(const char *path, char *err, size_t errlen);
+/** The capture's link type, as a LINKTYPE_ number (enum md5sig_linktype). */
+uint32_t emu_capin_linktype(const struct emu_capin *c);
+/**
+ * emu_capin_next() - read the next frame.
+ * Return: 1 with @pkt filled, 0 at the end, -EIO with a reason naming the file and frame in @err.
+ */
+int emu_capin_next(struct emu_capin *c, struct emu_pkt *pkt, char *err, size_t errlen);
+/**
+ * emu_capin_hold() - ask the reader to keep frames readable after later reads, so that a
+ * caller may hand pointers to other threads instead of copies. A mapped file can: every
+ * frame's @data then stays valid until emu_capin_close(), and the last @bytes read stay mapped
+ * (pages further back are given back to the kernel as the reader goes, and read in again if
+ * touched). Return: true if it can; false when frames must be copied (pcapng, pipes).
+ */
+bool emu_capin_hold(struct emu_capin *c, size_t bytes);
+/** Close; accepts NULL. Frames read from @c are gone. */
+void emu_capin_close(struct emu_capin *c);
+
+struct emu_capout;
+
+/**
+ * emu_capout_open() - create a capture file: classic pcap (microseconds, what every tool
+ * reads), or pcapng when @pcapng, whose frames may carry comments and name their interface.
+ * Return: the writer (the caller's, freed by emu_capout_close()), or NULL with a reason naming
+ * @path in @err.
+ */
+struct emu_capout *emu_capout_open(const char *path, bool pcapng, char *err, size_t errlen);
+/**
+ * emu_capout_iface() - declare an interface (pcapng: an IDB; pcap: the file's link type, once).
+ * Return: its index for emu_capout_write(), or -errno.
+ */
+int emu_capout_iface(struct emu_capout *c, uint32_t linktype, const char *name);
+/**
+ * emu_capout_write() - append a frame; @data and @comment (pcapng only; may be NULL) are only
+ * read during the call. The first write error sticks: later writes return it too.
+ * Return: 0 or -errno.
+ */
+int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec *ts,
+		     const uint8_t *data, uint32_t len, const char *comment);
+/** Push buffered frames to the file (live captures stay readable). Return: 0 or -errno. */
+int emu_capout_flush(struct emu_capout *c);
+/** Flush and close; accepts NULL. Return: 0, or -errno if anything failed to be written. */
+int emu_capout_close(struct emu_capout *c);
+
+/**
+ * emu_keys_load() - add every line of a key file (see md5sig_keytab_parse_line()) to @kt (the
+ * caller's; on failure it may hold the lines before the bad one). The lines read are wiped.
+ * Return: 0, or -errno with "PATH:LINE: reason" (never the secret) in @err.
+ */
+int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t errlen);
+
+/**
+ * emu_keys_from_arg() - the `--key SECRET` shorthand: one key for every peer, as tcpdump -M.
+ * Return: 0 or -errno with a reason in @err.
+ */
+int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, size_t errlen);
+
+/**
+ * emu_keys_from_options() - the keys of a `--key SECRET` or `--key-file FILE` option (either
+ * may be NULL; both together are an error), added to @kt.
+ * Return: 0 or -errno with a reason in @err.
+ */
+int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char *key_file,
+			  char *err, size_t errlen);
+
+/* ---- one capture per tap of a pipeline (tapcap.c) ---- */
+
+/**
+ * struct emu_tapcap_config - the captures of one pipeline. File names, in @dir: @prefix @in
+ * ".pcap" for tap 0 (what enters the pipeline), @prefix STAGE ".pcap" for the tap after each
+ * stage, and @prefix @out ".pcap" for the last tap again (what leaves the pipeline): e.g.
+ * guest.pcap, sg.pcap, tso.pcap, tx-csum.pcap, wire.pcap. With @annotate, also @prefix
+ * "annotated.pcapng": the frames entering (interface "guest") and leaving (interface "wire"),
+ * each with its verdict as a packet comment. The strings are only read by emu_tapcap_open().
+ */
+struct emu_tapcap_config {
+	const char *dir;	   /**< created with @dir_mode when missing */
+	unsigned dir_mode;	   /**< e.g. 0700 for a daemon's captures */
+	const char *prefix;	   /**< before every file name, e.g. "rx-"; may be NULL */
+	const char *in, *out;	   /**< the names of the pipeline's two ends */
+	const char *const *stages; /**< the stages' names, in pipeline order */
+	unsigned nstages;
+	uint32_t linktype; /**< of every frame (a LINKTYPE_ number) */
+	uint64_t
+		max_bytes; /**< a file this large is kept as NAME.1 and NAME starts again (0: never) */
+	bool annotate;	   /**< also write annotated.pcapng */
+};
+
+struct emu_tapcap;
+
+/**
+ * emu_tapcap_open() - create the directory if missing and every file (truncating what was
+ * there). Return: the sink (the caller's, freed by emu_tapcap_close()), or NULL with errno set
+ * and one line naming the directory or file in @err.
+ */
+struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *err, size_t errlen);
+
+/**
+ * emu_tapcap_write() - the pipeline sink's frame @f at tap @tap (offload_sink_fn's arguments):
+ * written to its tap's file, and to the out end's and the annotated file when it enters or
+ * leaves the pipeline. @f is only read during the call. A file that fails is closed and not
+ * written again; the others go on.
+ * Return: 0, or -errno when a file failed with this frame (emu_tapcap_error() says which).
+ */
+int emu_tapcap_write(struct emu_tapcap *t, unsigned tap, const struct offload_frame *f,
+		     enum md5sig_status st);
+
+/** The latest failure, "PATH: reason", or "" (owned by @t, valid until the next call). */
+const char *emu_tapcap_error(const struct emu_tapcap *t);
+
+/**
+ * emu_tapcap_flush() - push buffered frames to every file (live captures stay readable by
+ * tcpdump). Return: 0, or -errno when a file failed (it is then stopped).
+ */
+int emu_tapcap_flush(struct emu_tapcap *t);
+
+/**
+ * emu_tapcap_close() - flush and close every file, and free @t; accepts NULL.
+ * Return: 0, or the first failure of any file during @t's life, as -errno with "PATH: reason"
+ * in @err.
+ */
+int emu_tapcap_close(struct emu_tapcap *t, char *err, size_t errlen);
+
+#endif

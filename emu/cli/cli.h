@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * DOC: cli — the `vnicemu` program
+ *
+ * One file per subcommand, dispatched from the table in vnicemu.c that also builds the usage
+ * text. A command parses its options, calls one engine (analysis or device room) and prints
+ * what it returns: only here do errors become messages on stderr and results text on stdout.
+ * Each command returns the process exit status: 0, 1 (what was checked failed, e.g.
+ * --fail-on-invalid) or EXIT_USAGE.
+ */
+#ifndef VNICEMU_EMU_CLI_H
+#define VNICEMU_EMU_CLI_H
+
+#include <getopt.h>
+
+#define EXIT_USAGE 2 /* usage or input error, one line on stderr */
+
+/** The program's name in messages ("vnicemu"). */
+extern const char *prog;
+
+int cmd_verify(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_profiles(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_repro(int argc, char **argv);
+
+/*
+ * getopt_long() wrapper printing one line for an unknown option or a missing argument (the
+ * caller's optstring must start with ':'): returns the option, or -2 after printing an error.
+ */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring,
+	       const struct option *opts);
+
+/* --wire-mtu N: 576..65535 into *@mtu, or one error line and -EINVAL. */
+int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu);
+
+#endif

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnicemu profiles: the NIC models this installation knows, with their features and quirks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "emu/cli/cli.h"
+#include "emu/device/device.h"
+
+static void show(const struct emu_profile *p, void *arg)
+{
+	(void)arg;
+	printf("%s — %s\n  file: %s\n  tx stages:", p->name, p->description, p->path);
+	for (unsigned i = 0; i < p->ntx; i++)
+		printf(" %s", p->tx[i]);
+	putchar('\n');
+	for (int f = 0; f < OFFLOAD_NFEATURES; f++)
+		printf("  %s: %s%s\n", offload_feature_name(f), p->on[f] ? "on" : "off",
+		       p->fixed[f] ? " [fixed]" : "");
+	if (p->nparams) {
+		printf("  quirks:");
+		for (unsigned i = 0; i < p->nparams; i++)
+			printf(" %s=%s", p->params[i].key, p->params[i].value);
+		putchar('\n');
+	}
+	printf("  guest descriptors: header copy %u bytes, %u bytes per fragment\n\n",
+	       p->header_copy, p->fragment_size);
+}
+
+int cmd_profiles(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: %s profiles\n  lists NIC profiles found in $VNICEMU_PROFILE_PATH, the "
+		       "source tree and the installed data directory\n",
+		       prog);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "%s profiles: unexpected argument '%s'\n", prog, argv[1]);
+		return EXIT_USAGE;
+	}
+	if (!emu_profile_foreach(show, NULL)) {
+		fprintf(stderr, "%s profiles: no profiles found (set VNICEMU_PROFILE_PATH)\n",
+			prog);
+		return EXIT_USAGE;
+	}
+	return 0;
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnicemu: subcommands dispatched from one table, which also builds the usage text. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/cli/cli.h"
+
+const char *prog = "vnicemu";
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *desc;
+} subcommands[] = {
+	{"run", cmd_run, "be the vNIC between a guest and a wire VDE network, live"},
+	{"verify", cmd_verify, "check the RFC 2385 TCP-MD5 digests of every frame in a capture"},
+	{"replay", cmd_replay, "run a guest capture through a NIC's offload stages: who broke MD5"},
+	{"repro", cmd_repro,
+	 "run a scenario file (a bug report as data) and check its expectations"},
+	{"diff", cmd_diff, "explain what a vNIC did between a guest capture and a wire capture"},
+	{"profiles", cmd_profiles, "list the NIC profiles (vmxnet, vmxnet2, vmxnet3, e1000, none)"},
+};
+
+int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring,
+	       const struct option *opts)
+{
+	opterr = 0;
+	int opt = getopt_long(argc, argv, optstring, opts, NULL);
+	if (opt == '?' || opt == ':') {
+		/* getopt has stepped past the offending word (it permutes, so not argv[optind]) */
+		const char *what = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+		fprintf(stderr, "%s %s: %s '%s' (try '%s %s --help')\n", prog, cmd,
+			opt == '?' ? "unknown option" : "missing argument for", what, prog, cmd);
+		return -2;
+	}
+	return opt;
+}
+
+int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*end || !*arg || v < 576 || v > 65535) {
+		fprintf(stderr, "%s %s: --wire-mtu %s: expected 576..65535\n", prog, cmd, arg);
+		return -EINVAL;
+	}
+	*mtu = (unsigned)v;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: %s <command> [arguments]\n\nCommands:\n", prog);
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-9s %s\n", subcommands[i].name, subcommands[i].desc);
+	fprintf(f, "\n'%s <command> --help' describes a command.\n", prog);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("vnicemu %s\n", VNICEMU_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s' (try '%s --help')\n", prog, argv[1], prog);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The live device: a guest port and a wire port, the transmit pipeline between them one way
+ * (guest -> sg -> tso -> tx-csum -> wire) and the receive pipeline the other (wire -> rx-csum
+ * -> lro -> guest), a control socket, optional per-tap captures. This file sets it up, tears it
+ * down and hands its messages to the program's log callback; the parts are pipelines.c,
+ * loop.c, handlers.c and report.c.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "emu/device/internal.h"
+
+void dev_log(const struct emu_device *d, int prio, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!d->cfg->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d->cfg->log(d->cfg->log_arg, prio, msg);
+}
+
+static int setup(struct emu_device *d, char *err, size_t errlen)
+{
+	const struct emu_run_config *cfg = d->cfg;
+	struct emu_profile *p = malloc(sizeof(*p));
+	sigset_t mask;
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = emu_profile_load(p, cfg->profile, err, errlen);
+	for (unsigned i = 0; !ret && i < cfg->nsets; i++)
+		ret = emu_profile_set(p, cfg->sets[i], err, errlen);
+	if (!ret)
+		ret = dev_load_keys(d, err, errlen);
+	/* ports before pipelines: lro builds frames no larger than the guest port takes */
+	if (!ret && !(ret = emu_port_init(&d->guest, "guest", cfg->guest_url, err, errlen)) &&
+	    !(ret = emu_port_init(&d->wire, "wire", cfg->wire_url, err, errlen)) &&
+	    !(ret = emu_port_open(&d->guest, err, errlen)))
+		ret = emu_port_open(&d->wire, err, errlen);
+	if (!ret)
+		ret = dev_build(d, p, err, errlen);
+	if (ret) {
+		if (d->profile != p)
+			free(p);
+		return ret;
+	}
+	if ((ret = dev_captures_open(d, err, errlen)))
+		return ret;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	if (d->sigfd < 0 || d->timerfd < 0 || timerfd_settime(d->timerfd, 0, &its, NULL)) {
+		snprintf(err, errlen, "signalfd/timerfd: %s", strerror(errno));
+		return -errno;
+	}
+	if (cfg->control) {
+		d->ctl = ctl_server_new(cfg->control, &dev_handlers, d, err, errlen);
+		if (!d->ctl)
+			return -EADDRINUSE;
+	}
+	return 0;
+}
+
+struct emu_device *emu_device_new(const struct emu_run_config *cfg, char *err, size_t errlen)
+{
+	struct emu_device *d = calloc(1, sizeof(*d));
+	int ret;
+
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	d->cfg = cfg;
+	d->sigfd = d->timerfd = -1;
+	if ((ret = setup(d, err, errlen))) {
+		emu_device_free(d);
+		errno = -ret;
+		return NULL;
+	}
+	return d;
+}
+
+int emu_device_run(struct emu_device *d, char *err, size_t errlen)
+{
+	const struct emu_run_config *cfg = d->cfg;
+
+	dev_log(d, LOG_NOTICE, "running: guest %s, wire %s, profile %s, wire MTU %u%s%s",
+		cfg->guest_url, cfg->wire_url, d->profile->name, cfg->wire_mtu,
+		cfg->control ? ", control " : "", cfg->control ? cfg->control : "");
+	int ret = dev_loop(d);
+	if (ret)
+		snprintf(err, errlen, "poll: %s", strerror(-ret));
+	return ret;
+}
+
+void emu_device_free(struct emu_device *d)
+{
+	if (!d)
+		return;
+	if (d->rx)
+		offload_pipeline_flush(d->rx, true);
+	dev_captures_close(d);
+	ctl_server_free(d->ctl);
+	emu_port_close(&d->guest);
+	emu_port_close(&d->wire);
+	offload_pipeline_free(d->tx);
+	offload_pipeline_free(d->rx);
+	free(d->profile);
+	md5sig_keytab_free(d->keys);
+	if (d->sigfd > 0)
+		close(d->sigfd);
+	if (d->timerfd > 0)
+		close(d->timerfd);
+	free(d);
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * DOC: device — the vNIC: NIC profiles, guest frames, the live device, its reports
+ *
+ * A NIC profile (profile.c, an INI file parsed by libinih) says which offload stages a NIC
+ * model has, in which order, each feature's default and whether it is [fixed], the quirks of
+ * its stages and how its guest driver spreads a frame over descriptors. emu_guest_frame()
+ * (guest.c) hands a frame from a guest to a transmit pipeline the way such a vNIC receives it:
+ * a TCP frame longer than the wire MTU is a TSO request (or the guest kernel's own request, from
+ * a vnet-hdr port), its checksum state is read off the frame, its bytes are lent, not copied.
+ * The live device (device.c, pipelines.c, loop.c, handlers.c) joins a guest port and a wire
+ * port by two pipelines, guest -> wire (transmit) and wire -> guest (receive), in one poll()
+ * loop with a control socket and optional per-tap captures. report.c turns counters into the
+ * text table and the JSON object that replay, run and `vnicctl stats` print, into a FILE the
+ * caller gives. Nothing here writes to stderr or syslog: the device hands its messages to the
+ * program's log callback.
+ */
+#ifndef VNICEMU_EMU_DEVICE_H
+#define VNICEMU_EMU_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "md5sig/md5sig.h"
+#include "offload/offload.h"
+
+struct emu_rxmeta;
+
+/* ---- NIC profiles (profile.c) ---- */
+
+#define EMU_NAME_MAX 32
+
+/**
+ * struct emu_profile - one NIC model, loaded from an INI file (see docs/profiles.md). Plain
+ * data, the caller's; pipeline configurations filled from it (emu_profile_config()) point
+ * into it, so it must outlive them.
+ */
+struct emu_profile {
+	char name[EMU_NAME_MAX];
+	char description[160];
+	char path[512];				   /**< where it was loaded from */
+	char tx[OFFLOAD_MAX_STAGES][EMU_NAME_MAX]; /**< transmit stages in order */
+	unsigned ntx;
+	char rx[OFFLOAD_MAX_STAGES][EMU_NAME_MAX]; /**< receive stages in order */
+	unsigned nrx;
+	bool on[OFFLOAD_NFEATURES];    /**< feature defaults */
+	bool fixed[OFFLOAD_NFEATURES]; /**< cannot be changed */
+	struct {
+		char key[2 * EMU_NAME_MAX]; /**< "tso.flags" */
+		char value[EMU_NAME_MAX];
+	} params[OFFLOAD_MAX_PARAMS]; /**< quirk defaults */
+	unsigned nparams;
+	unsigned
+		header_copy; /**< guest driver: bytes of headers copied into their own descriptor */
+	unsigned fragment_size; /**< guest driver: bytes per further descriptor (0: one buffer) */
+};
+
+/**
+ * emu_profile_load() - load a profile by name (searched in $VNICEMU_PROFILE_PATH, the source
+ * tree's profiles/ and the installed data directory) or by path (a name containing '/').
+ * Return: 0, or -errno with a one-line reason naming the file and line in @err.
+ */
+int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t errlen);
+
+/**
+ * emu_profile_foreach() - call @fn for every profile found, the first occurrence of each name
+ * only; @p is valid during the call only.
+ * Return: how many profiles were found.
+ */
+unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg), void *arg);
+
+/**
+ * emu_profile_config() - fill the profile's part of the transmit (@rx false) or receive
+ * pipeline's configuration: stages, features, and the parameters of those stages. @cfg points
+ * into @p afterwards.
+ * Return: 0, or -EINVAL when a parameter names a known stage the profile does not have.
+ */
+int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_config *cfg, char *err,
+		       size_t errlen);
+
+/**
+ * emu_profile_set() - apply one `--set` argument to a loaded profile: FEAT=on|off (ethtool long
+ * or short name) or STAGE.PARAM=VALUE (validated when the pipeline is built). Fixed features
+ * cannot change. A STAGE.PARAM given again replaces its value: a profile holds at most
+ * OFFLOAD_MAX_PARAMS distinct keys, its own included.
+ * Return: 0 or -EINVAL with a reason naming the argument in @err.
+ */
+int emu_profile_set(struct emu_profile *p, const char *arg, char *err, size_t errlen);
+
+/* ---- guest frames (guest.c) ---- */
+
+/**
+ * emu_guest_frame() - hand one frame from a guest to a transmit pipeline. Without port
+ * metadata (@meta NULL or not vnet) a TCP frame longer than the wire MTU is a TSO request
+ * (MSS = wire MTU - IP header - TCP header, options included); with a virtio_net_hdr the
+ * guest's own request and MSS count. The checksum state is read off the frame, and with
+ * scatter-gather on the frame is spread over descriptors the way the profile's guest driver
+ * lays it out. @data is lent, not copied: it must stay valid and unchanged until the call
+ * returns, and the pipeline never writes to it.
+ * Return: the number of frames that reached the end of the pipeline, or -errno.
+ */
+int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,
+		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,
+		    uint64_t no, const struct emu_rxmeta *meta);
+
+/* ---- reports (report.c) ---- */
+
+/** A JSON string literal with escapes. */
+void emu_json_string(FILE *f, const char *s);
+/**
+ * emu_report_json() - the members "IN": {...}, "stages": [...], "OUT": {...}, "culprit": ...
+ * of a pipeline's counters (no enclosing braces); @in and @out name the first and last taps.
+ */
+void emu_report_json(FILE *f, const struct offload_stats *s, const char *in, const char *out);
+/** The per-stage table and the culprit's explanation; @in names the first tap. */
+void emu_report_text(FILE *f, const struct offload_stats *s, const char *in);
+
+/* ---- the live device (device.c) ---- */
+
+/**
+ * emu_log_fn - where the live device's messages go (port up/down, SIGHUP, control changes,
+ * a capture that stopped): @prio is a syslog(3) priority (LOG_ERR ... LOG_INFO), @msg one line
+ * without a newline, valid during the call only. Never called with a secret.
+ */
+typedef void emu_log_fn(void *arg, int prio, const char *msg);
+
+/** struct emu_run_config - what `vnicemu run` was asked to do; the caller's, read by the device
+ * for its whole life. */
+struct emu_run_config {
+	const char *guest_url, *wire_url; /**< any vdeplug4 URL */
+	const char *profile;		  /**< name or path */
+	const char *sets[64];		  /**< --set arguments, in order */
+	unsigned nsets;
+	const char *key_file;	 /**< reloaded on SIGHUP; may be NULL */
+	unsigned wire_mtu;	 /**< IP MTU of the wire */
+	const char *control;	 /**< control socket path, or NULL */
+	const char *capture_dir; /**< per-tap captures, or NULL */
+	uint64_t capture_max;	 /**< bytes per capture file before it rotates (0: never) */
+	emu_log_fn *log;	 /**< may be NULL: no messages */
+	void *log_arg;
+};
+
+struct emu_device;
+
+/**
+ * emu_device_new() - load the profile, --set and keys, open both ports, build both
+ * pipelines, open the captures and the control socket. Blocks SIGINT, SIGTERM and SIGHUP (the
+ * device reads them from a signalfd) and ignores SIGPIPE; call it before starting threads.
+ * Return: the device (the caller's, freed by emu_device_free()), or NULL with errno set and a
+ * one-line reason in @err (bad profile, port, key file, capture directory, control socket).
+ */
+struct emu_device *emu_device_new(const struct emu_run_config *cfg, char *err, size_t errlen);
+
+/**
+ * emu_device_run() - carry frames both ways until SIGTERM or SIGINT.
+ * Return: 0, or -errno with a reason in @err if the event loop failed.
+ */
+int emu_device_run(struct emu_device *d, char *err, size_t errlen);
+
+/**
+ * emu_device_report() - both pipelines' counters and both ports', as `vnicctl stats` shows
+ * them: the text tables, or (@json) one JSON object.
+ */
+void emu_device_report(struct emu_device *d, FILE *f, bool json);
+
+/** Close the ports, captures and control socket (its clients get END OF SESSION); accepts NULL. */
+void emu_device_free(struct emu_device *d);
+
+#endif

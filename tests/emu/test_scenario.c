@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The scenario model: files loaded field by field, bad files refused with the line and the
+ * reason, every expectation key read off hand-made counters, and a whole run on a capture built
+ * here whose outcome follows from Linux GSO semantics: a signed 4000-byte super-frame through a
+ * 1500-byte wire is cut into ceil(4000 / 1440) = 3 segments (MSS = 1500 - 20 - 40), each with
+ * the super-frame's digest copied, so invalid; a signed frame that fits goes through unchanged.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "emu/analysis/scenario.h"
+#include "emu/capture/capture.h"
+#include "tests/suites.h"
+#include "tests/support/frames.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/vnicemu-scenario-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Write @text to DIR/@name; returns the path (static, until the next call). */
+static const char *put(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+START_TEST(loads_every_field)
+{
+	struct emu_scenario *s = malloc(sizeof(*s));
+	char err[512], want[600];
+	const char *path = put("a.ini", "; a comment\n"
+					"[scenario]\n"
+					"name = esx\n"
+					"description = a test\n"
+					"capture = sub/guest.pcap\n"
+					"key-file = keys\n"
+					"profile = vmxnet3\n"
+					"wire-mtu = 9000\n"
+					"set = tso.md5=resign\n"
+					"set = sg=off\n"
+					"full-verify = on\n"
+					"[expect]\n"
+					"culprit = tso\n"
+					"wire.invalid = 3\n"
+					"tso.why-contains = seq\n");
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_msg(emu_scenario_load(s, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(s->path, path);
+	ck_assert_str_eq(s->dir, dir);
+	ck_assert_str_eq(s->name, "esx");
+	ck_assert_str_eq(s->description, "a test");
+	snprintf(want, sizeof(want), "%s/sub/guest.pcap", dir);
+	ck_assert_str_eq(s->capture, want);
+	snprintf(want, sizeof(want), "%s/keys", dir);
+	ck_assert_str_eq(s->key_file, want);
+	ck_assert_str_eq(s->key, "");
+	ck_assert_str_eq(s->profile, "vmxnet3");
+	ck_assert_uint_eq(s->wire_mtu, 9000);
+	ck_assert_uint_eq(s->nsets, 2);
+	ck_assert_str_eq(s->sets[0], "tso.md5=resign");
+	ck_assert_str_eq(s->sets[1], "sg=off");
+	ck_assert(s->full_verify);
+	ck_assert_uint_eq(s->nexpect, 3);
+	ck_assert_str_eq(s->expect[1].key, "wire.invalid");
+	ck_assert_str_eq(s->expect[1].value, "3");
+	ck_assert_str_eq(s->expect[2].key, "tso.why-contains");
+
+	/* defaults; a profile path is relative to the file, an absolute one is kept */
+	path = put("b.ini", "[scenario]\ncapture = /abs/g.pcap\nkey = s3cret\nprofile = p/x.ini\n"
+			    "[expect]\nculprit = none\n");
+	ck_assert_msg(emu_scenario_load(s, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(s->capture, "/abs/g.pcap");
+	ck_assert_str_eq(s->key, "s3cret");
+	ck_assert_str_eq(s->key_file, "");
+	snprintf(want, sizeof(want), "%s/p/x.ini", dir);
+	ck_assert_str_eq(s->profile, want);
+	ck_assert_uint_eq(s->wire_mtu, 1500);
+	ck_assert(!s->full_verify);
+	ck_assert_uint_eq(s->nsets, 0);
+	path = put("c.ini", "[scenario]\ncapture = g.pcap\n[expect]\nculprit = tso\n");
+	ck_assert_msg(emu_scenario_load(s, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(s->profile, "vmxnet2");
+	free(s);
+}
+END_TEST
+
+START_TEST(bad_files)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{"[scenario]\ncapture = x\n[bogus]\nx = 1\n",
+		 ":4: unknown section (expected [scenario] or [expect])"},
+		{"[scenario]\ncapture = x\nfrob = 1\n[expect]\nculprit = tso\n",
+		 ":3: unknown key in [scenario]"},
+		{"[scenario]\nwire-mtu = 100\n", ":2: wire-mtu: expected 576..65535"},
+		{"[scenario]\nwire-mtu = 1500x\n", ":2: wire-mtu: expected 576..65535"},
+		{"[expect]\nculprit = tso\n", ": [scenario] needs capture = FILE"},
+		{"[scenario]\ncapture = x\nkey = a\nkey-file = k\n[expect]\nculprit = tso\n",
+		 ": key and key-file are exclusive"},
+		{"[scenario]\ncapture = x\n", ": no [expect] section: nothing to check"},
+		{"[scenario]\ncapture x\n", ":2: syntax error"},
+	};
+	struct emu_scenario *s = malloc(sizeof(*s));
+	char err[512], want[600], text[8192];
+
+	ck_assert_ptr_nonnull(s);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *path = put("bad.ini", bad[i].text);
+		ck_assert_int_eq(emu_scenario_load(s, path, err, sizeof(err)), -EINVAL);
+		snprintf(want, sizeof(want), "%s%s", path, bad[i].why);
+		ck_assert_str_eq(err, want);
+	}
+
+	/* 65 set lines; a value of 300 bytes */
+	strcpy(text, "[scenario]\ncapture = x\n");
+	for (int i = 0; i < 65; i++)
+		strcat(text, "set = sg=off\n");
+	const char *path = put("sets.ini", text);
+	ck_assert_int_eq(emu_scenario_load(s, path, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, ":67: too many or too long set lines"), "%s", err);
+	snprintf(text, sizeof(text), "[scenario]\nname = %0300d\n", 0);
+	path = put("long.ini", text);
+	ck_assert_int_eq(emu_scenario_load(s, path, err, sizeof(err)), -EINVAL);
+	/* past libinih's line length, or past ours: refused either way, naming the file */
+	ck_assert_msg(strstr(err, "long.ini:"), "%s", err);
+
+	snprintf(want, sizeof(want), "%s/none.ini", dir);
+	ck_assert_int_eq(emu_scenario_load(s, want, err, sizeof(err)), -ENOENT);
+	ck_assert_msg(strstr(err, "none.ini: No such file or directory"), "%s", err);
+	free(s);
+}
+END_TEST
+
+/* Counters a run might have ended with: tso the culprit. */
+static void counters(struct offload_stats *st)
+{
+	static const char *const names[] = {"sg", "tso", "tx-csum"};
+
+	memset(st, 0, sizeof(*st));
+	st->guest.frames = 10;
+	st->guest.verdicts[MD5SIG_VALID] = 10;
+	st->nstages = 3;
+	for (unsigned i = 0; i < 3; i++) {
+		st->stages[i].name = names[i];
+		st->stages[i].enabled = i != 0;
+	}
+	struct offload_stage_stats *t = &st->stages[1];
+	t->frames_in = 10;
+	t->frames_out = 15;
+	t->created = 7;
+	t->dropped = 2;
+	t->drops[0].reason = "oversize";
+	t->drops[0].count = 2;
+	t->ndrops = 1;
+	t->invalidated = 7;
+	t->tap.verdicts[MD5SIG_INVALID] = 7;
+	t->has_why = true;
+	snprintf(t->why.changed, sizeof(t->why.changed), "TCP length, seq");
+	snprintf(t->why.unchanged, sizeof(t->why.unchanged), "ack");
+	st->stages[2].tap.frames = 15;
+	st->stages[2].tap.verdicts[MD5SIG_VALID] = 8;
+	st->stages[2].tap.verdicts[MD5SIG_INVALID] = 7;
+	st->culprit = 1;
+}
+
+START_TEST(expectation_keys)
+{
+	static const struct {
+		const char *key, *value;
+	} good[] = {
+		{"culprit", "tso"},
+		{"guest.valid", "10"},
+		{"guest.frames", "10"},
+		{"wire.frames", "15"},
+		{"wire.invalid", "7"},
+		{"wire.valid", "8"},
+		{"wire.missing", "0"},
+		{"tso.invalidated", "7"},
+		{"tso.created", "7"},
+		{"tso.frames_in", "10"},
+		{"tso.frames_out", "15"},
+		{"tso.dropped", "2"},
+		{"tso.dropped.oversize", "2"},
+		{"tso.dropped.nosuch", "0"},
+		{"tso.md5.invalid", "7"},
+		{"tso.md5.valid", "0"},
+		{"tso.enabled", "on"},
+		{"sg.enabled", "off"},
+		{"tso.why-contains", "TCP length, seq | ack"},
+		{"sg.why-contains", "(no explanation)"},
+	};
+	static const char *const bad[] = {
+		"bogus",     "wire",	       "guest.bogus",	"nosuch.invalidated",
+		"tso.bogus", "tso.md5.frames", "tso.md5.bogus",
+	};
+	struct offload_stats st;
+	char got[600];
+
+	counters(&st);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(emu_scenario_actual(&st, good[i].key, got, sizeof(got)) == 0, "%s",
+			      good[i].key);
+		ck_assert_msg(!strcmp(got, good[i].value), "%s: %s", good[i].key, got);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(emu_scenario_actual(&st, bad[i], got, sizeof(got)) == -EINVAL, "%s",
+			      bad[i]);
+	st.culprit = -1;
+	ck_assert_int_eq(emu_scenario_actual(&st, "culprit", got, sizeof(got)), 0);
+	ck_assert_str_eq(got, "none");
+
+	struct emu_expect e = {"culprit", "tso"};
+	ck_assert(emu_scenario_holds(&e, "tso"));
+	ck_assert(!emu_scenario_holds(&e, "tso "));
+	ck_assert(!emu_scenario_holds(&e, "sg"));
+	e = (struct emu_expect){"tso.why-contains", "seq"};
+	ck_assert(emu_scenario_holds(&e, "TCP length, seq | ack"));
+	ck_assert(!emu_scenario_holds(&e, "window | ack"));
+}
+END_TEST
+
+/* A guest capture: two signed 4000-byte super-frames, then a signed 100-byte frame. */
+static void guest_capture(const char *name)
+{
+	static uint8_t buf[5000];
+	char path[256], err[256];
+	struct md5sig_key key = tf_key("quagga-md5");
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	struct emu_capout *c = emu_capout_open(path, false, err, sizeof(err));
+	ck_assert_msg(c, "%s", err);
+	ck_assert_int_eq(emu_capout_iface(c, MD5SIG_LINK_ETHERNET, NULL), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		struct tf_spec s = {
+			.md5 = true, .seq = 1 + 4000 * i, .ack = 1, .plen = i < 2 ? 4000 : 100};
+		struct timespec ts = {1700000000, (long)i};
+		size_t n = tf_build_signed(&s, &key, buf, sizeof(buf));
+		ck_assert_uint_gt(n, 0);
+		ck_assert_int_eq(emu_capout_write(c, 0, &ts, buf, (uint32_t)n, NULL), 0);
+	}
+	ck_assert_int_eq(emu_capout_close(c), 0);
+}
+
+static char *run_and_print(const char *ini, struct emu_scenario_result *res, int *ret, bool verbose)
+{
+	struct emu_scenario *s = malloc(sizeof(*s));
+	char err[1024], *out = NULL;
+	size_t len;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_msg(emu_scenario_load(s, put("run.ini", ini), err, sizeof(err)) == 0, "%s", err);
+	*ret = emu_scenario_run(s, res, err, sizeof(err));
+	FILE *f = open_memstream(&out, &len);
+	if (*ret)
+		fprintf(f, "error: %s\n", err);
+	else
+		emu_scenario_print(f, s, res, verbose);
+	fclose(f);
+	free(s);
+	return out;
+}
+
+START_TEST(runs_and_judges)
+{
+	struct emu_scenario_result *res = malloc(sizeof(*res));
+	char want[1024], *out;
+	int ret;
+
+	ck_assert_ptr_nonnull(res);
+	guest_capture("g.pcap");
+	put("keys", "* quagga-md5\n");
+	out = run_and_print("[scenario]\nname = tso\ncapture = g.pcap\nkey-file = keys\n"
+			    "[expect]\nculprit = tso\nguest.valid = 3\nwire.frames = 7\n"
+			    "wire.invalid = 6\nwire.valid = 1\ntso.created = 4\n"
+			    "tso.why-contains = seq\n",
+			    res, &ret, false);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_uint_eq(res->failed, 0);
+	snprintf(want, sizeof(want),
+		 "%s/run.ini: scenario tso holds (7 expectations): culprit tso\n", dir);
+	ck_assert_msg(!strncmp(out, want, strlen(want)), "%s", out);
+	ck_assert_msg(strstr(out, "\n  tso changed: ") && strstr(out, "digest copied"), "%s", out);
+	free(out);
+
+	out = run_and_print("[scenario]\nname = wrong\ncapture = g.pcap\nkey-file = keys\n"
+			    "[expect]\nculprit = sg\nwire.invalid = 6\nwire.valid = 2\n",
+			    res, &ret, true);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_uint_eq(res->failed, 2);
+	ck_assert(!res->outcome[0].ok && res->outcome[1].ok && !res->outcome[2].ok);
+	snprintf(want, sizeof(want),
+		 "%s/run.ini: scenario wrong does NOT hold:\n"
+		 "  culprit: expected sg, got tso\n"
+		 "  wire.invalid = 6: ok\n"
+		 "  wire.valid: expected 2, got 1\n",
+		 dir);
+	ck_assert_str_eq(out, want);
+	free(out);
+
+	/* a key that names no counter: no verdict at all */
+	out = run_and_print("[scenario]\ncapture = g.pcap\nkey-file = keys\n"
+			    "[expect]\nculprit = tso\nwire.bogus = 1\n",
+			    res, &ret, false);
+	ck_assert_int_eq(ret, -EINVAL);
+	snprintf(want, sizeof(want),
+		 "error: %s/run.ini: [expect] wire.bogus: names no counter of this run\n", dir);
+	ck_assert_str_eq(out, want);
+	free(out);
+
+	/* the replay's own errors name the scenario */
+	out = run_and_print("[scenario]\ncapture = nosuch.pcap\n[expect]\nculprit = tso\n", res,
+			    &ret, false);
+	ck_assert_int_eq(ret, -EINVAL);
+	ck_assert_msg(strstr(out, "run.ini: ") && strstr(out, "nosuch.pcap"), "%s", out);
+	free(out);
+	free(res);
+}
+END_TEST
+
+Suite *suite_scenario(void)
+{
+	Suite *s = suite_create("scenario");
+	TCase *tc = tcase_create("scenario");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, loads_every_field);
+	tcase_add_test(tc, bad_files);
+	tcase_add_test(tc, expectation_keys);
+	tcase_add_test(tc, runs_and_judges);
+	suite_add_tcase(s, tc);
+	return s;
+}
