@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The explanation: which vNIC behaviour accounts for the differences. Split pieces are held
- * against tso.flags' rules (restated.h), the IPv4 ID rules and what became of the MD5 option;
+ * against tso.flags' rules (offload_tso_flag_rules, exported by offload/tso.c), the IPv4 ID rules and what became of the MD5 option;
  * frames missing only because they were larger than the wire point to tso switched off;
  * completed partial checksums to tx-csum. What fits none stays unexplained.
  */
@@ -18,14 +18,16 @@ static void quirk(struct diff_expl *e, const char *key, const char *value)
 
 static const char *pf_names(uint8_t pf)
 {
-	return pf == (TCP_PSH | TCP_FIN) ? "PSH/FIN" : pf == TCP_FIN ? "FIN" : "PSH";
+	return pf == (WIRE_TCP_F_PSH | WIRE_TCP_F_FIN) ? "PSH/FIN"
+	       : pf == WIRE_TCP_F_FIN		       ? "FIN"
+						       : "PSH";
 }
 
 /* Does flag rule @r contradict nothing the pieces showed? */
 static bool flag_rule_fits(const struct diff_tso *t, size_t r)
 {
-	bool pf[2] = {tso_flag_rules[r].pf_earlier, tso_flag_rules[r].pf_last};
-	bool cwr[2] = {tso_flag_rules[r].cwr_later, tso_flag_rules[r].cwr_first};
+	bool pf[2] = {offload_tso_flag_rules[r].pf_earlier, offload_tso_flag_rules[r].pf_last};
+	bool cwr[2] = {offload_tso_flag_rules[r].cwr_later, offload_tso_flag_rules[r].cwr_first};
 
 	if (t->pf_partly)
 		return false;
@@ -39,7 +41,10 @@ static bool flag_rule_fits(const struct diff_tso *t, size_t r)
 static void explain_tso(const struct emu_diff *d, struct diff_expl *e)
 {
 	const struct diff_tso *t = &d->tso;
-	const size_t nrules = sizeof(tso_flag_rules) / sizeof(tso_flag_rules[0]);
+	size_t nrules = 0;
+
+	while (offload_tso_flag_rules[nrules].quirk)
+		nrules++;
 	bool cwr_seen = t->cwr[0][0] || t->cwr[0][1] || t->cwr[1][0] || t->cwr[1][1];
 	unsigned long signed_pieces = t->pieces - t->md5[M5_UNSIGNED];
 	size_t r = nrules;
@@ -53,7 +58,7 @@ static void explain_tso(const struct emu_diff *d, struct diff_expl *e)
 			e->unexplained |= BIT(DK_FLAGS_MOVED);
 	}
 	snprintf(e->text, sizeof(e->text),
-		 "TSO (%s: ", r < nrules ? tso_flag_rules[r].semantics : "segmentation");
+		 "TSO (%s: ", r < nrules ? offload_tso_flag_rules[r].semantics : "segmentation");
 
 	if (!signed_pieces) {
 		diff_appendf(e->text, sizeof(e->text), "options copied into every segment");
@@ -77,14 +82,16 @@ static void explain_tso(const struct emu_diff *d, struct diff_expl *e)
 	if (r < nrules) {
 		if (t->pf_seen)
 			diff_appendf(e->text, sizeof(e->text), ", %s %s", pf_names(t->pf_seen),
-				     !tso_flag_rules[r].pf_last	    ? "cleared on every segment"
-				     : tso_flag_rules[r].pf_earlier ? "on every segment"
-								    : "on the last segment only");
+				     !offload_tso_flag_rules[r].pf_last ? "cleared on every segment"
+				     : offload_tso_flag_rules[r].pf_earlier
+					     ? "on every segment"
+					     : "on the last segment only");
 		if (cwr_seen)
 			diff_appendf(e->text, sizeof(e->text), ", CWR on %s",
-				     tso_flag_rules[r].cwr_later ? "every segment"
-								 : "the first segment only");
-		quirk(e, "tso.flags", tso_flag_rules[r].quirk);
+				     offload_tso_flag_rules[r].cwr_later
+					     ? "every segment"
+					     : "the first segment only");
+		quirk(e, "tso.flags", offload_tso_flag_rules[r].quirk);
 	}
 
 	if (t->id[ID_OTHER] || (t->id[ID_INC] && t->id[ID_FIXED])) {

@@ -48,7 +48,7 @@ static int cmp_ref(const void *pa, const void *pb, void *arg)
 
 uint32_t diff_ack_of(const struct emu_diff *d, int side, const struct diff_frame *f)
 {
-	return get32(data_of(d, side, f) + f->seg.l4_off + TCP_ACK);
+	return wire_get32(data_of(d, side, f) + f->seg.l4_off + WIRE_TCP_ACK);
 }
 
 struct seq_ctx {
@@ -87,7 +87,7 @@ static void unwrap(struct emu_diff *d, int side, const uint32_t *idx, size_t n, 
 	for (size_t i = 0; i < n; i++) {
 		struct diff_frame *f = frame_of(d, side, idx[i]);
 		const uint8_t *t = data_of(d, side, f) + f->seg.l4_off;
-		uint32_t seq = get32(t + TCP_SEQ);
+		uint32_t seq = wire_get32(t + WIRE_TCP_SEQ);
 
 		if (i == 0 && ref < 0)
 			ref = seq;

@@ -3,7 +3,7 @@
  * The diff engine's insides, private to emu/analysis/diff (emu/analysis/diff/diff.h says how
  * it works): read.c reads both captures, flows.c groups their TCP frames by directed flow in
  * sequence order, match.c pairs and compares them, explain.c names the vNIC behaviour,
- * output.c writes the report. What the engine restates of the layers below is in restated.h.
+ * output.c writes the report. Header fields come from md5sig/wire.h, tso's rules from offload.h.
  */
 #ifndef VNICEMU_EMU_DIFF_INTERNAL_H
 #define VNICEMU_EMU_DIFF_INTERNAL_H
@@ -13,7 +13,8 @@
 #include <stdio.h>
 
 #include "emu/analysis/diff/diff.h"
-#include "emu/analysis/diff/restated.h"
+#include "md5sig/wire.h"
+#include "offload/offload.h"
 #include "emu/capture/capture.h"
 #include "md5sig/md5sig.h"
 #include "offload/offload.h"

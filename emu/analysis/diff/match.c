@@ -257,25 +257,25 @@ static uint32_t diff_ip(struct emu_diff *d, struct diff_stats *s, const struct d
 			b |= BIT(DK_TOS);
 		/* flow label, extension headers */
 		if (((oip[1] ^ wip[1]) & 0x0f) || memcmp(oip + 2, wip + 2, 2) || ohl != whl ||
-		    memcmp(oip + IP6_HLEN, wip + IP6_HLEN, ohl - IP6_HLEN))
+		    memcmp(oip + WIRE_IPV6_HLEN, wip + WIRE_IPV6_HLEN, ohl - WIRE_IPV6_HLEN))
 			b |= BIT(DK_IP_OTHER);
-		if (oip[IP6_HLIM] != wip[IP6_HLIM]) {
+		if (oip[WIRE_IPV6_HLIM] != wip[WIRE_IPV6_HLIM]) {
 			b |= BIT(DK_TTL);
-			note_ttl(s, oip[IP6_HLIM], wip[IP6_HLIM]);
+			note_ttl(s, oip[WIRE_IPV6_HLIM], wip[WIRE_IPV6_HLIM]);
 		}
 		return b;
 	}
 
-	uint16_t id0 = get16(oip + IP4_ID), id = get16(wip + IP4_ID);
-	if (oip[IP4_TOS] != wip[IP4_TOS])
+	uint16_t id0 = wire_get16(oip + WIRE_IPV4_ID), id = wire_get16(wip + WIRE_IPV4_ID);
+	if (oip[WIRE_IPV4_TOS] != wip[WIRE_IPV4_TOS])
 		b |= BIT(DK_TOS);
 	/* DF and fragment offset, options */
-	if (memcmp(oip + IP4_FRAG, wip + IP4_FRAG, 2) || ohl != whl ||
-	    memcmp(oip + IP4_HLEN, wip + IP4_HLEN, ohl - IP4_HLEN))
+	if (memcmp(oip + WIRE_IPV4_FRAG, wip + WIRE_IPV4_FRAG, 2) || ohl != whl ||
+	    memcmp(oip + WIRE_IPV4_HLEN, wip + WIRE_IPV4_HLEN, ohl - WIRE_IPV4_HLEN))
 		b |= BIT(DK_IP_OTHER);
-	if (oip[IP4_TTL] != wip[IP4_TTL]) {
+	if (oip[WIRE_IPV4_TTL] != wip[WIRE_IPV4_TTL]) {
 		b |= BIT(DK_TTL);
-		note_ttl(s, oip[IP4_TTL], wip[IP4_TTL]);
+		note_ttl(s, oip[WIRE_IPV4_TTL], wip[WIRE_IPV4_TTL]);
 	}
 	/* piece i of a split frame: Linux gives it ID0 + i, a fixed-ID engine ID0 */
 	bool inc = piece && id == (uint16_t)(id0 + o->pieces);
@@ -286,7 +286,8 @@ static uint32_t diff_ip(struct emu_diff *d, struct diff_stats *s, const struct d
 	if (piece && o->pieces)
 		d->tso.id[inc ? ID_INC : id == id0 ? ID_FIXED : ID_OTHER]++;
 	/* a correct checksum over a changed header is the change's, not news */
-	if (o->ip_ok != w->ip_ok || (!o->ip_ok && memcmp(oip + IP4_CSUM, wip + IP4_CSUM, 2))) {
+	if (o->ip_ok != w->ip_ok ||
+	    (!o->ip_ok && memcmp(oip + WIRE_IPV4_CSUM, wip + WIRE_IPV4_CSUM, 2))) {
 		b |= BIT(DK_IP_CSUM);
 		s->ipcsum[o->ip_ok][w->ip_ok]++;
 	}
@@ -299,23 +300,24 @@ static uint32_t diff_tcp(const struct emu_diff *d, struct diff_stats *s, const s
 {
 	const uint8_t *ot = data_of(d, GUEST, o) + o->seg.l4_off;
 	const uint8_t *wt = data_of(d, WIRE, w) + w->seg.l4_off;
-	uint8_t fx = ot[TCP_FLAGS] ^ wt[TCP_FLAGS];
+	uint8_t fx = ot[WIRE_TCP_FLAGS] ^ wt[WIRE_TCP_FLAGS];
 	uint32_t b = 0;
 
 	/* ports are the flow's; seq is the resegmentation's */
-	if (memcmp(ot + TCP_ACK, wt + TCP_ACK, 4))
+	if (memcmp(ot + WIRE_TCP_ACK, wt + WIRE_TCP_ACK, 4))
 		b |= BIT(DK_ACK);
-	if (memcmp(ot + TCP_WIN, wt + TCP_WIN, 2))
+	if (memcmp(ot + WIRE_TCP_WIN, wt + WIRE_TCP_WIN, 2))
 		b |= BIT(DK_WINDOW);
-	if (memcmp(ot + TCP_URG, wt + TCP_URG, 2))
+	if (memcmp(ot + WIRE_TCP_URP, wt + WIRE_TCP_URP, 2))
 		b |= BIT(DK_URGENT);
-	if (fx & (TCP_PSH | TCP_FIN | TCP_CWR))
+	if (fx & (WIRE_TCP_F_PSH | WIRE_TCP_F_FIN | WIRE_TCP_F_CWR))
 		b |= BIT(DK_FLAGS_MOVED);
-	if ((fx & ~(TCP_PSH | TCP_FIN | TCP_CWR)) || ((ot[TCP_DOFF] ^ wt[TCP_DOFF]) & 0x0f))
+	if ((fx & ~(WIRE_TCP_F_PSH | WIRE_TCP_F_FIN | WIRE_TCP_F_CWR)) ||
+	    ((ot[WIRE_TCP_DOFF] ^ wt[WIRE_TCP_DOFF]) & 0x0f))
 		b |= BIT(DK_FLAGS_CHANGED);
 	for (int i = 0; i < 8; i++) {
 		if (fx & (1u << i)) {
-			if (wt[TCP_FLAGS] & (1u << i))
+			if (wt[WIRE_TCP_FLAGS] & (1u << i))
 				s->flag_set[i]++;
 			else
 				s->flag_clr[i]++;
@@ -325,8 +327,8 @@ static uint32_t diff_tcp(const struct emu_diff *d, struct diff_stats *s, const s
 		b |= BIT(o->seg.thlen > w->seg.thlen ? DK_OPT_STRIPPED : DK_OPT_ADDED);
 		s->thlen[0] = o->seg.thlen;
 		s->thlen[1] = w->seg.thlen;
-	} else if (!other_options_equal(ot + TCP_HLEN, o->seg.thlen - TCP_HLEN, wt + TCP_HLEN,
-					w->seg.thlen - TCP_HLEN)) {
+	} else if (!other_options_equal(ot + WIRE_TCP_HLEN, o->seg.thlen - WIRE_TCP_HLEN,
+					wt + WIRE_TCP_HLEN, w->seg.thlen - WIRE_TCP_HLEN)) {
 		b |= BIT(DK_OPT_CHANGED);
 	}
 	unsigned long pd = payload_diff(d, g, w, o);
@@ -373,7 +375,8 @@ static int diff_md5(const struct emu_diff *d, struct diff_stats *s, const struct
 static void note_piece_flags(struct diff_tso *t, const struct diff_frame *o, uint8_t fo,
 			     const struct diff_frame *w, uint8_t fw)
 {
-	uint8_t pf = fo & (TCP_PSH | TCP_FIN), pw = fw & (TCP_PSH | TCP_FIN);
+	uint8_t pf = fo & (WIRE_TCP_F_PSH | WIRE_TCP_F_FIN),
+		pw = fw & (WIRE_TCP_F_PSH | WIRE_TCP_F_FIN);
 	bool first = w->seq == o->seq, last = w->seq + w->plen == o->seq + o->plen;
 
 	if (pf) {
@@ -383,8 +386,8 @@ static void note_piece_flags(struct diff_tso *t, const struct diff_frame *o, uin
 		else
 			t->pf[last][pw == pf]++;
 	}
-	if (fo & TCP_CWR)
-		t->cwr[first][!!(fw & TCP_CWR)]++;
+	if (fo & WIRE_TCP_F_CWR)
+		t->cwr[first][!!(fw & WIRE_TCP_F_CWR)]++;
 }
 
 /* Compare wire frame @w with its origin @o: set w->bits, w->unexplained, stats and evidence. */
@@ -414,7 +417,7 @@ static void diff_pair(struct emu_diff *d, struct diff_stats *s, const struct dif
 	/* the TCP checksum: a changed state, or a different wrong value */
 	if (o->csum != w->csum ||
 	    (o->csum == OFFLOAD_CSUM_BAD &&
-	     memcmp(od + o->seg.l4_off + TCP_CSUM, wd + w->seg.l4_off + TCP_CSUM, 2))) {
+	     memcmp(od + o->seg.l4_off + WIRE_TCP_CSUM, wd + w->seg.l4_off + WIRE_TCP_CSUM, 2))) {
 		b |= BIT(DK_TCP_CSUM);
 		s->csum[o->csum][w->csum]++;
 	}
@@ -428,8 +431,8 @@ static void diff_pair(struct emu_diff *d, struct diff_stats *s, const struct dif
 		d->tso.pieces++;
 		d->tso.md5[m5]++;
 		d->tso.csum_completed += completed;
-		note_piece_flags(&d->tso, o, od[o->seg.l4_off + TCP_FLAGS], w,
-				 wd[w->seg.l4_off + TCP_FLAGS]);
+		note_piece_flags(&d->tso, o, od[o->seg.l4_off + WIRE_TCP_FLAGS], w,
+				 wd[w->seg.l4_off + WIRE_TCP_FLAGS]);
 		o->pieces++;
 	} else {
 		d->csum_tx += completed;

@@ -140,10 +140,11 @@ static void detail(char *buf, size_t len, const struct diff_stats *s, int k)
 		diff_appendf(buf, len, "into %lu frame%s whose covered fields changed", nw, PL(nw));
 		break;
 	case DK_FLAGS_MOVED:
-		fmt_flags(buf, len, s, TCP_PSH | TCP_FIN | TCP_CWR);
+		fmt_flags(buf, len, s, WIRE_TCP_F_PSH | WIRE_TCP_F_FIN | WIRE_TCP_F_CWR);
 		break;
 	case DK_FLAGS_CHANGED:
-		fmt_flags(buf, len, s, (uint8_t) ~(TCP_PSH | TCP_FIN | TCP_CWR));
+		fmt_flags(buf, len, s,
+			  (uint8_t) ~(WIRE_TCP_F_PSH | WIRE_TCP_F_FIN | WIRE_TCP_F_CWR));
 		break;
 	case DK_PAYLOAD:
 		diff_appendf(buf, len, "%lu bytes differ in %lu frame%s", s->payload_bytes, nw,
