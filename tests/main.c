@@ -15,7 +15,7 @@ static const struct {
 	{"parse", suite_parse},	    {"keys", suite_keys},	  {"digest", suite_digest},
 	{"capture", suite_capture}, {"pipeline", suite_pipeline}, {"sg", suite_sg},
 	{"tso", suite_tso},	    {"txcsum", suite_txcsum},	  {"rx", suite_rx},
-	{"control", suite_control}, {"frame", suite_frame},
+	{"control", suite_control}, {"frame", suite_frame},	  {"ao", suite_ao},
 };
 
 int main(int argc, char **argv)

@@ -15,5 +15,6 @@ Suite *suite_txcsum(void);
 Suite *suite_rx(void);
 Suite *suite_control(void);
 Suite *suite_frame(void);
+Suite *suite_ao(void);
 
 #endif
