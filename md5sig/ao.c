@@ -212,15 +212,6 @@ static int mac_once(const struct md5sig_ao_verifier *v, unsigned alg, const uint
 	return ret;
 }
 
-static bool mkt_usable(const struct md5sig_ao_mkt *m)
-{
-	if (m->keylen < 1 || m->keylen > MD5SIG_AO_KEY_MAX)
-		return false;
-	if (m->alg == MD5SIG_AO_HMAC_SHA256)
-		return m->maclen >= 1 && m->maclen <= 32;
-	return m->alg < MD5SIG_AO_NALGS && m->maclen == 12;
-}
-
 /*
  * RFC 5926 §3.1.1: one PRF block, KDF(K, 1 || "TCP-AO" || context || output bits); the output
  * is the PRF's own length, so one block always suffices. KDF_AES_128_CMAC first turns a master
@@ -271,7 +262,7 @@ int md5sig_ao_traffic_key(struct md5sig_ao_verifier *v, const struct md5sig_ao_m
 	uint8_t c[44];
 	size_t al = seg->family == AF_INET6 ? 16 : 4, n = 0;
 
-	if (!mkt_usable(mkt) || (seg->family != AF_INET && seg->family != AF_INET6))
+	if (!md5sig_ao_mkt_valid(mkt) || (seg->family != AF_INET && seg->family != AF_INET6))
 		return -EINVAL;
 	/* RFC 5925 §5.2: addresses, ports, ISNs of the segment's direction */
 	memcpy(c, seg->saddr, al);
@@ -343,7 +334,8 @@ int md5sig_ao_mac(struct md5sig_ao_verifier *v, const struct md5sig_ao_mkt *mkt,
 		  const struct md5sig_seg *seg, const struct md5sig_ao_opt *opt, uint32_t sne,
 		  uint8_t out[static MD5SIG_AO_MAC_MAX])
 {
-	if (!mkt_usable(mkt) || tk->len < 1 || tk->len > MD5SIG_AO_TKEY_MAX || opt->len < 4)
+	if (!md5sig_ao_mkt_valid(mkt) || tk->len < 1 || tk->len > MD5SIG_AO_TKEY_MAX ||
+	    opt->len < 4)
 		return -EINVAL;
 	EVP_MAC_CTX *ctx = ctx_new(v, mkt->alg, tk->bytes, tk->len);
 	if (!ctx)

@@ -196,7 +196,7 @@ void md5sig_aotab_free(struct md5sig_aotab *t)
 	free(t);
 }
 
-static bool mkt_ok(const struct md5sig_ao_mkt *m)
+bool md5sig_ao_mkt_valid(const struct md5sig_ao_mkt *m)
 {
 	unsigned alen = m->family == AF_INET ? 4 : m->family == AF_INET6 ? 16 : 0;
 
@@ -216,7 +216,7 @@ static bool same_peer(const struct md5sig_ao_mkt *a, const struct md5sig_ao_mkt 
 
 int md5sig_aotab_add(struct md5sig_aotab *t, const struct md5sig_ao_mkt *mkt)
 {
-	if (!mkt_ok(mkt))
+	if (!md5sig_ao_mkt_valid(mkt))
 		return -EINVAL;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct md5sig_ao_mkt *o = t->m[i];

@@ -302,6 +302,14 @@ bool md5sig_ao_line(const char *line);
 int md5sig_ao_mkt_parse(const char *line, struct md5sig_ao_mkt *mkt, const char **why);
 
 /**
+ * md5sig_ao_mkt_valid() - is @mkt consistent: a known family and algorithm, a prefix that fits
+ * the family, a 1..80-byte key, the algorithm's MAC length (1..16 bytes for hmac-sha-256-N, as
+ * Linux fits it in a SYN)? What md5sig_aotab_add(), md5sig_ao_traffic_key() and md5sig_ao_mac()
+ * accept.
+ */
+bool md5sig_ao_mkt_valid(const struct md5sig_ao_mkt *mkt);
+
+/**
  * md5sig_ao_mkt_describe() - "192.0.2.1/32 1:2 hmac-sha-1-96[ exclude-options]" (or "* ...")
  * into @buf, for listings: everything but the secret, whose length goes to @keylen.
  */

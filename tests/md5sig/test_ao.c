@@ -213,6 +213,17 @@ START_TEST(lines_accepted)
 	m = mkt_from(line);
 	ck_assert_uint_eq(m.keylen, 80);
 
+	/* what the table takes */
+	ck_assert(md5sig_ao_mkt_valid(&m));
+	m.maclen = 17;
+	ck_assert(!md5sig_ao_mkt_valid(&m));
+	m = mkt_from("ao 192.0.2.2 1:1 aes-128-cmac-96 k");
+	m.maclen = 16;
+	ck_assert(!md5sig_ao_mkt_valid(&m));
+	m.maclen = 12;
+	m.prefix = 33;
+	ck_assert(!md5sig_ao_mkt_valid(&m));
+
 	ck_assert(md5sig_ao_line("  ao 192.0.2.1 1:1 x y"));
 	ck_assert(!md5sig_ao_line("aox 192.0.2.1 s"));
 	ck_assert(!md5sig_ao_line("192.0.2.1 ao"));

@@ -163,6 +163,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	t.given = calloc((size_t)argc, sizeof(*t.given));
+	if (!t.given) {
+		perror("ao-check");
+		return 2;
+	}
 	for (int i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--isn") || i + 1 == argc ||
 		    parse_isn_arg(argv[i + 1], &t.given[t.ngiven])) {
