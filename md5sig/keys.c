@@ -23,6 +23,7 @@ struct keytab_entry {
 struct md5sig_keytab {
 	struct keytab_entry *e;
 	size_t n, cap;
+	struct md5sig_aotab *ao; /* TCP-AO MKTs of `ao` lines, or NULL */
 };
 
 struct md5sig_keytab *md5sig_keytab_new(void)
@@ -37,6 +38,7 @@ void md5sig_keytab_free(struct md5sig_keytab *kt)
 	if (kt->e)
 		md5sig_cleanse(kt->e, kt->cap * sizeof(*kt->e));
 	free(kt->e);
+	md5sig_aotab_free(kt->ao);
 	free(kt);
 }
 
@@ -276,6 +278,13 @@ int md5sig_keytab_parse_line(struct md5sig_keytab *kt, const char *line, const c
 		p++;
 	if (!*p || *p == '#')
 		return 0;
+	if (md5sig_ao_line(p)) {
+		if (!kt->ao && !(kt->ao = md5sig_aotab_new())) {
+			*why = "out of memory";
+			return -ENOMEM;
+		}
+		return md5sig_aotab_parse_line(kt->ao, p, why);
+	}
 	a = p;
 	while (*p && !is_space(*p))
 		p++;
@@ -309,6 +318,11 @@ int md5sig_keytab_parse_line(struct md5sig_keytab *kt, const char *line, const c
 	}
 	md5sig_cleanse(&key, sizeof(key));
 	return ret;
+}
+
+const struct md5sig_aotab *md5sig_keytab_ao(const struct md5sig_keytab *kt)
+{
+	return kt->ao;
 }
 
 void md5sig_seg_format(const struct md5sig_seg *seg, char *buf, size_t buflen)

@@ -250,4 +250,306 @@ void md5sig_cleanse(void *p, size_t len);
 /** Format "ADDR.PORT > ADDR.PORT" as tcpdump -nn does into @buf. */
 void md5sig_seg_format(const struct md5sig_seg *seg, char *buf, size_t buflen);
 
+/* ---- TCP-AO (RFC 5925) ---- */
+
+/*
+ * DOC: TCP-AO — RFC 5925 MACs with the RFC 5926 algorithms
+ *
+ * Data flow: key-file lines `ao ADDR[/PREFIX] SENDID:RECVID ALG [exclude-options] SECRET` become
+ * Master Key Tuples (struct md5sig_ao_mkt, md5sig_ao_mkt_parse()) in a table (struct
+ * md5sig_aotab); md5sig_keytab_parse_line() hands such lines to the table it owns
+ * (md5sig_keytab_ao()). For a frame parsed by md5sig_parse(), md5sig_ao_opt_find() locates the
+ * option (kind 29) and md5sig_ao_classify() gives the verdict: it picks the MKT by the endpoints
+ * and the option's KeyID (md5sig_aotab_lookup()), takes the traffic key of the connection and
+ * direction from the verifier's bounded cache (derived once, RFC 5925 §5.2, RFC 5926 §3.1) and
+ * compares the MAC (RFC 5925 §5.1) in constant time. The caller tracks the connection's two ISNs
+ * (from SYN and SYN-ACK, or given) and the SNE of each direction (md5sig_ao_sne_next(),
+ * RFC 5925 §6.2).
+ *
+ * MAC input (RFC 5925 §5.1): SNE (32 bits); the pseudo-header (IPv4: addresses, zero, protocol 6,
+ * TCP length; IPv6: addresses, TCP length in 32 bits, three zero bytes, next header 6); the TCP
+ * header with the checksum and the option's MAC zeroed, options included unless the MKT excludes
+ * them (then every option other than TCP-AO is skipped, the TCP-AO option with its zeroed MAC
+ * stays, RFC 5925 §3.1); the payload.
+ *
+ * Crypto is OpenSSL's EVP_MAC (HMAC, CMAC) only. Nothing here prints; the MAC path allocates
+ * nothing per frame once a connection's key is cached.
+ */
+
+#define MD5SIG_AO_OPT_KIND 29
+#define MD5SIG_AO_KEY_MAX  80 /**< TCP_AO_MAXKEYLEN in Linux */
+#define MD5SIG_AO_MAC_MAX  32 /**< the longest untruncated MAC (HMAC-SHA-256) */
+#define MD5SIG_AO_TKEY_MAX 32 /**< the longest traffic key (HMAC-SHA-256's KDF) */
+
+/** MAC algorithms of an MKT. */
+enum md5sig_ao_alg {
+	MD5SIG_AO_HMAC_SHA1_96 = 0, /**< RFC 5926: KDF_HMAC_SHA1, HMAC-SHA-1 cut to 12 bytes */
+	MD5SIG_AO_AES_128_CMAC_96,  /**< RFC 5926: KDF_AES_128_CMAC, AES-CMAC cut to 12 bytes */
+	MD5SIG_AO_HMAC_SHA256,	    /**< Linux "hmac(sha256)": same KDF construction, N-bit MAC */
+	MD5SIG_AO_NALGS,
+};
+
+/**
+ * struct md5sig_ao_mkt - one Master Key Tuple as the host whose peer is @addr holds it (Linux
+ * TCP_AO_ADD_KEY): frames towards the peer carry KeyID @sendid, frames from it @recvid.
+ * Plain data; md5sig_ao_mkt_parse() and md5sig_aotab_add() validate it.
+ */
+struct md5sig_ao_mkt {
+	int family;	   /**< AF_INET, AF_INET6, or AF_UNSPEC for `*` (any peer) */
+	uint8_t addr[16];  /**< the peer; host bits past @prefix are zero */
+	uint8_t prefix;	   /**< 0..32 or 0..128 */
+	uint8_t sendid;	   /**< KeyID of frames sent towards the peer */
+	uint8_t recvid;	   /**< KeyID of frames received from the peer */
+	uint8_t alg;	   /**< enum md5sig_ao_alg */
+	uint8_t maclen;	   /**< MAC bytes in the option: 12, or N/8 for hmac-sha-256-N */
+	bool exclude_opts; /**< options other than TCP-AO left out of the MAC */
+	uint8_t keylen;	   /**< 1..MD5SIG_AO_KEY_MAX */
+	uint8_t key[MD5SIG_AO_KEY_MAX]; /**< the master key; never printed */
+};
+
+/** Is @line a TCP-AO key line (its first token is `ao`)? */
+bool md5sig_ao_line(const char *line);
+
+/**
+ * md5sig_ao_mkt_parse() - one key-file line `ao ADDR[/PREFIX] SENDID:RECVID ALG
+ * [exclude-options] SECRET` into @mkt. No I/O; NUL-terminated, with or without a newline.
+ * ADDR is IPv4, IPv6 or `*`; KeyIDs are decimal 0..255; ALG is `hmac-sha-1-96`,
+ * `aes-128-cmac-96` or `hmac-sha-256-N` (N a multiple of 8 from 8 to 128; case does not
+ * matter); SECRET is one token, `hex:0011...` for binary secrets, at most 80 bytes.
+ * @why: set to a static reason on -EINVAL; it never contains the secret.
+ *
+ * Return: 0, or -EINVAL (also for a line that is not an `ao` line). @mkt is wiped on failure.
+ */
+int md5sig_ao_mkt_parse(const char *line, struct md5sig_ao_mkt *mkt, const char **why);
+
+/**
+ * md5sig_ao_mkt_valid() - is @mkt consistent: a known family and algorithm, a prefix that fits
+ * the family, a 1..80-byte key, the algorithm's MAC length (1..16 bytes for hmac-sha-256-N, as
+ * Linux fits it in a SYN)? What md5sig_aotab_add(), md5sig_ao_traffic_key() and md5sig_ao_mac()
+ * accept.
+ */
+bool md5sig_ao_mkt_valid(const struct md5sig_ao_mkt *mkt);
+
+/**
+ * md5sig_ao_mkt_describe() - "192.0.2.1/32 1:2 hmac-sha-1-96[ exclude-options]" (or "* ...")
+ * into @buf, for listings: everything but the secret, whose length goes to @keylen.
+ */
+void md5sig_ao_mkt_describe(const struct md5sig_ao_mkt *mkt, char *buf, size_t buflen,
+			    unsigned *keylen);
+
+/* the MKT table */
+
+struct md5sig_aotab;
+
+/** Return: an empty table, or NULL with errno set. */
+struct md5sig_aotab *md5sig_aotab_new(void);
+/** Wipe every master key (OPENSSL_cleanse) and free. Accepts NULL. */
+void md5sig_aotab_free(struct md5sig_aotab *t);
+
+/**
+ * md5sig_aotab_add() - add a copy of @mkt.
+ * Return: 0; -EINVAL for an invalid MKT; -EEXIST when an MKT for the same peer (family, address,
+ * prefix) already uses its SendID or its RecvID (RFC 5925 §3.1: IDs must not overlap); -ENOMEM.
+ * MKT pointers the table hands out stay valid until md5sig_aotab_free().
+ */
+int md5sig_aotab_add(struct md5sig_aotab *t, const struct md5sig_ao_mkt *mkt);
+
+/**
+ * md5sig_aotab_parse_line() - md5sig_ao_mkt_parse() and md5sig_aotab_add() of one line; blank
+ * lines and `#` comments are accepted and add nothing.
+ * Return: 0, -EINVAL (@why set, also for an ID clash), -ENOMEM.
+ */
+int md5sig_aotab_parse_line(struct md5sig_aotab *t, const char *line, const char **why);
+
+/** Number of MKTs (0 for a NULL table). */
+size_t md5sig_aotab_count(const struct md5sig_aotab *t);
+/** MKT @i in the order added, or NULL past the end. */
+const struct md5sig_ao_mkt *md5sig_aotab_get(const struct md5sig_aotab *t, size_t i);
+
+/**
+ * md5sig_aotab_lookup() - the MKT for a segment: its peer matches the segment's source and its
+ * RecvID is @keyid, or its peer matches the destination and its SendID is @keyid (so either
+ * endpoint's view of an MKT verifies both directions of a capture). @keyid < 0 matches any
+ * KeyID. Among matches the longest prefix wins, on a tie the source's.
+ * @t may be NULL (no MKTs).
+ *
+ * Return: 0 with *@mkt set; -ENOKEY when MKTs cover an endpoint but none has @keyid for that
+ * direction; -ENOENT when no MKT covers either endpoint.
+ */
+int md5sig_aotab_lookup(const struct md5sig_aotab *t, const struct md5sig_seg *seg, int keyid,
+			const struct md5sig_ao_mkt **mkt);
+
+/**
+ * md5sig_keytab_ao() - the MKTs of the `ao` lines fed to md5sig_keytab_parse_line(), or NULL
+ * when there were none. Owned by @kt.
+ */
+const struct md5sig_aotab *md5sig_keytab_ao(const struct md5sig_keytab *kt);
+
+/* the option */
+
+/** What md5sig_ao_opt_find() found; values >= MD5SIG_AO_OPT_SHORT are malformed reasons. */
+enum md5sig_ao_optst {
+	MD5SIG_AO_OPT_NONE = 0, /**< no TCP-AO option */
+	MD5SIG_AO_OPT_OK,	/**< one TCP-AO option, described in the md5sig_ao_opt */
+	MD5SIG_AO_OPT_SHORT,	/**< option length < 4 */
+	MD5SIG_AO_OPT_DUP,	/**< more than one TCP-AO option */
+	MD5SIG_AO_OPT_WITH_MD5, /**< TCP-AO and MD5 options together (RFC 5925 §7.6) */
+	MD5SIG_AO_OPT_MACLEN, /**< MAC length differs from the MKT's (md5sig_ao_classify() only) */
+	MD5SIG_AO_OPT_NSTATUS,
+};
+
+/** Short stable name ("short-ao-opt", ...) and human text of an option status. */
+const char *md5sig_ao_optst_name(enum md5sig_ao_optst st);
+const char *md5sig_ao_optst_str(enum md5sig_ao_optst st);
+
+/** struct md5sig_ao_opt - a TCP-AO option; the MAC is the option's last @len - 4 bytes. */
+struct md5sig_ao_opt {
+	uint32_t off;	    /**< offset of the option's kind byte from the frame's first byte */
+	uint8_t len;	    /**< option length, 4 + MAC length */
+	uint8_t keyid;	    /**< KeyID: the MKT the sender used */
+	uint8_t rnextkeyid; /**< RNextKeyID: the MKT the sender wants to receive with */
+};
+
+/**
+ * md5sig_ao_opt_find() - locate and check the TCP-AO option of a segment. @seg is what
+ * md5sig_parse() filled for MD5SIG_TCP (or MD5SIG_MD5_AND_AO) over the same @frame; only the
+ * TCP header it describes is read. @opt is filled for MD5SIG_AO_OPT_OK.
+ */
+enum md5sig_ao_optst md5sig_ao_opt_find(const uint8_t *frame, const struct md5sig_seg *seg,
+					struct md5sig_ao_opt *opt);
+
+/* sequence number extension (RFC 5925 §6.2) */
+
+/**
+ * struct md5sig_ao_sne - one direction's SNE state: the furthest sequence number seen (in
+ * serial order, RFC 1982) and its SNE. Start it with md5sig_ao_sne_init() at the sender's ISN.
+ */
+struct md5sig_ao_sne {
+	uint32_t seq; /**< furthest sequence number seen */
+	uint32_t sne; /**< its SNE: the high 32 bits of the 64-bit sequence number */
+};
+
+/** Start a direction at its ISN (whose SNE is 0). */
+void md5sig_ao_sne_init(struct md5sig_ao_sne *s, uint32_t isn);
+
+/**
+ * md5sig_ao_sne_next() - the SNE of a segment with sequence number @seq sent in this direction,
+ * and advance @s when @seq is further than any seen. A @seq within 2^31 before the furthest
+ * one is a reordered or retransmitted segment: it gets the SNE of its own side of a wrap.
+ */
+uint32_t md5sig_ao_sne_next(struct md5sig_ao_sne *s, uint32_t seq);
+
+/* verdicts, keys and MACs */
+
+/** Verdict on one TCP segment against the MKTs. */
+enum md5sig_ao_verdict {
+	MD5SIG_AO_VALID = 0,   /**< option present, MAC matches */
+	MD5SIG_AO_INVALID,     /**< option present, MAC does not match */
+	MD5SIG_AO_MISSING,     /**< an MKT covers the peers, the option is absent */
+	MD5SIG_AO_UNEXPECTED,  /**< option present, no MKT for either peer */
+	MD5SIG_AO_UNKNOWN_KEY, /**< MKTs for the peer, none with the option's KeyID */
+	MD5SIG_AO_NO_ISN,      /**< the connection's ISNs are unknown: the MAC cannot be checked */
+	MD5SIG_AO_UNSIGNED,    /**< neither MKT nor option */
+	MD5SIG_AO_MALFORMED,   /**< the frame or the option is malformed */
+	MD5SIG_AO_NVERDICTS,
+};
+
+/** Lower-case verdict name as used in listings and JSON ("valid", "unknown-key", ...). */
+const char *md5sig_ao_verdict_str(enum md5sig_ao_verdict v);
+
+/** struct md5sig_ao_isns - a connection's ISNs as seen from one frame. */
+struct md5sig_ao_isns {
+	uint32_t sisn; /**< ISN of the frame's sender */
+	uint32_t disn; /**< ISN of the frame's receiver */
+};
+
+/** struct md5sig_ao_tkey - a traffic key (secret: wipe it with md5sig_cleanse()). */
+struct md5sig_ao_tkey {
+	uint8_t len;			   /**< 20 (SHA-1), 16 (CMAC) or 32 (SHA-256) */
+	uint8_t bytes[MD5SIG_AO_TKEY_MAX]; /**< never printed */
+};
+
+/**
+ * struct md5sig_ao_detail - what md5sig_ao_classify() based its verdict on.
+ */
+struct md5sig_ao_detail {
+	enum md5sig_ao_optst optst; /**< the option's state; the reason of a malformed verdict */
+	struct md5sig_ao_opt opt;   /**< the option, for MD5SIG_AO_OPT_OK and _MACLEN */
+	const struct md5sig_ao_mkt *mkt; /**< the MKT the option's KeyID selected, or NULL */
+	struct md5sig_ao_isns isns;	 /**< the ISNs the traffic key came from (when derived) */
+};
+
+/** Counters of a verifier's traffic-key cache. */
+struct md5sig_ao_stats {
+	uint64_t derivations; /**< traffic keys derived (KDF runs) */
+	uint64_t hits;	      /**< MACs computed with a cached key */
+	uint64_t evictions;   /**< cached keys dropped to make room */
+};
+
+struct md5sig_ao_verifier;
+
+/**
+ * md5sig_ao_verifier_new() - a verifier for the MKTs of @t (NULL: none). It holds the fetched
+ * MACs and a cache of @slots traffic keys, each keyed by (MKT, addresses, ports, ISNs): one per
+ * connection direction, one for each side's SYN. The least recently used key is evicted.
+ * @t must outlive the verifier (or md5sig_ao_verifier_set_table() be called first). Not
+ * thread-safe: one verifier per thread.
+ *
+ * Return: the verifier, or NULL with errno set (ENOMEM; ENOSYS when libcrypto lacks a MAC).
+ */
+struct md5sig_ao_verifier *md5sig_ao_verifier_new(const struct md5sig_aotab *t, size_t slots);
+/** Wipe every cached key and free. Accepts NULL. */
+void md5sig_ao_verifier_free(struct md5sig_ao_verifier *v);
+/** Use @t from now on (after a key reload); drops every cached key. */
+void md5sig_ao_verifier_set_table(struct md5sig_ao_verifier *v, const struct md5sig_aotab *t);
+/** Copy the cache counters to @out. */
+void md5sig_ao_verifier_stats(const struct md5sig_ao_verifier *v, struct md5sig_ao_stats *out);
+
+/**
+ * md5sig_ao_classify() - verdict for a parsed segment (@st is what md5sig_parse() returned for
+ * the whole @frame; MD5SIG_OTHER and MD5SIG_FRAGMENT must not be passed).
+ * @isns: the connection's ISNs oriented for this frame, or NULL when unknown. A SYN needs none
+ *        (its key uses its own sequence number and 0), nor a SYN-ACK (its own sequence number and
+ *        the acknowledged one minus 1): for those the frame is taken at its word.
+ * @sne: the frame's SNE (md5sig_ao_sne_next() of its direction).
+ * @d: filled when not NULL.
+ * A segment whose ISNs are unknown is MD5SIG_AO_NO_ISN, never invalid.
+ */
+enum md5sig_ao_verdict md5sig_ao_classify(struct md5sig_ao_verifier *v, const uint8_t *frame,
+					  enum md5sig_status st, const struct md5sig_seg *seg,
+					  const struct md5sig_ao_isns *isns, uint32_t sne,
+					  struct md5sig_ao_detail *d);
+
+/**
+ * md5sig_ao_sign() - write the MAC into the segment's TCP-AO option, with the MKT its KeyID
+ * selects and the ISNs as for md5sig_ao_classify().
+ * Return: 0; -ENOENT without a well-formed option; -ENOKEY without an MKT for its KeyID;
+ * -EMSGSIZE when the option's MAC length is not the MKT's; -ENOTCONN when the ISNs are needed
+ * and @isns is NULL; -EIO if libcrypto failed.
+ */
+int md5sig_ao_sign(struct md5sig_ao_verifier *v, uint8_t *frame, const struct md5sig_seg *seg,
+		   const struct md5sig_ao_isns *isns, uint32_t sne);
+
+/**
+ * md5sig_ao_traffic_key() - RFC 5925 §5.2 traffic key of @mkt for the segment's direction:
+ * KDF(master key, 1 || "TCP-AO" || source and destination address, ports || @sisn || @disn ||
+ * output bits), with RFC 5926's KDF for @mkt->alg (HMAC-SHA-256 in the same construction for
+ * hmac-sha-256-N). A SYN uses @disn 0. Not cached.
+ * Return: 0, -EINVAL for a bad MKT, -EIO if libcrypto failed.
+ */
+int md5sig_ao_traffic_key(struct md5sig_ao_verifier *v, const struct md5sig_ao_mkt *mkt,
+			  const struct md5sig_seg *seg, uint32_t sisn, uint32_t disn,
+			  struct md5sig_ao_tkey *out);
+
+/**
+ * md5sig_ao_mac() - RFC 5925 §5.1 MAC of a segment with traffic key @tk: @mkt->maclen bytes
+ * into @out. @opt is the segment's option (md5sig_ao_opt_find()). Keys the MAC afresh on every
+ * call: md5sig_ao_classify() is the fast path.
+ * Return: 0, -EINVAL for a bad MKT or key, -EIO if libcrypto failed.
+ */
+int md5sig_ao_mac(struct md5sig_ao_verifier *v, const struct md5sig_ao_mkt *mkt,
+		  const struct md5sig_ao_tkey *tk, const uint8_t *frame,
+		  const struct md5sig_seg *seg, const struct md5sig_ao_opt *opt, uint32_t sne,
+		  uint8_t out[static MD5SIG_AO_MAC_MAX]);
+
 #endif

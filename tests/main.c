@@ -12,12 +12,23 @@ static const struct {
 	const char *name;
 	Suite *(*make)(void);
 } suites[] = {
-	{"parse", suite_parse},	    {"keys", suite_keys},	  {"digest", suite_digest},
-	{"capture", suite_capture}, {"pipeline", suite_pipeline}, {"sg", suite_sg},
-	{"tso", suite_tso},	    {"txcsum", suite_txcsum},	  {"rx", suite_rx},
-	{"control", suite_control}, {"frame", suite_frame},	  {"registry", suite_registry},
+	{"parse", suite_parse},
+	{"keys", suite_keys},
+	{"digest", suite_digest},
+	{"capture", suite_capture},
+	{"pipeline", suite_pipeline},
+	{"sg", suite_sg},
+	{"tso", suite_tso},
+	{"txcsum", suite_txcsum},
+	{"rx", suite_rx},
+	{"control", suite_control},
+	{"frame", suite_frame},
+	{"registry", suite_registry},
 	{"profile", suite_profile},
-	{"verify", suite_verify}, {"scenario", suite_scenario}, {"diff", suite_diff},
+	{"verify", suite_verify},
+	{"scenario", suite_scenario},
+	{"diff", suite_diff},
+	{"ao", suite_ao},
 };
 
 int main(int argc, char **argv)

@@ -20,5 +20,6 @@ Suite *suite_profile(void);
 Suite *suite_verify(void);
 Suite *suite_scenario(void);
 Suite *suite_diff(void);
+Suite *suite_ao(void);
 
 #endif
