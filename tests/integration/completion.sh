@@ -146,7 +146,15 @@ expect_has "vnicctl set " scatter-gather tcp-segmentation-offload tso.md5
 expect "vnicctl -s sock set tso off tx-" tx-checksumming
 
 # vnicctl set with a running vnicemu: the feature names come from the daemon (`vnicctl show`)
-# even where no vnicemu is on PATH to list them. ptp:// ports need no switch and no privilege.
+# even where the vnicemu on PATH lists nothing. ptp:// ports need no switch and no privilege.
+# An AddressSanitizer build cannot open VDE ports (libvdeplug's RTLD_DEEPBIND, see
+# reference/vde.md): that check is left to the other builds.
+if grep -qa __asan_init "$vnicemu"; then
+	echo "# AddressSanitizer build: the running-vnicemu check is skipped"
+	echo "completion: $checks checks, $fails failed"
+	[ "$fails" -eq 0 ]
+	exit
+fi
 vnicemu run --guest "ptp://$work/g" --wire "ptp://$work/w" --control "$work/ctl" >/dev/null 2>&1 &
 daemon=$!
 for _ in $(seq 50); do
@@ -155,12 +163,14 @@ for _ in $(seq 50); do
 done
 mkdir -p "$work/ctlonly"
 ln -s "$(realpath "$vnicctl")" "$work/ctlonly/vnicctl"
+printf '#!/bin/sh\nexit 2\n' >"$work/ctlonly/vnicemu"
+chmod +x "$work/ctlonly/vnicemu"
 live=$(vnicctl -s "$work/ctl" show | sed -n 's/^\([a-z-]*\):.*/\1/p')
 [ -n "$live" ] || {
 	echo "FAIL: the daemon's vnicctl show printed no features" >&2
 	fails=$((fails + 1))
 }
-PATH=$work/ctlonly:/usr/bin:/bin expect "vnicctl -s $work/ctl set " $live
+PATH=$work/ctlonly:$PATH expect "vnicctl -s $work/ctl set " $live
 
 echo "completion: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]

@@ -64,6 +64,11 @@ for v in GUEST WIRE OPTIONS; do
 	grep -q "^$v=" "$conf" || fail "example.conf does not set $v, which the unit uses"
 	grep -qE "\\\$\\{?$v\\}?" <<<"$exec_line" || fail "the unit does not use $v"
 done
+if grep -qa __asan_init "$vnicemu"; then
+	# libvdeplug's RTLD_DEEPBIND is refused by AddressSanitizer (reference/vde.md)
+	echo "vnicemu@.service: verify clean, exposure $score (AddressSanitizer build: not started)"
+	exit 0
+fi
 options=$(sed -n 's/^OPTIONS=//p' "$conf")
 keyfile=$(grep -oE -- '--key-file [^ ]+' <<<"$options" | cut -d' ' -f2)
 [ -n "$keyfile" ] || fail "example.conf's OPTIONS has no --key-file"
