@@ -1,10 +1,11 @@
 # bash completion for vnicemu and vnicctl                               -*- shell-script -*-
 #
 # Every name comes from the programs themselves, never from a list kept here: commands and
-# options from their --help, profiles from `vnicemu profiles`, features, stages and quirks
-# from `vnicemu --list-features`, `--list-stages` and `--list-quirks` (falling back to what
-# `vnicemu profiles` prints when a vnicemu has no such lists), the features of a running
-# vnicemu from `vnicctl show`. Needs nothing from the bash-completion package.
+# options from their --help, profiles from `vnicemu profiles`, features and quirks (stage
+# names are the first half of a quirk's) from `vnicemu --list-features` and `--list-quirks`
+# (falling back to what `vnicemu profiles` prints when a vnicemu has no such lists), path
+# elements from `vnicemu --list-paths`, the features of a running vnicemu from `vnicctl show`.
+# Needs nothing from the bash-completion package.
 
 # The words of the command line up to the cursor, split at blanks only (bash also splits at
 # COMP_WORDBREAKS characters such as = and :, which --set tso.md5=copy and vde:// contain).
@@ -97,14 +98,14 @@ _vnicemu_options()
 }
 
 # Lists from the program: the hidden --list-KIND when this vnicemu has it, else what
-# `vnicemu profiles` shows. Prints one name per line; for quirks "STAGE.PARAM VALUE...".
+# `vnicemu profiles` shows (profiles, features, quirks). Prints one name per line; for quirks
+# "STAGE.PARAM VALUE...".
 _vnicemu_list()
 {
 	local prog=$1 kind=$2 out
 	if out=$("$prog" --list-"$kind" 2>/dev/null) && [[ -n $out ]]; then
 		case $kind in
 		features) awk '{ for (i = 1; i <= NF; i++) print $i }' <<<"$out" ;;
-		stages) awk '{ print $1 }' <<<"$out" ;;
 		*) printf '%s\n' "$out" ;;
 		esac
 		return
@@ -112,7 +113,6 @@ _vnicemu_list()
 	"$prog" profiles 2>/dev/null | awk -v kind="$kind" '
 		kind == "profiles" && /^[a-z0-9_-]+ / { print $1 }
 		kind == "features" && /^  [a-z-]+: (on|off)/ { sub(/:.*/, ""); print $1 }
-		kind == "stages" && /^  tx stages:/ { for (i = 3; i <= NF; i++) print $i }
 		kind == "quirks" && /^  quirks:/ {
 			for (i = 2; i <= NF; i++) {
 				split($i, kv, "=")
@@ -195,6 +195,11 @@ _vnicemu()
 				compopt -o nospace 2>/dev/null
 				_vnicemu_reply $("$prog" "$cmd" --help 2>/dev/null | grep -oE '[a-z][a-z0-9-]*://' | sort -u)
 			fi
+			;;
+		--path) # NAME[,NAME...]
+			local done=${_vnm_cur%"${_vnm_cur##*,}"}
+			compopt -o nospace 2>/dev/null
+			_vnicemu_reply $("$prog" --list-paths 2>/dev/null | awk -v d="$done" '{ print d $1 }')
 			;;
 		--interface) _vnicemu_reply $(ls /sys/class/net 2>/dev/null) ;;
 		--user) mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -u -- "$_vnm_cur") ;;

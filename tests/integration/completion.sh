@@ -119,7 +119,7 @@ else
 #!/bin/sh
 case "\$1" in
 --list-features) printf 'scatter-gather sg\ntcp-segmentation-offload tso\ntx-checksumming tx\nrx-checksumming rx\nlarge-receive-offload lro\n' ;;
---list-stages) printf 'sg scatter-gather\ntso tcp-segmentation-offload\ntx-csum tx-checksumming\nrx-csum rx-checksumming\nlro large-receive-offload\n' ;;
+--list-paths) printf 'firewall\nnat\nmss-clamp\n' ;;
 --list-quirks) printf 'sg.max_frags NUMBER\ntso.flags linux qemu copy e1000\ntso.md5 copy resign strip\n' ;;
 *) exec "$(realpath "$vnicemu")" "\$@" ;;
 esac
@@ -131,6 +131,10 @@ EOF
 	expect "vnicemu replay --set sg.max_frags=" ""
 	expect "vnicemu replay --set sg" sg= sg.max_frags=
 	expect "vnicemu replay --set sg=" on off
+	# --path is not an option yet: the completion offers its elements once --help lists it
+	if vnicemu replay --help | grep -q -- '--path'; then
+		expect "vnicemu replay --path firewall,n" firewall,nat
+	fi
 	PATH=${PATH#"$work/shim:"}
 fi
 

@@ -10,7 +10,8 @@
 #
 # Checks, from a directory outside the checkout: `vnicemu profiles` finds every profile, each
 # in PREFIX's data directory; every installed scenario holds with `vnicemu repro`; every man
-# page renders with `man -l` without a warning; the completion, unit and docs are in place.
+# page renders with `man -l` without a warning; systemd-analyze verify accepts the installed
+# unit; the completion, the sysusers file and the docs are in place.
 set -uo pipefail
 
 fails=0
@@ -54,6 +55,13 @@ for f in README.md install.md examples/example.conf; do # a package compresses s
 	[ -e "$prefix/share/doc/vnicemu/$f" ] || [ -e "$prefix/share/doc/vnicemu/$f.gz" ] ||
 		fail "not installed: $prefix/share/doc/vnicemu/$f"
 done
+
+# the unit as installed: its ExecStart and Documentation= pages resolve
+if command -v systemd-analyze >/dev/null && [ -e "$unitdir/vnicemu@.service" ]; then
+	w=$(MANPATH=$prefix/share/man systemd-analyze verify --man=yes "$unitdir/vnicemu@smoke.service" 2>&1) ||
+		fail "systemd-analyze verify $unitdir/vnicemu@.service: $w"
+	[ -z "$w" ] || fail "systemd-analyze verify $unitdir/vnicemu@.service warns: $w"
+fi
 
 # profiles: the installed program finds them all in the installed data directory
 out=$("$prefix/bin/vnicemu" profiles) || fail "vnicemu profiles failed"
