@@ -176,7 +176,9 @@ static unsigned profile_dirs(const char *dirs[], unsigned max, char *envbuf, siz
 		     t = strtok_r(NULL, ":", &save))
 			dirs[n++] = t;
 	}
+#ifdef VNICEMU_SOURCE_PROFILES /* a build that may look into its source tree */
 	dirs[n++] = VNICEMU_SOURCE_PROFILES;
+#endif
 	dirs[n++] = VNICEMU_INSTALLED_PROFILES;
 	return n;
 }
