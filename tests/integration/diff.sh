@@ -21,7 +21,8 @@ le32() { echo $((16#${1:6:2}${1:4:2}${1:2:2}${1:0:2})); }
 hle32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
 
 # pcap_edit IN OUT FUNC: FUNC sees frame number N (from 1) and its bytes as hex in F; it may
-# change F (any length), empty it to drop the frame, or set APPEND to a frame to add at the end.
+# change F (any length), empty it to drop the frame, set APPEND2 to a frame to add right after
+# it, or APPEND to a frame to add at the end.
 pcap_edit() {
 	local hex out pos=48 n=0 rec cap
 	hex=$(xxd -p "$1" | tr -d '\n')
@@ -33,8 +34,10 @@ pcap_edit() {
 		cap=$(le32 "${rec:16:8}")
 		F=${hex:pos+32:cap*2}
 		N=$((++n))
+		APPEND2=
 		"$3"
 		[ -n "$F" ] && out+=${rec:0:16}$(hle32 $((${#F} / 2)))$(hle32 $((${#F} / 2)))$F
+		[ -n "$APPEND2" ] && out+=${rec:0:16}$(hle32 $((${#APPEND2} / 2)))$(hle32 $((${#APPEND2} / 2)))$APPEND2
 		pos=$((pos + 32 + cap * 2))
 	done
 	[ -n "$APPEND" ] && out+=${rec:0:16}$(hle32 $((${#APPEND} / 2)))$(hle32 $((${#APPEND} / 2)))$APPEND
@@ -90,8 +93,21 @@ strip_opts() {
 }
 KEEP_FROM=1 KEEP_TO=1000000
 keep() { ((N >= KEEP_FROM && N <= KEEP_TO)) || F=; }
-# send frame 8 (the first super-frame) again at the end: a retransmission
-dup8() { [ "$N" != 8 ] || APPEND=$F; }
+# send frame 8 (the first super-frame) again at the end: a retransmission (a new IPv4 ID, as a
+# sender gives every packet it sends), or an exact copy (a SPAN port's duplicate)
+dup8() {
+	[ "$N" = 8 ] || return
+	local orig=$F
+	setb 18 "$(printf %04x $(((16#${F:36:4} + 1000) & 0xffff)))"
+	fix_ip
+	APPEND=$F
+	F=$orig
+}
+copy8() { [ "$N" != 8 ] || APPEND=$F; }
+# every frame twice, as a SPAN port mirroring both directions of a link doubles them
+double() { APPEND2=$F; }
+# the Ethernet header replaced with Linux cooked capture v2's (tcpdump -i any)
+to_sll2() { F=${F:24:4}00000000000200010006${F:12:12}0000${F:28}; }
 
 # ---- running diff ----
 
@@ -258,6 +274,39 @@ if d once "$tmp/rt/guest.pcap" "$tmp/once.pcap" --key "$KEY"; then
 		t_fail "once: $(kinds once) $(kind once retransmissions detail)"
 fi
 
+# a SPAN port: the wire carries every frame twice (issue 11 #11): duplicates, not retransmissions,
+# and the IPv4 ID rule is still read from the pieces
+pcap_edit "$tmp/copy/wire.pcap" "$tmp/doubled.pcap" double
+if d doubled "$tmp/copy/guest.pcap" "$tmp/doubled.pcap" --key "$KEY"; then
+	[ "$(q doubled '[.flows[].not_compared.wire.duplicates] | add')" = 63 ] &&
+		[ "$(kind doubled retransmissions wire_frames)" = "" ] &&
+		[ "$(quirks doubled)" = "tso.flags=linux tso.ipid=increment tso.md5=copy" ] &&
+		[ "$(q doubled '.unexplained | length')" = 0 ] &&
+		grep -q "not compared: 52 wire frames exact copies of another (a SPAN port or a second interface)" "$tmp/doubled.txt" &&
+		t_ok "every wire frame twice: 63 duplicates set aside, tso.ipid=increment still read" ||
+		t_fail "doubled: $(kinds doubled) / $(quirks doubled) / $(q doubled .unexplained)"
+fi
+# ...and an exact copy of a guest frame: a duplicate too, never a retransmission
+pcap_edit "$tmp/guest.pcap" "$tmp/copy8.pcap" copy8
+if d copy8 "$tmp/copy8.pcap" "$tmp/copy/wire.pcap" --key "$KEY"; then
+	[ "$(q copy8 '[.flows[].not_compared.guest.duplicates] | add')" = 1 ] &&
+		[ "$(kind copy8 retransmissions guest_frames)" = "" ] &&
+		[ "$(kind copy8 resegmented guest_frames)" = 8 ] &&
+		t_ok "an exact copy of a guest frame: a duplicate, not a retransmission" ||
+		t_fail "copy8: $(kinds copy8)"
+fi
+
+# Ethernet in the guest, Linux SLL2 on the host (tcpdump -i any): compared from the IP header on
+pcap_edit "$tmp/copy/wire.pcap" "$tmp/sll2w.pcap" to_sll2
+printf '\x14\x01\x00\x00' | dd of="$tmp/sll2w.pcap" bs=1 seek=20 conv=notrunc status=none
+if d sll2w "$tmp/copy/guest.pcap" "$tmp/sll2w.pcap" --key "$KEY"; then
+	[ "$(q sll2w .wire.link)" = "Linux SLL2" ] && [ "$(kinds sll2w)" = "$(kinds copy)" ] &&
+		[ "$(verdicts sll2w wire)" = "15 48 0" ] && [ "$(quirks sll2w)" = "$(quirks copy)" ] &&
+		grep -q "^diff .* Ethernet -> Linux SLL2 (compared from the IP header on)$" "$tmp/sll2w.txt" &&
+		t_ok "Ethernet against Linux SLL2: the same differences as Ethernet against Ethernet" ||
+		t_fail "sll2: $(kinds sll2w) / $(head -1 "$tmp/sll2w.txt")"
+fi
+
 # 6. bad input: one line on stderr naming the file, exit 2
 bad() {
 	local pat=$1
@@ -273,7 +322,7 @@ bad() {
 }
 g=$tmp/copy/guest.pcap
 w=$tmp/copy/wire.pcap
-cp "$w" "$tmp/sll2.pcap"
+cp "$w" "$tmp/sll2.pcap" # Ethernet frames read as SLL2: nothing parses
 printf '\x14\x01\x00\x00' | dd of="$tmp/sll2.pcap" bs=1 seek=20 conv=notrunc status=none
 "$MKGUESTCAP" "$tmp/v6.pcap" --key "$KEY" --family 6 --updates 2 2>/dev/null
 head -c 24 "$w" >"$tmp/empty.pcap"
@@ -283,7 +332,7 @@ KEEP_FROM=8 KEEP_TO=1000000
 pcap_edit "$g" "$tmp/end.pcap" keep
 printf '192.0.2.1 TopSecret\n192.0.2.x TopSecret\n' >"$tmp/bad.keys"
 
-bad "wire.pcap is Ethernet, .*sll2.pcap is Linux SLL2" "$w" "$tmp/sll2.pcap"
+bad "sll2.pcap holds no TCP segments to compare" "$w" "$tmp/sll2.pcap"
 bad "no flow of .*guest.pcap appears in .*v6.pcap" "$g" "$tmp/v6.pcap"
 bad "empty.pcap holds no TCP segments" "$g" "$tmp/empty.pcap"
 bad "no frame of .*end.pcap matches a frame of .*start.pcap" "$tmp/start.pcap" "$tmp/end.pcap"

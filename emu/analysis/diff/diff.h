@@ -2,28 +2,38 @@
 /**
  * DOC: diff — what the path between a guest capture and a wire capture did
  *
- * Both captures are read whole (they are bug-report sized: at most a million frames or 2 GiB
- * each). Every TCP segment is keyed by its directed flow (addresses and ports) and its sequence
- * range, unwrapped per flow in capture order. Each wire segment then gets an origin: the guest
- * segment with the same range, else the guest segment containing its range (it is a piece cut
- * from it), else the first one it overlaps (it coalesces several). When a range occurs more than
- * once on a side (retransmissions), the k-th wire copy pairs with the k-th guest copy; copies
- * beyond the guest's count are wire duplicates. Segments without payload pair by sequence number
- * and ack. Bytes never on the other side make frames missing or extra.
+ * Each capture is read once into records of fixed size (128 bytes a TCP segment: the header
+ * fields, the signature, a digest of the payload, never the payload), so memory grows with
+ * the frames, not their bytes, up to four million frames a capture. Segments cut by the
+ * snaplen keep what was captured; IPv4 fragments are reassembled into the segment they carry.
+ * Every record gets its MD5 and TCP-AO verdicts (RFC 2385, RFC 5925; ISNs from the handshake
+ * in the capture or given; SNE per direction) as `vnicemu verify` gives them.
  *
- * Each wire segment is compared field by field with its origin. Resegmentation implies a new TCP
- * length, sequence number, payload slice and checksums; those are reported once, as the
- * resegmentation, and everything else (flags, IPv4 ID, options, the MD5 option, TTL...) as its
- * own kind of difference. Covered means RFC 2385 hashes it: the pseudo-header with the TCP
- * length, the fixed TCP header but the checksum, the payload; not options, TTL, IP ID or
- * checksums. The pieces of split segments are evidence for the tso stage's quirks (which segment
- * keeps PSH/FIN/CWR, how the IPv4 ID moves, what became of the MD5 option); the explanation names
- * the stage and quirks when every difference fits them.
+ * Flows (one direction of a connection) are paired by addresses and ports, else by their
+ * sequence numbers (NAT rewrote the addresses). Sequence numbers are unwrapped per flow, the
+ * wire's on the guest's scale after any constant offset the path added (ISN randomization).
+ * Exact copies of a frame (a SPAN port doubling traffic) are left out as duplicates. Each wire
+ * segment then gets an origin: the guest segment with the same range, else the guest segment
+ * containing its range (a piece cut from it), else the first one it overlaps (it coalesces
+ * several). When a range occurs more than once on a side (retransmissions), the k-th wire copy
+ * pairs with the k-th guest copy. Frames before or after the other capture's window are out of
+ * scope; bytes never on the other side make frames missing or extra.
  *
- * Files: read.c (both captures, the engine's life), flows.c (frames by flow, in sequence order),
- * match.c (origins, comparisons, missing and extra bytes), explain.c (the vNIC behaviour that
- * accounts for the differences), output.c (text and JSON, docs/diff.md). Nothing prints but
- * into the FILE the caller gives.
+ * Each wire segment is compared field by field with its origin; payloads are compared in two
+ * more passes over the files, slice by slice by digest (a third finds the bytes that differ
+ * when some do). Covered means the scheme's MAC hashes it: RFC 2385 the pseudo-header, the
+ * fixed TCP header but the checksum, the payload; TCP-AO the options too, unless the MKT
+ * excludes them. The evidence names the elements that explain the differences: the vNIC's
+ * stages (tso with its quirks, tx-csum) and the path's (seqrand, optstrip, nat, window,
+ * mss-clamp, fragment). When the captures look given the wrong way round (the "wire" holds the
+ * larger segments, digests valid only there) and the evidence is unambiguous, they are
+ * compared the other way round, and the report says so.
+ *
+ * Files: read.c (the passes over the files, the records, the engine's life), classify.c
+ * (verdicts, ISNs), frag.c (IPv4 reassembly), flows.c (flows paired, in sequence order),
+ * match.c (origins, comparisons, scope, missing and extra bytes), payload.c (payload passes),
+ * explain.c (the elements that account for the differences), output.c (text and JSON,
+ * docs/diff.md). Nothing prints but into the FILE the caller gives.
  */
 #ifndef VNICEMU_EMU_DIFF_H
 #define VNICEMU_EMU_DIFF_H
@@ -34,12 +44,15 @@
 
 #include "md5sig/md5sig.h"
 
-#define EMU_DIFF_QUIRKS_MAX 4  /**< quirks an explanation names at most */
-#define EMU_DIFF_KINDS_MAX  32 /**< kinds of difference */
+#include "emu/capture/capture.h"
 
-/** struct emu_diff_explanation - which vNIC behaviour accounts for the differences. */
+#define EMU_DIFF_QUIRKS_MAX   4	 /**< quirks an explanation names at most */
+#define EMU_DIFF_KINDS_MAX    48 /**< kinds of difference */
+#define EMU_DIFF_ELEMENTS_MAX 8	 /**< elements an explanation names at most */
+
+/** struct emu_diff_explanation - which elements account for the differences. */
 struct emu_diff_explanation {
-	const char *stage;			   /**< "tso", "tx-csum", or NULL for none */
+	const char *stage; /**< the first element: "tso", "tx-csum", "seqrand", ..., or NULL */
 	const char *quirk[EMU_DIFF_QUIRKS_MAX][2]; /**< parameter and value: "tso.md5", "copy" */
 	unsigned nquirks;
 	char text[768]; /**< in words, as the report prints it */
@@ -47,6 +60,28 @@ struct emu_diff_explanation {
 	const char *unexplained[EMU_DIFF_KINDS_MAX];
 	unsigned nunexplained;
 	bool identical; /**< no difference at all, and every guest flow was on the wire */
+	/** every element that explains something, in path order: "tso", "seqrand", ... */
+	const char *elements[EMU_DIFF_ELEMENTS_MAX];
+	unsigned nelements;
+	bool swapped; /**< the captures were compared the other way round */
+};
+
+/**
+ * typedef emu_diff_progress_fn - progress of a long comparison: @what is being done ("reading
+ * guest.pcap", "comparing payloads"), @frames of it so far; called about once a second, and
+ * once with @done when it ends.
+ */
+typedef void emu_diff_progress_fn(void *arg, const char *what, unsigned long long frames,
+				  bool done);
+
+/** struct emu_diff_config - how to compare; everything in it is borrowed and must outlive the engine. */
+struct emu_diff_config {
+	const struct md5sig_keytab *keys; /**< MD5 keys and TCP-AO MKTs; NULL: no key given */
+	const struct emu_isn *isns; /**< ISNs for connections whose handshake was not captured */
+	size_t nisns;
+	bool keep_order;		/**< never swap the captures, only warn */
+	emu_diff_progress_fn *progress; /**< or NULL */
+	void *progress_arg;
 };
 
 struct emu_diff;
@@ -58,11 +93,16 @@ struct emu_diff;
  */
 struct emu_diff *emu_diff_new(const struct md5sig_keytab *keys);
 
+/** emu_diff_new_config() - the same with everything @cfg says (copied; its pointers borrowed). */
+struct emu_diff *emu_diff_new_config(const struct emu_diff_config *cfg);
+
 /**
- * emu_diff_read() - read both captures (pcap or pcapng, one link type), keeping a copy of every
- * TCP segment and counting the rest. The paths are kept, and must outlive the engine.
+ * emu_diff_read() - read both captures (pcap or pcapng, files: they are read again later),
+ * keeping a record of every TCP segment and counting the rest. The link types may differ
+ * (segments are compared from the IP header on). The paths are kept, and must outlive the
+ * engine.
  * Return: 0, or -errno with one line naming the file (and frame) in @err: a file that cannot be
- * read, captures of different link types, a capture without TCP segments, one too large.
+ * read or is not a regular file, a capture without TCP segments, one too large.
  */
 int emu_diff_read(struct emu_diff *d, const char *guest, const char *wire, char *err,
 		  size_t errlen);
@@ -71,8 +111,9 @@ int emu_diff_read(struct emu_diff *d, const char *guest, const char *wire, char 
  * emu_diff_report() - compare the captures read and write the report into @out: per flow what
  * changed, whether digests cover it and the verdicts on both sides, then the explanation; as
  * text, or (@json) one JSON object. Call it once, after emu_diff_read().
- * Return: 0, or -errno with a reason in @err, nothing written: no flow is on both sides, or
- * no wire frame matches a guest frame (the same flows with other sequence numbers).
+ * Return: 0, or -errno with a reason in @err, nothing written: no flow is on both sides, no
+ * wire frame matches a guest frame (the same flows with other sequence numbers), or a file
+ * changed between passes.
  */
 int emu_diff_report(struct emu_diff *d, FILE *out, bool json, char *err, size_t errlen);
 
