@@ -2,7 +2,7 @@
 /**
  * DOC: diff — what the path between a guest capture and a wire capture did
  *
- * Each capture is read once into records of fixed size (128 bytes a TCP segment: the header
+ * Each capture is read once into records of fixed size (144 bytes a TCP segment: the header
  * fields, the signature, a digest of the payload, never the payload), so memory grows with
  * the frames, not their bytes, up to four million frames a capture. Segments cut by the
  * snaplen keep what was captured; IPv4 fragments are reassembled into the segment they carry.

@@ -207,16 +207,19 @@ static void path_text(const struct diff_path *p, int pe, char *buf, size_t len)
 				     "allow)");
 		break;
 	case PE_NAT: {
-		bool src = memcmp(p->nat_g.saddr, p->nat_w.saddr, 16) != 0;
+		/* the first flow as the guest and the wire saw it: which end was translated */
+		bool src = memcmp(p->nat_g.saddr, p->nat_w.saddr, 16) ||
+			   p->nat_g.sport != p->nat_w.sport;
 		addr_str(&p->nat_g, src, a, sizeof(a));
 		addr_str(&p->nat_w, src, b, sizeof(b));
-		snprintf(buf, len,
-			 "address translation (nat): %s %s -> %s on %lu flow%s (%lu frame%s)",
-			 src ? "source" : "destination", a, b, p->flows[PE_NAT],
-			 p->flows[PE_NAT] == 1 ? "" : "s", p->frames[PE_NAT],
-			 p->frames[PE_NAT] == 1 ? "" : "s");
-		if (p->nat_g.sport != p->nat_w.sport || p->nat_g.dport != p->nat_w.dport)
-			diff_appendf(buf, len, ", ports too");
+		snprintf(buf, len, "address translation (nat): %s -> %s", a, b);
+		if (src ? p->nat_g.sport != p->nat_w.sport : p->nat_g.dport != p->nat_w.dport)
+			diff_appendf(buf, len, ", port %u -> %u",
+				     src ? p->nat_g.sport : p->nat_g.dport,
+				     src ? p->nat_w.sport : p->nat_w.dport);
+		diff_appendf(buf, len, " on %lu flow%s (%lu frame%s)", p->flows[PE_NAT],
+			     p->flows[PE_NAT] == 1 ? "" : "s", p->frames[PE_NAT],
+			     p->frames[PE_NAT] == 1 ? "" : "s");
 		break;
 	}
 	case PE_WINDOW:

@@ -21,7 +21,7 @@
 #include "md5sig/wire.h"
 #include "offload/offload.h"
 
-/* per capture: a record is 128 bytes, so two full captures hold about 1 GiB */
+/* per capture: a record is 144 bytes, so two full captures hold about 1.1 GiB */
 #define DIFF_MAX_FRAMES 4000000
 #define DIFF_NONE	UINT32_MAX /* no origin, no flow */
 #define DIFF_OPT_MAX	40	   /* TCP option bytes */
@@ -143,6 +143,7 @@ struct diff_frame {
 	uint16_t fragmax;	/* reassembled: the largest fragment's IP length */
 	uint16_t st;		/* FR_* */
 	uint16_t iphl;		/* IP header length, extension headers included */
+	uint16_t pmss;		/* guest: the size of its split pieces (but the last) */
 	uint8_t ttl, tos;	/* TTL or hop limit; TOS or traffic class */
 	uint8_t tflags, doff;	/* TCP flags, the data offset byte (header length, reserved bits) */
 	uint8_t optcap;		/* option bytes captured (thlen - 20 unless FR_OPTCUT) */
@@ -152,6 +153,8 @@ struct diff_frame {
 	uint8_t nfrags;		/* reassembled from this many IPv4 fragments (0: not) */
 	uint8_t opts[DIFF_OPT_MAX];
 };
+
+_Static_assert(sizeof(struct diff_frame) <= 144, "records stay small");
 
 static inline uint32_t frame_thlen(const struct diff_frame *f)
 {

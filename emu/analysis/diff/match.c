@@ -256,7 +256,7 @@ uint32_t diff_covered(const struct diff_flow *gf, const struct diff_flow *wf)
 }
 
 /* The IP header: everything but the addresses, which are the flow's. Return: kinds. */
-static uint32_t diff_ip(struct emu_diff *d, const struct diff_flow *gf, const struct diff_frame *o,
+static uint32_t diff_ip(struct emu_diff *d, const struct diff_flow *gf, struct diff_frame *o,
 			struct diff_frame *w, bool piece)
 {
 	uint32_t b = 0;
@@ -270,14 +270,22 @@ static uint32_t diff_ip(struct emu_diff *d, const struct diff_flow *gf, const st
 	if (gf->k.family == AF_INET6)
 		return b;
 
-	/* piece i of a split frame: Linux gives it ID0 + i, a fixed-ID engine ID0 */
-	bool inc = piece && w->ipid == (uint16_t)(o->ipid + o->pieces);
+	/*
+	 * piece i of a split frame: Linux gives it ID0 + i, a fixed-ID engine ID0; i from where
+	 * the piece starts (pieces before it may be outside the capture), by the pieces' size
+	 */
+	uint32_t i = o->pieces;
+	if (piece && w->seq + w->plen < o->seq + o->plen && w->plen > o->pmss)
+		o->pmss = (uint16_t)(w->plen > UINT16_MAX ? UINT16_MAX : w->plen);
+	if (piece && o->pmss)
+		i = (uint32_t)((w->seq - o->seq + o->pmss - 1) / o->pmss);
+	bool inc = piece && w->ipid == (uint16_t)(o->ipid + i);
 	if (w->ipid != o->ipid) {
 		b |= BIT(DK_IPID);
 		if (inc)
 			w->st |= FR_IDINC;
 	}
-	if (piece && o->pieces)
+	if (piece && i)
 		d->c.tso.id[inc ? ID_INC : w->ipid == o->ipid ? ID_FIXED : ID_OTHER]++;
 	/* a correct checksum over a changed header is the change's, not news */
 	if (o->ip_ok != w->ip_ok || (!o->ip_ok && o->ipcsum != w->ipcsum))
@@ -522,69 +530,109 @@ static int diff_pair(struct emu_diff *d, const struct pair_ctx *p, uint32_t oi, 
 	return note_payload(d, p, oi, wi);
 }
 
-/* Match and compare one pair of flows: guest flow @gi and its peer. */
-static int flow_match(struct emu_diff *d, uint32_t gi)
+/* Match and compare the wire frames @w[from..to) of a flow pair, their acks less @ack_adj. */
+static int match_run(struct emu_diff *d, const struct pair_ctx *p, const uint32_t *w, size_t from,
+		     size_t to, uint32_t ack_adj)
 {
-	struct diff_flow *gf = &d->s[GUEST].fl[gi], *wf = &d->s[WIRE].fl[gf->peer];
-	const uint32_t *w = d->s[WIRE].idx + wf->ib;
-	struct diff_view gv = view_of(d, GUEST, gf);
-	struct pair_ctx p = {gf, wf, &gv, diff_covered(gf, wf), gf->ao || wf->ao};
 	unsigned long rank = 0;
-	uint32_t ack_delta = 0;
 	int r;
 
-	wf->ack_state = 0;
-	for (size_t j = 0; j < wf->nd; j++) {
+	for (size_t j = from; j < to; j++) {
 		struct diff_frame *f = frame_of(d, WIRE, w[j]), *prev;
 		bool dup;
 
 		/* the k-th wire copy of a range pairs with the k-th guest copy */
-		prev = j ? frame_of(d, WIRE, w[j - 1]) : NULL;
+		prev = j > from ? frame_of(d, WIRE, w[j - 1]) : NULL;
 		if (prev && prev->seq == f->seq && prev->plen == f->plen &&
 		    (f->plen || prev->ack == f->ack))
 			rank++;
 		else
 			rank = 0;
-		f->origin = find_origin(d, &gv, f, f->ack, rank, &dup);
+		f->origin = find_origin(d, p->g, f, f->ack - ack_adj, rank, &dup);
 		if (f->origin == DIFF_NONE)
 			continue;
-		struct diff_frame *o = frame_of(d, GUEST, f->origin);
-		o->uses++;
+		frame_of(d, GUEST, f->origin)->uses++;
 		if (dup)
 			f->bits |= BIT(DK_RETRANS);
-		if ((r = diff_pair(d, &p, f->origin, w[j])))
+		if ((r = diff_pair(d, p, f->origin, w[j])))
 			return r;
 		d->c.matched++;
-		/* is every changed ack moved by one offset (ISN randomization translating back)? */
-		if ((f->bits & BIT(DK_ACK)) && (f->tflags & WIRE_TCP_F_ACK)) {
-			uint32_t delta = f->ack - o->ack;
-			if (!wf->ack_state)
-				ack_delta = delta;
-			wf->ack_state = !wf->ack_state || (wf->ack_state == 1 && delta == ack_delta)
-						? 1
-						: 2;
-		}
 	}
-	wf->ack_delta = ack_delta;
+	return 0;
+}
+
+/*
+ * Is every changed ack of the flow pair's matched wire frames @w[from..to) moved by one
+ * offset (ISN randomization translating the acks back)? Sets wf->ack_state and ack_delta.
+ */
+static void ack_offset(struct emu_diff *d, struct diff_flow *wf, const uint32_t *w, size_t from,
+		       size_t to)
+{
+	for (size_t j = from; j < to; j++) {
+		const struct diff_frame *f = frame_of(d, WIRE, w[j]);
+		if (f->origin == DIFF_NONE || !(f->bits & BIT(DK_ACK)) ||
+		    !(f->tflags & WIRE_TCP_F_ACK))
+			continue;
+		uint32_t delta = f->ack - frame_of(d, GUEST, f->origin)->ack;
+		if (!wf->ack_state)
+			wf->ack_delta = delta;
+		wf->ack_state =
+			!wf->ack_state || (wf->ack_state == 1 && delta == wf->ack_delta) ? 1 : 2;
+	}
+}
+
+/*
+ * Match and compare one pair of flows: guest flow @gi and its peer. Segments with payload
+ * first (their ranges say where they belong); then those without, by seq and ack, the acks
+ * read back by the offset the path added, if one (the reverse flow's sequence offset, or one
+ * constant the segments with payload showed).
+ */
+static int flow_match(struct emu_diff *d, uint32_t gi)
+{
+	struct diff_side *g = &d->s[GUEST], *ws = &d->s[WIRE];
+	struct diff_flow *gf = &g->fl[gi], *wf = &ws->fl[gf->peer];
+	const uint32_t *w = ws->idx + wf->ib;
+	struct diff_view gv = view_of(d, GUEST, gf), wv = view_of(d, WIRE, wf);
+	struct pair_ctx p = {gf, wf, &gv, diff_covered(gf, wf), gf->ao || wf->ao};
+	uint32_t ack_adj = 0;
+	int r;
+
+	wf->ack_state = 0;
+	wf->ack_delta = 0;
+	if ((r = match_run(d, &p, w, wv.nempty, wf->nd, 0)))
+		return r;
+	ack_offset(d, wf, w, wv.nempty, wf->nd);
+	if (gf->rev != DIFF_NONE && g->fl[gf->rev].peer != DIFF_NONE &&
+	    ws->fl[g->fl[gf->rev].peer].delta)
+		ack_adj = ws->fl[g->fl[gf->rev].peer].delta;
+	else if (wf->ack_state == 1)
+		ack_adj = wf->ack_delta;
+	if ((r = match_run(d, &p, w, 0, wv.nempty, ack_adj)))
+		return r;
+	wf->ack_state = 0;
+	ack_offset(d, wf, w, 0, wf->nd);
 	return 0;
 }
 
 int diff_match(struct emu_diff *d)
 {
 	const struct diff_side *g = &d->s[GUEST];
-	size_t most = 0;
+	size_t most[2] = {0, 0};
 	int r;
 
+	for (int side = GUEST; side <= WIRE; side++)
+		for (size_t i = 0; i < d->s[side].nfl; i++)
+			if (d->s[side].fl[i].n > most[side])
+				most[side] = d->s[side].fl[i].n;
+	/* scratch for one flow pair at a time (the guest's also holds a copy of the wire's) */
 	for (int side = GUEST; side <= WIRE; side++) {
 		free(d->c.iv[side]);
-		if (!(d->c.iv[side] = malloc((2 * d->s[side].n + 2) * sizeof(int64_t))))
+		size_t n = side == GUEST ? most[GUEST] + most[WIRE] : most[WIRE];
+		if (!(d->c.iv[side] = malloc((2 * n + 2) * sizeof(int64_t))))
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < g->nfl; i++)
-		if (g->fl[i].n > most)
-			most = g->fl[i].n;
 	free(d->c.cand);
-	if (!(d->c.cand = malloc((most + 1) * sizeof(uint32_t))))
+	if (!(d->c.cand = malloc((most[GUEST] + 1) * sizeof(uint32_t))))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < g->nfl; i++)
 		if (g->fl[i].peer != DIFF_NONE && (r = flow_match(d, i)))
@@ -604,13 +652,12 @@ bool diff_direction(struct emu_diff *d)
 	if (!rev)
 		return false;
 	snprintf(d->warning, sizeof(d->warning),
-		 "%s looks like the wire capture and %s like the guest's (%lu frame%s of %s "
-		 "hold%s several of %s's, %lu %s cut from one; %lu signature%s valid in %s "
-		 "%s invalid or missing in %s, %lu the other way)",
-		 a, b, c->coalesced, c->coalesced == 1 ? "" : "s", b, c->coalesced == 1 ? "s" : "",
-		 a, c->tso.pieces, c->tso.pieces == 1 ? "is" : "are", c->turned[1],
-		 c->turned[1] == 1 ? "" : "s", b, c->turned[1] == 1 ? "is" : "are", a,
-		 c->turned[0]);
+		 "the captures look swapped: %s, given as the guest's, has the wire's traits (%lu "
+		 "frame%s of %s hold%s several of its frames, %lu %s cut from one; %lu "
+		 "signature%s invalid or missing in it %s valid in %s, %lu the other way)",
+		 a, c->coalesced, c->coalesced == 1 ? "" : "s", b, c->coalesced == 1 ? "s" : "",
+		 c->tso.pieces, c->tso.pieces == 1 ? "is" : "are", c->turned[1],
+		 c->turned[1] == 1 ? "" : "s", c->turned[1] == 1 ? "is" : "are", b, c->turned[0]);
 	if (fwd) {
 		diff_appendf(d->warning, sizeof(d->warning),
 			     ": the evidence points both ways, compared as given");
@@ -728,21 +775,44 @@ static void span_add(struct span *s, uint32_t no)
 }
 
 /*
- * Is frame @f (without a counterpart) outside the other capture's window: before the first
- * frame that has one, in its capture and its flow, and before the other side's sequence
- * numbers begin (after: the same, at the end)? Return: 0 in scope, 1 before, 2 after.
+ * Is frame @f (without a counterpart) outside the other capture's window? With payload: when
+ * its bytes lie wholly before (after) the sequence numbers the other capture's flow covers and
+ * it was sent before the first (after the last) frame of its capture that has a counterpart;
+ * without: when it comes before (after) those frames in its capture and its flow, and its
+ * sequence number too. Return: 0 in scope, 1 before, 2 after.
  */
 static int outside(const struct diff_frame *f, const struct span *all, const struct span *flow,
 		   int64_t lo, int64_t hi)
 {
-	bool seq_before = f->plen ? f->seq + f->plen <= lo : f->seq <= lo;
-	bool seq_after = f->seq >= hi;
-
-	if (f->no < all->lo && (!flow->lo || f->no < flow->lo) && (seq_before || !flow->lo))
+	if (f->plen) {
+		if (f->seq + f->plen <= lo && f->no < all->lo)
+			return 1;
+		if (f->seq >= hi && f->no > all->hi)
+			return 2;
+		return 0;
+	}
+	if (f->no < all->lo && (!flow->lo || f->no < flow->lo) && (f->seq <= lo || !flow->lo))
 		return 1;
-	if (f->no > all->hi && (!flow->hi || f->no > flow->hi) && (seq_after || !flow->hi))
+	if (f->no > all->hi && (!flow->hi || f->no > flow->hi) && (f->seq >= hi || !flow->hi))
 		return 2;
 	return 0;
+}
+
+/* Clip the @m merged ranges @iv to [@lo, @hi). Return: the ranges left. */
+static size_t clip_ranges(int64_t *iv, size_t m, int64_t lo, int64_t hi)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m; i++) {
+		int64_t a = iv[2 * i] > lo ? iv[2 * i] : lo,
+			b = iv[2 * i + 1] < hi ? iv[2 * i + 1] : hi;
+		if (a >= b)
+			continue;
+		iv[2 * n] = a;
+		iv[2 * n + 1] = b;
+		n++;
+	}
+	return n;
 }
 
 /* The sequence numbers a side's flow covers (duplicates aside): [*lo, *hi). */
@@ -798,13 +868,18 @@ static void flow_scope(struct emu_diff *d, uint32_t gi, const struct span all[2]
 		}
 	}
 
-	/* bytes never on the other side */
+	/* bytes never on the other side, within the window both captures cover */
 	struct diff_view gv = view_of(d, GUEST, gf), wv = view_of(d, WIRE, wf);
 	int64_t *giv = d->c.iv[GUEST], *wiv = d->c.iv[WIRE];
 	size_t mg = merge_ranges(d, GUEST, giv, gv.data, gv.ndata);
 	size_t mw = merge_ranges(d, WIRE, wiv, wv.data, wv.ndata);
-	gf->missing_bytes = uncovered_bytes(giv, mg, wiv, mw);
-	gf->extra_bytes = uncovered_bytes(wiv, mw, giv, mg);
+	size_t cg = clip_ranges(giv, mg, lo[WIRE], hi[WIRE]);
+	gf->missing_bytes = uncovered_bytes(giv, cg, wiv, mw);
+	mg = merge_ranges(d, GUEST, giv, gv.data, gv.ndata);
+	/* (the wire's ranges are clipped in a copy past the guest's, which stay whole) */
+	int64_t *cw = giv + 2 * mg;
+	memcpy(cw, wiv, 2 * mw * sizeof(*cw));
+	gf->extra_bytes = uncovered_bytes(cw, clip_ranges(cw, mw, lo[GUEST], hi[GUEST]), giv, mg);
 	for (size_t j = 0; j < wf->nd; j++) {
 		struct diff_frame *f = frame_of(d, WIRE, w[j]);
 		if (f->st & FR_OUT)
@@ -824,7 +899,13 @@ static void flow_scope(struct emu_diff *d, uint32_t gi, const struct span all[2]
 			struct diff_frame *f = frame_of(d, GUEST, g[c]);
 			if (f->st & FR_OUT)
 				continue;
-			if (f->plen ? !covered_by(wiv, mw, f->seq, f->seq + f->plen) : !sent)
+			/* a frame partly on the wire: its bytes outside the wire's window aside */
+			int64_t a = f->seq, b = f->seq + f->plen;
+			if (f->uses) {
+				a = a > lo[WIRE] ? a : lo[WIRE];
+				b = b < hi[WIRE] ? b : hi[WIRE];
+			}
+			if (f->plen ? a < b && !covered_by(wiv, mw, a, b) : !sent)
 				note_missing(d, f, gf);
 			else if (!f->uses && sent)
 				f->bits |= BIT(DK_RETRANS); /* the wire carried another copy only */
@@ -932,7 +1013,11 @@ static uint32_t accounted(struct emu_diff *d, const struct diff_flow *gf,
 		}
 	}
 	if (b & BIT(DK_FRAGMENTED)) {
-		ok |= BIT(DK_FRAGMENTED);
+		/* DF cleared so that the segment could be fragmented */
+		ok |= BIT(DK_FRAGMENTED) |
+		      ((o->frag ^ w->frag) == WIRE_IPV4_DF && o->iphash == w->iphash
+			       ? BIT(DK_IP_OTHER)
+			       : 0);
 		pe->frames[PE_FRAGMENT]++;
 		pe->frags += w->nfrags;
 		if (w->fragmax > pe->fragmax)

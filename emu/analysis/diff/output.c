@@ -600,13 +600,9 @@ static void fmt_uncompared(char *buf, size_t len, const struct diff_side *s)
 	if (s->hdrcut)
 		diff_appendf(buf, len, "%s%lu cut inside their TCP headers (snaplen)",
 			     *buf ? ", " : "", s->hdrcut);
-	if (s->fragments)
-		diff_appendf(
-			buf, len,
-			"%s%lu IPv4 fragment%s of TCP segments (%lu segment%s reassembled, %lu "
-			"fragment%s left over)",
-			*buf ? ", " : "", s->fragments, PL(s->fragments), s->reasm, PL(s->reasm),
-			s->frag_lost, PL(s->frag_lost));
+	if (s->frag_lost)
+		diff_appendf(buf, len, "%s%lu IP fragment%s never reassembled", *buf ? ", " : "",
+			     s->frag_lost, PL(s->frag_lost));
 }
 
 /* "md5: 12 signed segments could not be checked: cut by the snaplen" lines */
@@ -697,6 +693,13 @@ static void print_report(struct emu_diff *d, FILE *out, const char *body, size_t
 	fmt_uncompared(b, sizeof(b), &d->s[WIRE]);
 	if (*a || *b)
 		fprintf(out, "not compared: guest %s; wire %s\n", *a ? a : "none", *b ? b : "none");
+	for (int side = GUEST; side <= WIRE; side++)
+		if (d->s[side].fragments)
+			fprintf(out,
+				"fragments: %s %lu IP fragment%s of TCP segments, %lu segment%s "
+				"reassembled\n",
+				side == GUEST ? "guest" : "wire", d->s[side].fragments,
+				PL(d->s[side].fragments), d->s[side].reasm, PL(d->s[side].reasm));
 	if (d->s[GUEST].cut + d->s[WIRE].cut)
 		fprintf(out,
 			"snaplen: %lu guest and %lu wire frames cut short (%lu and %lu payload bytes "
@@ -740,6 +743,7 @@ static void reset(struct emu_diff *d)
 			struct diff_frame *f = &s->f[j];
 			f->origin = DIFF_NONE;
 			f->uses = f->pieces = f->bits = f->unexplained = 0;
+			f->pmss = 0;
 			f->st &= FR_KEEP;
 		}
 		for (size_t i = 0; i < s->nfl; i++) {

@@ -23,7 +23,6 @@ struct emu_diff *emu_diff_new_config(const struct emu_diff_config *cfg)
 	if (!d)
 		return NULL;
 	d->keys = cfg->keys;
-	d->ao = cfg->keys ? md5sig_keytab_ao(cfg->keys) : NULL;
 	d->isns = cfg->isns;
 	d->nisns = cfg->nisns;
 	d->keep_order = cfg->keep_order;
@@ -311,6 +310,9 @@ int emu_diff_read(struct emu_diff *d, const char *guest, const char *wire, char 
 
 	d->s[GUEST].path = guest;
 	d->s[WIRE].path = wire;
+	/* the MKTs, as the key table holds them now (keys may be added after emu_diff_new()) */
+	d->ao = d->keys ? md5sig_keytab_ao(d->keys) : NULL;
+	md5sig_ao_verifier_set_table(d->aov, d->ao);
 	for (int side = GUEST; side <= WIRE; side++) {
 		struct diff_side *s = &d->s[side];
 		struct stat st;
