@@ -336,6 +336,10 @@ int emu_diff_read(struct emu_diff *d, const char *guest, const char *wire, char 
 			return r;
 		if (!s->n) {
 			snprintf(err, errlen, "%s holds no TCP segments to compare", s->path);
+			if (s->hdrcut)
+				diff_appendf(err, errlen,
+					     " (%lu cut inside their TCP headers by the snaplen)",
+					     s->hdrcut);
 			return -EINVAL;
 		}
 	}
