@@ -259,7 +259,10 @@ void diff_explain(const struct emu_diff *d, struct diff_expl *e)
 	memset(e, 0, sizeof(*e));
 	e->unexplained = c->unexplained;
 	if (!c->bits && !c->only_guest) {
-		snprintf(e->text, sizeof(e->text), "no differences");
+		/* an all-clear only about what was compared */
+		snprintf(e->text, sizeof(e->text), "no differences%s",
+			 diff_partly_compared(d) ? " in what both captures hold (see not compared)"
+						 : "");
 		return;
 	}
 	explain_nic(d, e);

@@ -431,6 +431,8 @@ bool diff_direction(struct emu_diff *d);
 void diff_finish(struct emu_diff *d);
 /* match.c: per-flow counts of guest flow @gf and its peer */
 void diff_flow_stats(const struct emu_diff *d, uint32_t gf, struct diff_stats *s);
+/* match.c: were some frames or bytes of the compared flows left out (snaplen, scope, copies)? */
+bool diff_partly_compared(const struct emu_diff *d);
 /* match.c: the IP MTU the wire evidently has */
 uint32_t diff_wire_mtu(const struct emu_diff *d);
 /* match.c: the coverage mask of a flow pair's scheme (TCP-AO when either side has it) */

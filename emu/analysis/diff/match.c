@@ -1177,3 +1177,19 @@ void diff_flow_stats(const struct emu_diff *d, uint32_t gi, struct diff_stats *s
 		}
 	}
 }
+
+bool diff_partly_compared(const struct emu_diff *d)
+{
+	for (int side = GUEST; side <= WIRE; side++) {
+		const struct diff_side *s = &d->s[side];
+		if (s->cut || s->hdrcut || s->frag_lost || d->c.out_flows[side])
+			return true;
+		for (size_t i = 0; i < s->nfl; i++) {
+			const struct diff_flow *fl = &s->fl[i];
+			if (fl->peer != DIFF_NONE &&
+			    (fl->dups || fl->out[0] || fl->out[1] || fl->optcut || fl->cut))
+				return true;
+		}
+	}
+	return false;
+}

@@ -417,9 +417,9 @@ static void print_flow_human(const struct emu_diff *d, FILE *f, const struct flo
 		fmt_covered(text, sizeof(text), fp, k, ao);
 		fprintf(f, "    covered: %s; %s: guest %s -> wire %s\n", text, scheme, a, b);
 	}
-	if (!any)
-		fprintf(f, "  no differences\n");
 	fmt_not_compared(text, sizeof(text), d, fp);
+	if (!any)
+		fprintf(f, "  no differences%s\n", *text ? " in what both captured" : "");
 	if (*text)
 		fprintf(f, "  not compared: %s\n", text);
 	if (!ao || s->md5[GUEST][V5_UNSIGNED] + s->md5[WIRE][V5_UNSIGNED] !=
