@@ -80,6 +80,10 @@ static void explain_tso(const struct emu_diff *d, struct diff_expl *e)
 		sig = "resign";
 		diff_appendf(e->text, sizeof(e->text),
 			     "options copied, the %s re-signed in every segment", mac);
+	} else if (t->sig[SIG_STRIP] == signed_pieces && d->c.path.frames[PE_OPTSTRIP]) {
+		/* the path blanks the option on whole frames too: it hides what tso did with it */
+		diff_appendf(e->text, sizeof(e->text),
+			     "options copied, the %s blanked after it on the path (optstrip)", opt);
 	} else if (t->sig[SIG_STRIP] == signed_pieces) {
 		sig = "strip";
 		diff_appendf(e->text, sizeof(e->text),
@@ -200,7 +204,8 @@ static void path_text(const struct diff_path *p, int pe, char *buf, size_t len)
 			p->strip_kinds == 3   ? "MD5 and TCP-AO options"
 			: p->strip_kinds == 2 ? "TCP-AO option"
 					      : "MD5 option",
-			p->frames[PE_OPTSTRIP], p->frames[PE_OPTSTRIP] == 1 ? "" : "s");
+			p->frames[PE_OPTSTRIP] + p->strip_pieces,
+			p->frames[PE_OPTSTRIP] + p->strip_pieces == 1 ? "" : "s");
 		if (p->strip_kinds & 1)
 			diff_appendf(buf, len,
 				     " (a Cisco ASA's default; tcp-options range 19 19 "

@@ -252,6 +252,7 @@ struct diff_path {
 	bool seq_mixed;		      /* ...offsets differ between flows */
 	unsigned long ack_back;	      /* acks shifted back by the reverse flow's offset */
 	uint8_t strip_kinds;	      /* optstrip: 1 MD5 (19), 2 TCP-AO (29) */
+	unsigned long strip_pieces;   /* ...pieces of split frames whose option is blanked too */
 	struct diff_key nat_g, nat_w; /* nat: the first flow, as the guest and the wire saw it */
 	uint16_t win[2];	      /* window: the first change */
 	bool win_mixed, win_clamp;    /* ...others differ; every change lowers to one value */

@@ -982,6 +982,8 @@ static uint32_t accounted(struct emu_diff *d, const struct diff_flow *gf,
 		pe->frames[PE_OPTSTRIP]++;
 		sig_at(o, &k, &l);
 		pe->strip_kinds |= k == WIRE_TCPOPT_AO ? 2 : 1;
+	} else if ((b & BIT(DK_SIG_REMOVED)) && (w->st & FR_STRIP)) {
+		pe->strip_pieces++; /* tso.md5=strip, or the path blanking what tso copied */
 	}
 	if (b & BIT(DK_ADDR)) {
 		ok |= BIT(DK_ADDR);
