@@ -63,6 +63,9 @@ static int ao_verdict(enum md5sig_ao_verdict v)
 		return VA_UNKNOWN_KEY;
 	case MD5SIG_AO_NO_ISN:
 		return VA_NO_ISN;
+	case MD5SIG_AO_MALFORMED:
+		/* recorded frames are well formed: a MAC of another length than the MKT's */
+		return VA_INVALID;
 	default:
 		return VA_UNSIGNED;
 	}

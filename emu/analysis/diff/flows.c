@@ -385,6 +385,8 @@ static bool same_packet(const struct diff_frame *a, const struct diff_frame *b)
 	       !memcmp(a->opts, b->opts, a->optcap);
 }
 
+#define DUP_WINDOW 64 /* earlier copies of a range a frame is compared with */
+
 /*
  * Move the duplicates of flow @fl (its index run in sequence order) behind the rest, in
  * @tmp's help: copies of one range are adjacent, so each is checked against the earlier ones.
@@ -396,11 +398,15 @@ static void set_dups_aside(struct diff_side *s, struct diff_flow *fl, uint32_t *
 
 	for (size_t i = 0; i < fl->n; i++) {
 		const struct diff_frame *f = &s->f[idx[i]];
+		const struct diff_frame *prev = keep ? &s->f[idx[keep - 1]] : NULL;
 		bool dup = false;
-		if (keep &&
-		    (s->f[idx[keep - 1]].seq != f->seq || s->f[idx[keep - 1]].plen != f->plen))
+		/* a run: one range (without payload: one seq and ack), sorted in capture order */
+		if (prev && (prev->seq != f->seq || prev->plen != f->plen ||
+			     (!f->plen && prev->ack != f->ack)))
 			run = keep;
-		for (size_t j = run; j < keep && !dup; j++)
+		/* a copy comes right after its original: the last few of the run are enough */
+		for (size_t j = keep - run > DUP_WINDOW ? keep - DUP_WINDOW : run; j < keep && !dup;
+		     j++)
 			dup = same_packet(&s->f[idx[j]], f);
 		if (dup)
 			tmp[ndup++] = idx[i];

@@ -747,11 +747,10 @@ uint32_t diff_wire_mtu(const struct emu_diff *d)
 	return d->s[WIRE].max_iplen > 1500 ? d->s[WIRE].max_iplen : 1500;
 }
 
-static void note_missing(struct emu_diff *d, struct diff_frame *f, const struct diff_flow *fl)
+static void note_missing(struct emu_diff *d, struct diff_frame *f)
 {
 	uint32_t iplen = f->iphl + frame_thlen(f) + f->plen;
 
-	(void)fl;
 	f->bits |= BIT(DK_MISSING);
 	d->c.missing++;
 	if (iplen > diff_wire_mtu(d)) {
@@ -906,7 +905,7 @@ static void flow_scope(struct emu_diff *d, uint32_t gi, const struct span all[2]
 				b = b < hi[WIRE] ? b : hi[WIRE];
 			}
 			if (f->plen ? a < b && !covered_by(wiv, mw, a, b) : !sent)
-				note_missing(d, f, gf);
+				note_missing(d, f);
 			else if (!f->uses && sent)
 				f->bits |= BIT(DK_RETRANS); /* the wire carried another copy only */
 		}

@@ -345,8 +345,7 @@ static void json_endpoint(FILE *f, const struct diff_key *k)
 }
 
 /* "not compared: 12 wire frames duplicates, 5 guest frames before the wire capture began..." */
-static void fmt_not_compared(char *buf, size_t len, const struct emu_diff *d,
-			     const struct flow_pair *fp)
+static void fmt_not_compared(char *buf, size_t len, const struct flow_pair *fp)
 {
 	static const char *const side_name[2] = {"guest", "wire"};
 
@@ -378,7 +377,6 @@ static void fmt_not_compared(char *buf, size_t len, const struct emu_diff *d,
 	if (fp->g->optcut + fp->w->optcut)
 		diff_appendf(buf, len, "%sthe options of %lu frame%s (snaplen)", *buf ? "; " : "",
 			     fp->g->optcut + fp->w->optcut, PL(fp->g->optcut + fp->w->optcut));
-	(void)d;
 }
 
 static bool flow_is_ao(const struct flow_pair *fp)
@@ -386,8 +384,7 @@ static bool flow_is_ao(const struct flow_pair *fp)
 	return fp->g->ao || fp->w->ao;
 }
 
-static void print_flow_human(const struct emu_diff *d, FILE *f, const struct flow_pair *fp,
-			     const struct diff_stats *s)
+static void print_flow_human(FILE *f, const struct flow_pair *fp, const struct diff_stats *s)
 {
 	char name[128], wname[128], a[256], b[256], text[512];
 	bool any = false, ao = flow_is_ao(fp);
@@ -417,7 +414,7 @@ static void print_flow_human(const struct emu_diff *d, FILE *f, const struct flo
 		fmt_covered(text, sizeof(text), fp, k, ao);
 		fprintf(f, "    covered: %s; %s: guest %s -> wire %s\n", text, scheme, a, b);
 	}
-	fmt_not_compared(text, sizeof(text), d, fp);
+	fmt_not_compared(text, sizeof(text), fp);
 	if (!any)
 		fprintf(f, "  no differences%s\n", *text ? " in what both captured" : "");
 	if (*text)
@@ -827,7 +824,7 @@ int emu_diff_report(struct emu_diff *d, FILE *out, bool json, char *err, size_t 
 		if (json)
 			print_flow_json(f, first, &fp, s);
 		else
-			print_flow_human(d, f, &fp, s);
+			print_flow_human(f, &fp, s);
 		first = false;
 	}
 	if (fclose(f) || !s) {
@@ -852,7 +849,7 @@ void emu_diff_explain(const struct emu_diff *d, struct emu_diff_explanation *e)
 	for (int k = 0; k < DK_NAMES; k++)
 		if (d->expl.unexplained & BIT64(k))
 			e->unexplained[e->nunexplained++] = kinds[k].name;
-	e->identical = d->compared && !d->c.bits && !d->c.only_guest;
+	e->identical = d->expl.text[0] && !d->c.bits && !d->c.only_guest;
 	e->nelements = d->expl.nelements;
 	memcpy(e->elements, d->expl.elements, sizeof(e->elements));
 	e->swapped = d->swapped;

@@ -34,7 +34,6 @@ static int cmp_by_wire(const void *pa, const void *pb)
 struct pass {
 	struct diff_task *t;
 	size_t n, at;
-	int side;
 	uint8_t *keep; /* the differing guest slices (the counting passes), or NULL */
 	size_t *koff;  /* where each task's slice is in @keep */
 };
@@ -111,7 +110,6 @@ static int run(struct emu_diff *d, struct pass *ps, int side, const char *what, 
 {
 	qsort(ps->t, ps->n, sizeof(*ps->t), side == GUEST ? cmp_by_guest : cmp_by_wire);
 	ps->at = 0;
-	ps->side = side;
 	return diff_scan(d, side, false, what, fn, ps, err, errlen);
 }
 

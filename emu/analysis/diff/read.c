@@ -241,7 +241,7 @@ static int add_record(struct emu_diff *d, int side, const struct diff_pkt *p, ui
 	f->capt = p->optcut || p->caplen <= seg->l4_off + thlen ? 0
 		  : end <= p->caplen				? f->plen
 								: p->caplen - seg->l4_off - thlen;
-	f->phash = diff_hash(t + thlen, f->capt);
+	f->phash = f->capt ? diff_hash(t + thlen, f->capt) : 0;
 	f->origin = DIFF_NONE;
 	f->doff = t[WIRE_TCP_DOFF];
 	f->tflags = t[WIRE_TCP_FLAGS];
