@@ -128,24 +128,7 @@ void diff_classify(struct emu_diff *d, struct diff_side *s, struct diff_flow *fl
 	struct md5sig_ao_isns isns;
 	struct md5sig_ao_detail det;
 
-	/* the reverse direction, once both are seen */
-	if (fl->rev == DIFF_NONE) {
-		struct diff_key rk = {
-			.family = fl->k.family, .sport = fl->k.dport, .dport = fl->k.sport};
-		memcpy(rk.saddr, fl->k.daddr, 16);
-		memcpy(rk.daddr, fl->k.saddr, 16);
-		for (uint32_t i = 0; i < s->nfl; i++) {
-			if (!memcmp(&s->fl[i].k, &rk, sizeof(rk))) {
-				fl->rev = i;
-				s->fl[i].rev = (uint32_t)(fl - s->fl);
-				break;
-			}
-		}
-	}
 	learn_isns(fl, f);
-	if (!fl->ao_excl && !fl->ao)
-		fl->ao_excl = 2;
-
 	if (f->st & FR_CUT) {
 		const struct md5sig_key *key =
 			d->keys && !p->optcut ? md5sig_keytab_lookup(d->keys, seg) : NULL;
