@@ -355,7 +355,8 @@ void emu_verify_text(FILE *f, const char *path, const struct emu_verify_counts *
 	fprintf(f, "%s: %lu frames (%s)\n", path, c->frames, md5sig_linktype_str(c->linktype));
 	fprintf(f, "  TCP segments %10lu\n", tcp);
 	for (int v = MD5SIG_VALID; v < MD5SIG_MALFORMED; v++)
-		fprintf(f, "    %-10s %10lu\n", md5sig_verdict_str(v), c->verdicts[v]);
+		if (v != MD5SIG_UNCHECKED || c->verdicts[v])
+			fprintf(f, "    %-10s %10lu\n", md5sig_verdict_str(v), c->verdicts[v]);
 	fprintf(f, "  malformed    %10lu\n", c->verdicts[MD5SIG_MALFORMED]);
 	for (int s = MD5SIG_MALFORMED_FIRST; s < MD5SIG_NSTATUS; s++)
 		if (c->reasons[s])

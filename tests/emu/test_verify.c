@@ -288,7 +288,8 @@ START_TEST(summaries)
 	/* frames 0..15: every kind twice (valid: IPv4 and IPv6) */
 	ck_assert_str_eq(out,
 			 "{\"frames\": 16, \"md5\": {\"valid\": 4, \"invalid\": 2, "
-			 "\"missing\": 2, \"unexpected\": 2, \"unsigned\": 2}, \"malformed\": 2, "
+			 "\"missing\": 2, \"unexpected\": 2, \"unsigned\": 2, \"unchecked\": 0}, "
+			 "\"malformed\": 2, "
 			 "\"malformed_reasons\": {\"bad-tcp-hdr\": 2}, \"other\": 2}\n");
 	free(out);
 	f = open_memstream(&out, &len);
