@@ -17,7 +17,6 @@
  * as it reads it and follows its connection (track()); the classifying threads take the parse
  * and the connection's state from the batch.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -385,8 +384,6 @@ static void add_counts(struct emu_verify_counts *c, const struct emu_verify_coun
 static int flows_new(const struct emu_verify_config *cfg, struct md5sig_ao_flows **out, char *err,
 		     size_t errlen)
 {
-	char a[64];
-
 	*out = NULL;
 	if (!cfg->keys || !md5sig_aotab_count(md5sig_keytab_ao(cfg->keys)))
 		return 0;
@@ -394,18 +391,7 @@ static int flows_new(const struct emu_verify_config *cfg, struct md5sig_ao_flows
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < cfg->nisns; i++) {
-		int r = md5sig_ao_flows_give(*out, &cfg->isns[i]);
-		if (r) {
-			inet_ntop(cfg->isns[i].family, cfg->isns[i].addr, a, sizeof(a));
-			snprintf(err, errlen,
-				 r == -EEXIST ? "--isn %s.%u: given twice, with other ISNs"
-					      : "out of memory",
-				 a, cfg->isns[i].port);
-			return r;
-		}
-	}
-	return 0;
+	return emu_isns_give(*out, cfg->isns, cfg->nisns, err, errlen);
 }
 
 int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c, char *err,

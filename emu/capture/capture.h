@@ -109,6 +109,14 @@ int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, s
 int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char *key_file,
 			  char *err, size_t errlen);
 
+/**
+ * emu_isns_give() - hand the @n ISNs of `--isn ADDR.PORT=ISN` options to a TCP-AO flow table.
+ * Return: 0, or -EEXIST (an endpoint given two ISNs) or -ENOMEM with a line naming the
+ * option in @err.
+ */
+int emu_isns_give(struct md5sig_ao_flows *fl, const struct md5sig_ao_isn_arg *isns, size_t n,
+		  char *err, size_t errlen);
+
 /* ---- one capture per tap of a pipeline (tapcap.c) ---- */
 
 /**

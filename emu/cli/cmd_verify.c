@@ -67,7 +67,6 @@ int cmd_verify(int argc, char **argv)
 	struct md5sig_keytab *kt;
 	/* at most one --isn per argument */
 	struct md5sig_ao_isn_arg *isns = calloc((size_t)argc, sizeof(*isns));
-	const char *why;
 	char err[512];
 	int opt, ret = EXIT_USAGE;
 
@@ -101,10 +100,8 @@ int cmd_verify(int argc, char **argv)
 			}
 			break;
 		case 'I':
-			if (md5sig_ao_isn_parse(optarg, &isns[cfg.nisns], &why)) {
-				fprintf(stderr, "%s verify: --isn %s: %s\n", prog, optarg, why);
+			if (cli_isn("verify", optarg, &isns[cfg.nisns]))
 				goto usage;
-			}
 			cfg.nisns++;
 			break;
 		case 'h':
