@@ -10,7 +10,10 @@
  * a vnet-hdr port), its checksum state is read off the frame, its bytes are lent, not copied.
  * The live device (device.c, pipelines.c, loop.c, handlers.c) joins a guest port and a wire
  * port by two pipelines, guest -> wire (transmit) and wire -> guest (receive), in one poll()
- * loop with a control socket and optional per-tap captures. report.c turns counters into the
+ * loop with a control socket and optional per-tap captures; a bounded flow table, fed by both
+ * pipelines' input taps, learns TCP-AO connections' ISNs from the SYNs and SYN-ACKs that pass
+ * either port (connections that began before the device are no-isn, never re-signed). report.c
+ * turns counters into the
  * text table and the JSON object that replay, run and `vnicctl stats` print, into a FILE the
  * caller gives. Nothing here writes to stderr or syslog: the device hands its messages to the
  * program's log callback.
@@ -126,6 +129,8 @@ void emu_report_text(FILE *f, const struct offload_stats *s, const char *in);
  * without a newline, valid during the call only. Never called with a secret.
  */
 typedef void emu_log_fn(void *arg, int prio, const char *msg);
+
+#define EMU_DEVICE_FLOWS 16384 /**< TCP-AO connections the live device follows at once */
 
 /** struct emu_run_config - what `vnicemu run` was asked to do; the caller's, read by the device
  * for its whole life. */

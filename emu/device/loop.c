@@ -3,7 +3,8 @@
  * The device's event loop: one thread, one poll() over both ports, the signalfd, a one-second
  * timerfd and the control socket. Each readable port is read in bounded bursts so neither
  * direction starves the other; the tick drives reconnects (with backoff), lro's flush, capture
- * flushes and watch lines; SIGHUP reloads the keys, SIGINT and SIGTERM stop the loop.
+ * flushes and watch lines; SIGHUP reloads the keys (TCP-MD5 and TCP-AO), SIGINT and SIGTERM stop
+ * the loop.
  */
 #include <errno.h>
 #include <poll.h>
@@ -131,8 +132,10 @@ static void handle_signal(struct emu_device *d)
 		else if (dev_load_keys(d, err, sizeof(err)))
 			dev_log(d, LOG_ERR, "SIGHUP: keeping the old keys: %s", err);
 		else
-			dev_log(d, LOG_NOTICE, "SIGHUP: reloaded %zu keys from %s",
-				md5sig_keytab_count(d->keys), d->cfg->key_file);
+			dev_log(d, LOG_NOTICE,
+				"SIGHUP: reloaded %zu keys and %zu TCP-AO MKTs from %s",
+				md5sig_keytab_count(d->keys),
+				md5sig_aotab_count(md5sig_keytab_ao(d->keys)), d->cfg->key_file);
 		return;
 	}
 	dev_log(d, LOG_NOTICE, "%s: stopping", strsignal((int)si.ssi_signo));

@@ -290,9 +290,11 @@ static void port_text(FILE *f, const struct emu_port *p)
 void emu_device_report(struct emu_device *d, FILE *f, bool json)
 {
 	struct offload_stats ts, rs;
+	struct md5sig_ao_flow_stats fl;
 
 	offload_pipeline_stats(d->tx, &ts);
 	offload_pipeline_stats(d->rx, &rs);
+	md5sig_ao_flows_stats(d->flows, &fl);
 	if (json) {
 		fprintf(f, "{\"profile\": ");
 		emu_json_string(f, d->profile->name);
@@ -304,7 +306,11 @@ void emu_device_report(struct emu_device *d, FILE *f, bool json)
 		port_json(f, &d->guest);
 		fprintf(f, ", \"wire\": ");
 		port_json(f, &d->wire);
-		fprintf(f, "}}\n");
+		fprintf(f,
+			"},\n \"ao_flows\": {\"flows\": %llu, \"max\": %llu, \"learnt\": %llu, "
+			"\"evictions\": %llu}}\n",
+			(unsigned long long)fl.flows, (unsigned long long)fl.max,
+			(unsigned long long)fl.learnt, (unsigned long long)fl.evictions);
 		return;
 	}
 	fprintf(f, "profile %s, wire MTU %u\n\ntransmit (guest -> wire):\n", d->profile->name,
@@ -315,4 +321,9 @@ void emu_device_report(struct emu_device *d, FILE *f, bool json)
 	fputc('\n', f);
 	port_text(f, &d->guest);
 	port_text(f, &d->wire);
+	fprintf(f,
+		"TCP-AO connections: %llu followed (at most %llu), %llu ISNs learnt, %llu "
+		"forgotten to make room\n",
+		(unsigned long long)fl.flows, (unsigned long long)fl.max,
+		(unsigned long long)fl.learnt, (unsigned long long)fl.evictions);
 }
