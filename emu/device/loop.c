@@ -131,11 +131,13 @@ static void handle_signal(struct emu_device *d)
 			dev_log(d, LOG_NOTICE, "SIGHUP: no key file to reload");
 		else if (dev_load_keys(d, err, sizeof(err)))
 			dev_log(d, LOG_ERR, "SIGHUP: keeping the old keys: %s", err);
+		else if (!md5sig_aotab_count(md5sig_keytab_ao(d->keys)))
+			dev_log(d, LOG_NOTICE, "SIGHUP: reloaded %zu keys from %s",
+				md5sig_keytab_count(d->keys), d->cfg->key_file);
 		else
-			dev_log(d, LOG_NOTICE,
-				"SIGHUP: reloaded %zu keys and %zu TCP-AO MKTs from %s",
-				md5sig_keytab_count(d->keys),
-				md5sig_aotab_count(md5sig_keytab_ao(d->keys)), d->cfg->key_file);
+			dev_log(d, LOG_NOTICE, "SIGHUP: reloaded %zu keys from %s, %zu TCP-AO MKTs",
+				md5sig_keytab_count(d->keys), d->cfg->key_file,
+				md5sig_aotab_count(md5sig_keytab_ao(d->keys)));
 		return;
 	}
 	dev_log(d, LOG_NOTICE, "%s: stopping", strsignal((int)si.ssi_signo));
