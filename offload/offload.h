@@ -90,6 +90,9 @@ struct offload_frame {
 	/* The IPv4 header checksum is right: the stage that output the frame just computed it. */
 	bool ip_csum_ok;
 
+	/** its length on the wire when a capture cut it (a replay's guest frame): > @len; else 0
+	 * or @len, the frame is whole (an IP length past its end is then truncated-ip) */
+	uint32_t wire_len;
 	uint64_t guest_no;  /**< the guest frame this derives from, counted from 1 */
 	uint16_t seg_no;    /**< segment index (0-based) when a stage split the guest frame */
 	uint16_t seg_count; /**< number of segments, 1 when unsplit */

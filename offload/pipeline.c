@@ -134,6 +134,7 @@ void offload_frame_copy_meta(struct offload_frame *dst, const struct offload_fra
 	dst->tso = src->tso;
 	dst->mss = src->mss;
 	dst->csum = src->csum;
+	dst->wire_len = src->wire_len;
 	dst->guest_no = src->guest_no;
 	dst->seg_no = src->seg_no;
 	dst->seg_count = src->seg_count;
@@ -687,12 +688,20 @@ static int tap_parse(struct offload_pipeline *pl, struct pl_entry *e)
 		f->len = len;
 	}
 	e->st = offload_frame_parse(f, lt, &e->seg);
-	if (e->st != MD5SIG_NSTATUS)
-		return 0;
-	/* the headers run on past the first fragment: look at the frame gathered */
-	if (!entry_bytes(pl, e))
-		return -ENOMEM;
-	e->st = md5sig_parse(lt, e->bytes, f->len, &e->seg);
+	if (e->st == MD5SIG_NSTATUS) {
+		/* the headers run on past the first fragment: look at the frame gathered */
+		if (!entry_bytes(pl, e))
+			return -ENOMEM;
+		e->st = md5sig_parse(lt, e->bytes, f->len, &e->seg);
+	}
+	if (e->st == MD5SIG_SNAPLEN) {
+		/* an IP length past the frame's bytes: a capture cut it only if it says so */
+		if (f->wire_len <= f->len) {
+			e->st = MD5SIG_TRUNCATED_IP;
+			e->seg.flags &= (uint16_t)~MD5SIG_SEG_HEADERS;
+		} else if (entry_bytes(pl, e))
+			e->st = md5sig_parse_cap(lt, e->bytes, f->len, f->wire_len, &e->seg);
+	}
 	return 0;
 }
 

@@ -35,7 +35,7 @@ static void sink(void *arg, unsigned tap, const struct offload_frame *f,
 static int push_frame(struct replay *r, const struct emu_pkt *pkt, uint64_t no)
 {
 	int n = emu_guest_frame(r->pl, &r->profile, emu_capin_linktype(r->in), r->cfg->wire_mtu,
-				pkt->data, pkt->caplen, &pkt->ts, no, NULL);
+				pkt->data, pkt->caplen, pkt->len, &pkt->ts, no, NULL);
 	return n < 0 ? n : 0;
 }
 

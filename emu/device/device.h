@@ -102,12 +102,15 @@ int emu_profile_set(struct emu_profile *p, const char *arg, char *err, size_t er
  * guest's own request and MSS count. The checksum state is read off the frame, and with
  * scatter-gather on the frame is spread over descriptors the way the profile's guest driver
  * lays it out. @data is lent, not copied: it must stay valid and unchanged until the call
- * returns, and the pipeline never writes to it.
+ * returns, and the pipeline never writes to it. @wire_len is the frame's length on the wire: a
+ * capture record's original length (larger than @len when the capture cut the frame), or @len
+ * for a frame from a port; the taps tell a frame the capture cut (snaplen) from one whose IP
+ * length exceeds what was on the wire (truncated-ip) by it.
  * Return: the number of frames that reached the end of the pipeline, or -errno.
  */
 int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,
-		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,
-		    uint64_t no, const struct emu_rxmeta *meta);
+		    unsigned wire_mtu, const uint8_t *data, uint32_t len, uint32_t wire_len,
+		    const struct timespec *ts, uint64_t no, const struct emu_rxmeta *meta);
 
 /* ---- reports (report.c) ---- */
 

@@ -58,7 +58,8 @@ static void burst(struct emu_device *d, struct emu_port *in, bool tx)
 		in->stats.rx_bytes += (uint64_t)len;
 		if (tx) {
 			emu_guest_frame(d->tx, d->profile, MD5SIG_LINK_ETHERNET, d->cfg->wire_mtu,
-					d->buf, (uint32_t)len, &now, ++d->tx_no, &meta);
+					d->buf, (uint32_t)len, (uint32_t)len, &now, ++d->tx_no,
+					&meta);
 			continue;
 		}
 		struct offload_frame *f = offload_pipeline_guest_frame(d->rx, (uint32_t)len);

@@ -157,5 +157,13 @@ tcpdump -nr c96.pcap -v 2>/dev/null | grep -q truncated-ip && t_fail "tcpdump: t
 grep -q truncated-ip c96.list k80.list && t_fail "vnicemu: truncated-ip in a cut capture"
 "$VNICEMU" verify grown.pcap --key-file "$keys" --json | grep -q '"malformed_reasons": {"truncated-ip": 1}' &&
 	t_ok "truncated-ip in malformed_reasons" || t_fail "truncated-ip not in malformed_reasons"
+# replay tells them apart too (the capture record's original length goes with the guest frame)
+"$VNICEMU" replay grown.pcap --key-file "$keys" --json >grown.json
+"$VNICEMU" replay c96.pcap --key-file "$keys" --json >c96r.json
+[ "$(jq .guest.malformed grown.json) $(jq .guest.md5.unchecked grown.json)" = "1 0" ] &&
+	[ "$(jq .guest.malformed c96r.json) $(jq .guest.md5.unchecked c96r.json)" = "0 10" ] &&
+	[ "$(jq .unchecked_reasons.snaplen c96r.json)" = 10 ] &&
+	t_ok "replay: the grown frame malformed, the cut ones unchecked (snaplen)" ||
+	t_fail "replay: grown $(jq -c .guest grown.json), cut $(jq -c .guest c96r.json)"
 
 t_done
