@@ -738,12 +738,7 @@ static void judge(struct offload_pipeline *pl, struct pl_entry *e, const uint8_t
 	e->f->ao_verdict = v.ao;
 }
 
-/*
- * Verdict of a frame a stage output, derived from @parent (its input). A digest copied
- * verbatim onto segments whose covered bytes differ cannot match except by an MD5 collision
- * (probability 2^-128 for segments nobody crafted): such verdicts are inferred without
- * hashing unless full_verify is set; the tap counts them as inferred.
- */
+/* Do two segments join the same addresses (so the same key or MKT)? */
 static bool same_peers(const struct md5sig_seg *a, const struct md5sig_seg *b)
 {
 	return a->family == b->family && !memcmp(a->saddr, b->saddr, sizeof(a->saddr)) &&
@@ -797,8 +792,9 @@ static void classify_child(struct offload_pipeline *pl, struct pl_entry *e, stru
 			   enum md5sig_verdict pv, enum md5sig_ao_verdict pa)
 {
 	struct offload_frame *f = e->f;
-	bool cut = !pl->cfg.full_verify && e->st == MD5SIG_TCP && parent && parent->f != f &&
-		   parent->st == MD5SIG_TCP;
+	/* a new frame made from a whole segment: its signature may be a copy */
+	bool copy = !pl->cfg.full_verify && e->st == MD5SIG_TCP && parent && parent->f != f &&
+		    parent->st == MD5SIG_TCP;
 
 	f->digest_inferred = false;
 	if (!is_tcp_status(e->st)) {
@@ -807,12 +803,12 @@ static void classify_child(struct offload_pipeline *pl, struct pl_entry *e, stru
 		f->verdict_known = true;
 		return;
 	}
-	if (cut && pv == MD5SIG_VALID && e->seg.md5_off >= 0 &&
+	if (copy && pv == MD5SIG_VALID && e->seg.md5_off >= 0 &&
 	    copied_stale_signature(pl, e, parent, false)) {
 		f->verdict = MD5SIG_INVALID;
 		f->ao_verdict = pa;
 		f->digest_inferred = true;
-	} else if (cut && pa == MD5SIG_AO_VALID && (e->seg.flags & MD5SIG_SEG_AO) &&
+	} else if (copy && pa == MD5SIG_AO_VALID && (e->seg.flags & MD5SIG_SEG_AO) &&
 		   copied_stale_signature(pl, e, parent, true)) {
 		f->verdict = pv;
 		f->ao_verdict = MD5SIG_AO_INVALID;
