@@ -3,7 +3,10 @@
  * vnicemu-gencap: write a classic pcap of one long TCP-MD5 signed flow, the input of the
  * benchmarks. Frames come from the test frame builder (tests/support/frames.h), so they are
  * signed independently of the code under benchmark; the file format is written here rather
- * than through libpcap so the generator does not share the reader's code either.
+ * than through libpcap so the generator does not share the reader's code either. With --ao ALG
+ * the flow is TCP-AO signed instead (a handshake, then the data), by md5sig's own signer:
+ * tests/support/ao_oracle.py is the independent check, which bench/ao_verify.sh runs on the
+ * first frames.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,7 +34,10 @@ static void usage(FILE *f)
 		"  --payload BYTES    TCP payload per frame (default 1448)\n"
 		"  --key SECRET       TCP-MD5 secret, 1..80 bytes (default bench-key)\n"
 		"  --family 4|6       IPv4 192.0.2.1:40000 > 192.0.2.2:179 (default), or IPv6\n"
-		"                     2001:db8::1 > 2001:db8::2, same ports\n",
+		"                     2001:db8::1 > 2001:db8::2, same ports\n"
+		"  --ao ALG           TCP-AO with ALG (hmac-sha-1-96, aes-128-cmac-96, ...) and\n"
+		"                     the key as its master key, after a signed handshake; the key\n"
+		"                     line goes to standard output\n",
 		prog);
 }
 
@@ -101,6 +107,62 @@ static int write_capture(FILE *f, struct tf_spec *spec, const struct md5sig_key 
 	return fflush(f) ? -errno : 0;
 }
 
+/*
+ * The TCP-AO flow: SYN and SYN-ACK, then @frames data segments of the client, each signed with
+ * @v (whose only MKT is the connection's) for the connection's ISNs. Timestamps and the option
+ * as Linux lays them out: NOP, NOP, timestamps, TCP-AO.
+ */
+static int write_capture_ao(FILE *f, struct tf_spec *spec, struct md5sig_ao_verifier *v,
+			    uint8_t maclen, long frames, uint8_t *buf)
+{
+	uint8_t o[40] = {
+		1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, MD5SIG_AO_OPT_KIND, (uint8_t)(4 + maclen),
+		1, 2};
+	/* the peer's SYN-ACK carries its own SendID, the client's RecvID */
+	uint8_t peer[20] = {MD5SIG_AO_OPT_KIND, (uint8_t)(4 + maclen), 2, 1};
+	struct md5sig_ao_isns isns = {spec->seq - 1, spec->ack - 1};
+	struct tf_spec syn = *spec, synack = *spec;
+	struct md5sig_seg seg;
+	int r = write_header(f);
+
+	if (r)
+		return r;
+	spec->md5 = syn.md5 = synack.md5 = false;
+	spec->opts = syn.opts = o + 12;
+	synack.opts = peer;
+	spec->opts_len = syn.opts_len = synack.opts_len = 4u + maclen;
+	syn.flags = WIRE_TCP_F_SYN;
+	syn.seq = isns.sisn;
+	syn.ack = 0;
+	syn.plen = synack.plen = 0;
+	synack.src = spec->family == AF_INET6 ? "2001:db8::2" : "192.0.2.2";
+	synack.dst = spec->family == AF_INET6 ? "2001:db8::1" : "192.0.2.1";
+	synack.sport = spec->dport;
+	synack.dport = spec->sport;
+	synack.flags = WIRE_TCP_F_SYN | WIRE_TCP_F_ACK;
+	synack.seq = isns.disn;
+	synack.ack = isns.sisn + 1;
+	spec->opts = o;
+	spec->opts_len = 16u + maclen;
+	for (long i = -2; i < frames; i++) {
+		struct tf_spec *s = i == -2 ? &syn : i == -1 ? &synack : spec;
+		size_t len = tf_build(s, buf, GENCAP_FRAME_MAX);
+
+		if (!len || md5sig_parse(MD5SIG_LINK_ETHERNET, buf, len, &seg) != MD5SIG_TCP ||
+		    md5sig_ao_sign(v, buf, &seg, i < 0 ? NULL : &isns, 0))
+			return -EINVAL;
+		tf_tcp_csum_fix(buf, &seg);
+		r = write_record(f, (unsigned long)(i + 2), buf, len);
+		if (r)
+			return r;
+		if (i >= 0) {
+			spec->seq += (uint32_t)spec->plen;
+			spec->ipid++;
+		}
+	}
+	return fflush(f) ? -errno : 0;
+}
+
 static int bad_value(const char *opt, const char *arg)
 {
 	fprintf(stderr, "%s: bad value '%s' for --%s\n", prog, arg, opt);
@@ -110,10 +172,18 @@ static int bad_value(const char *opt, const char *arg)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"frames", required_argument, NULL, 'n'}, {"payload", required_argument, NULL, 'p'},
-		{"key", required_argument, NULL, 'k'},	  {"family", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+		{"frames", required_argument, NULL, 'n'},
+		{"payload", required_argument, NULL, 'p'},
+		{"key", required_argument, NULL, 'k'},
+		{"family", required_argument, NULL, 'f'},
+		{"ao", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
+	const char *ao = NULL;
+	struct md5sig_aotab *mkts = NULL;
+	struct md5sig_ao_verifier *v = NULL;
+	char line[256];
 	long frames = 100000, payload = 1448, family = 4;
 	const char *secret = "bench-key", *path;
 	struct md5sig_key key;
@@ -141,6 +211,9 @@ int main(int argc, char **argv)
 			if (family != 4 && family != 6)
 				return bad_value("family", optarg);
 			break;
+		case 'a':
+			ao = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -159,6 +232,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	key = tf_key(secret);
+	if (ao) {
+		const char *why = "?";
+		snprintf(line, sizeof(line), "ao %s %s:%s %s %s",
+			 family == 6 ? "2001:db8::2" : "192.0.2.2", "1", "2", ao, secret);
+		if (!(mkts = md5sig_aotab_new()) || md5sig_aotab_parse_line(mkts, line, &why) ||
+		    !(v = md5sig_ao_verifier_new(mkts, 4))) {
+			fprintf(stderr, "%s: --ao %s: %s\n", prog, ao, why);
+			md5sig_cleanse(line, sizeof(line));
+			md5sig_aotab_free(mkts);
+			return 2;
+		}
+	}
 
 	struct tf_spec spec = {
 		.family = family == 6 ? AF_INET6 : AF_INET,
@@ -177,7 +262,8 @@ int main(int argc, char **argv)
 	}
 	/* fewer, larger writes */
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	r = write_capture(f, &spec, &key, frames, buf);
+	r = ao ? write_capture_ao(f, &spec, v, md5sig_aotab_get(mkts, 0)->maclen, frames, buf)
+	       : write_capture(f, &spec, &key, frames, buf);
 	if (r == -EINVAL)
 		fprintf(stderr, "%s: cannot build a frame with a %ld-byte payload\n", prog,
 			payload);
@@ -185,12 +271,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-r));
 	else
 		ret = 0;
+	if (!ret && ao)
+		printf("%s\n", line); /* the key file's line, for the benchmark to verify with */
 out:
 	if (f && fclose(f) && !ret) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 		ret = 2;
 	}
 	md5sig_cleanse(&key, sizeof(key));
+	md5sig_cleanse(line, sizeof(line));
+	md5sig_ao_verifier_free(v);
+	md5sig_aotab_free(mkts);
 	free(buf);
 	return ret;
 }

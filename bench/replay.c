@@ -267,7 +267,8 @@ static int pipeline_run(struct bench *b, enum bench_row row, bool record, struct
 	for (size_t i = 0; i < b->cap.n; i++) {
 		const struct bench_frame *bf = &b->cap.frames[i];
 		int n = emu_guest_frame(pl, &b->profile, b->cap.linktype, b->wire_mtu,
-					b->cap.bytes + bf->off, bf->len, &bf->ts, i + 1, NULL);
+					b->cap.bytes + bf->off, bf->len, bf->len, &bf->ts, i + 1,
+					NULL);
 		if (n < 0) {
 			snprintf(err, errlen, "%s: frame %zu: %s", b->path, i + 1, strerror(-n));
 			ret = n;

@@ -47,6 +47,7 @@ static const char *const verdict_names[MD5SIG_AO_NVERDICTS] = {
 	[MD5SIG_AO_UNKNOWN_KEY] = "unknown-key",
 	[MD5SIG_AO_NO_ISN] = "no-isn",
 	[MD5SIG_AO_UNSIGNED] = "unsigned",
+	[MD5SIG_AO_UNCHECKED] = "unchecked",
 	[MD5SIG_AO_MALFORMED] = "malformed",
 };
 
@@ -123,17 +124,24 @@ void md5sig_ao_sne_init(struct md5sig_ao_sne *s, uint32_t isn)
 	s->sne = 0;
 }
 
-uint32_t md5sig_ao_sne_next(struct md5sig_ao_sne *s, uint32_t seq)
+uint32_t md5sig_ao_sne_peek(const struct md5sig_ao_sne *s, uint32_t seq)
 {
-	if (seq - s->seq < 0x80000000u) {
-		/* at or past the furthest: numerically smaller means it crossed 2^32 */
-		if (seq < s->seq)
-			s->sne++;
-		s->seq = seq;
-		return s->sne;
-	}
+	/* at or past the furthest: numerically smaller means it crossed 2^32 */
+	if (seq - s->seq < 0x80000000u)
+		return seq < s->seq ? s->sne + 1 : s->sne;
 	/* before the furthest: numerically larger means it lies before the wrap */
 	return seq > s->seq ? s->sne - 1 : s->sne;
+}
+
+uint32_t md5sig_ao_sne_next(struct md5sig_ao_sne *s, uint32_t seq)
+{
+	uint32_t sne = md5sig_ao_sne_peek(s, seq);
+
+	if (seq - s->seq < 0x80000000u) {
+		s->seq = seq;
+		s->sne = sne;
+	}
+	return sne;
 }
 
 /* ---- crypto ---- */
@@ -488,13 +496,18 @@ static bool seg_isns(const uint8_t *frame, const struct md5sig_seg *seg,
 	return true;
 }
 
-/* Option, MKT and ISNs of a segment; the verdict if it stops short of the MAC, else -1. */
+/*
+ * Option, MKT and ISNs of a segment; the verdict if it stops short of the MAC, else -1. A
+ * segment the capture cut is judged by its headers, unchecked where the MAC would decide.
+ */
 static int prepare(struct md5sig_ao_verifier *v, const uint8_t *frame, enum md5sig_status st,
 		   const struct md5sig_seg *seg, const struct md5sig_ao_isns *isns,
 		   struct md5sig_ao_detail *d)
 {
+	bool cut = st == MD5SIG_SNAPLEN && (seg->flags & MD5SIG_SEG_HEADERS);
+
 	memset(d, 0, sizeof(*d));
-	if (st != MD5SIG_TCP) {
+	if (st != MD5SIG_TCP && !cut) {
 		if (st == MD5SIG_MD5_AND_AO)
 			d->optst = MD5SIG_AO_OPT_WITH_MD5;
 		return MD5SIG_AO_MALFORMED;
@@ -515,6 +528,8 @@ static int prepare(struct md5sig_ao_verifier *v, const uint8_t *frame, enum md5s
 		d->optst = MD5SIG_AO_OPT_MACLEN;
 		return MD5SIG_AO_MALFORMED;
 	}
+	if (cut)
+		return MD5SIG_AO_UNCHECKED;
 	if (!seg_isns(frame, seg, isns, &d->isns))
 		return MD5SIG_AO_NO_ISN;
 	return -1;

@@ -2,7 +2,8 @@
 /*
  * The key table: Linux TCP_MD5SIG semantics (a key per peer address with an optional prefix,
  * binary secrets up to 80 bytes, the most specific match wins) and the key-file line parser,
- * which does no I/O so it can be fuzzed directly.
+ * which does no I/O so it can be fuzzed directly. Tokens, peers and secrets are read as
+ * keytok.c reads them for both line forms; `ao` lines go to the TCP-AO table (ao_keys.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "keytok.h"
 #include "md5sig.h"
 
 struct keytab_entry {
@@ -47,15 +49,6 @@ size_t md5sig_keytab_count(const struct md5sig_keytab *kt)
 	return kt->n;
 }
 
-static void mask_addr(uint8_t *a, unsigned alen, unsigned prefix)
-{
-	for (unsigned i = 0; i < alen; i++) {
-		unsigned bits = prefix > i * 8 ? prefix - i * 8 : 0;
-		if (bits < 8)
-			a[i] &= (uint8_t)(0xff00 >> bits);
-	}
-}
-
 int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr, unsigned prefix,
 		      const struct md5sig_key *key)
 {
@@ -67,7 +60,7 @@ int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr,
 		return -EINVAL;
 	if (alen)
 		memcpy(ne.addr, addr, alen);
-	mask_addr(ne.addr, alen, prefix);
+	md5sig_addr_mask(ne.addr, alen, prefix);
 	ne.key = *key;
 
 	for (size_t i = 0; i < kt->n; i++) {
@@ -98,15 +91,6 @@ int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr,
 	return 0;
 }
 
-static bool prefix_match(const uint8_t *net, const uint8_t *a, unsigned prefix)
-{
-	unsigned whole = prefix / 8, rest = prefix % 8;
-
-	if (memcmp(net, a, whole))
-		return false;
-	return !rest || ((net[whole] ^ a[whole]) & (uint8_t)(0xff00 >> rest)) == 0;
-}
-
 const struct md5sig_key *md5sig_keytab_lookup(const struct md5sig_keytab *kt,
 					      const struct md5sig_seg *seg)
 {
@@ -122,9 +106,9 @@ const struct md5sig_key *md5sig_keytab_lookup(const struct md5sig_keytab *kt,
 		/* prefix length first, then source over destination */
 		if (e->family == AF_UNSPEC)
 			score = 0;
-		else if (prefix_match(e->addr, seg->saddr, e->prefix))
+		else if (md5sig_prefix_match(e->addr, seg->saddr, e->prefix))
 			score = (int)e->prefix * 2 + 2;
-		else if (prefix_match(e->addr, seg->daddr, e->prefix))
+		else if (md5sig_prefix_match(e->addr, seg->daddr, e->prefix))
 			score = (int)e->prefix * 2 + 1;
 		else
 			continue;
@@ -154,161 +138,35 @@ int md5sig_keytab_describe(const struct md5sig_keytab *kt, size_t i, char *buf, 
 	return 0;
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode the secret token [s, end) into @key. */
-static int parse_secret(const char *s, const char *end, struct md5sig_key *key, const char **why)
-{
-	size_t n = (size_t)(end - s);
-
-	if (n >= 4 && !strncmp(s, "hex:", 4)) {
-		s += 4;
-		n -= 4;
-		if (n == 0) {
-			*why = "empty hex secret";
-			return -EINVAL;
-		}
-		if (n % 2) {
-			*why = "hex secret has an odd number of digits";
-			return -EINVAL;
-		}
-		if (n / 2 > MD5SIG_KEY_MAX) {
-			*why = "secret longer than 80 bytes";
-			return -EINVAL;
-		}
-		for (size_t i = 0; i < n / 2; i++) {
-			int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-			if (hi < 0 || lo < 0) {
-				*why = "hex secret has a character that is not a hex digit";
-				return -EINVAL;
-			}
-			key->bytes[i] = (uint8_t)(hi << 4 | lo);
-		}
-		key->len = (uint8_t)(n / 2);
-		return 0;
-	}
-	if (n > MD5SIG_KEY_MAX) {
-		*why = "secret longer than 80 bytes";
-		return -EINVAL;
-	}
-	memcpy(key->bytes, s, n);
-	key->len = (uint8_t)n;
-	return 0;
-}
-
-/* Parse "*", "ADDR" or "ADDR/PREFIX" from [s, end). */
-static int parse_peer(const char *s, const char *end, int *family, uint8_t addr[16],
-		      unsigned *prefix, const char **why)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	size_t n = (size_t)(end - s);
-
-	if (n == 1 && *s == '*') {
-		*family = AF_UNSPEC;
-		*prefix = 0;
-		return 0;
-	}
-	if (n >= sizeof(buf)) {
-		*why = "bad peer address";
-		return -EINVAL;
-	}
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-
-	char *slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	if (inet_pton(AF_INET, buf, addr) == 1) {
-		*family = AF_INET;
-		*prefix = 32;
-	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
-		*family = AF_INET6;
-		*prefix = 128;
-	} else {
-		*why = "bad peer address (expected IPv4, IPv6 or *)";
-		return -EINVAL;
-	}
-	if (slash) {
-		const char *p = slash + 1;
-		unsigned v = 0;
-
-		if (!*p || strlen(p) > 3) {
-			*why = "bad prefix length";
-			return -EINVAL;
-		}
-		for (; *p; p++) {
-			if (*p < '0' || *p > '9') {
-				*why = "bad prefix length";
-				return -EINVAL;
-			}
-			v = v * 10 + (unsigned)(*p - '0');
-		}
-		if (v > *prefix) {
-			*why = "prefix length too long for the address family";
-			return -EINVAL;
-		}
-		*prefix = v;
-	}
-	return 0;
-}
-
 int md5sig_keytab_parse_line(struct md5sig_keytab *kt, const char *line, const char **why)
 {
-	const char *p = line, *a, *ae, *s, *se;
+	const char *p = line, *a, *ae, *s, *se, *x, *xe;
 	struct md5sig_key key;
 	uint8_t addr[16] = {0};
 	unsigned prefix;
 	int family, ret;
 
-	while (is_space(*p))
-		p++;
-	if (!*p || *p == '#')
+	if (!md5sig_tok_next(&p, &a, &ae) || *a == '#')
 		return 0;
-	if (md5sig_ao_line(p)) {
+	if (md5sig_tok_is(a, ae, "ao")) {
 		if (!kt->ao && !(kt->ao = md5sig_aotab_new())) {
 			*why = "out of memory";
 			return -ENOMEM;
 		}
-		return md5sig_aotab_parse_line(kt->ao, p, why);
+		return md5sig_aotab_parse_line(kt->ao, a, why);
 	}
-	a = p;
-	while (*p && !is_space(*p))
-		p++;
-	ae = p;
-	while (is_space(*p))
-		p++;
-	if (!*p) {
+	if (!md5sig_tok_next(&p, &s, &se)) {
 		*why = "missing secret (expected ADDR[/PREFIX] SECRET)";
 		return -EINVAL;
 	}
-	s = p;
-	while (*p && !is_space(*p))
-		p++;
-	se = p;
-	while (is_space(*p))
-		p++;
-	if (*p) {
+	if (md5sig_tok_next(&p, &x, &xe)) {
 		*why = "text after the secret (a secret is one token; use hex: for spaces)";
 		return -EINVAL;
 	}
-	ret = parse_peer(a, ae, &family, addr, &prefix, why);
+	ret = md5sig_tok_peer(a, ae, &family, addr, &prefix, why);
 	if (ret)
 		return ret;
-	ret = parse_secret(s, se, &key, why);
+	ret = md5sig_tok_secret(s, se, key.bytes, &key.len, why);
 	if (!ret) {
 		ret = md5sig_keytab_add(kt, family, addr, prefix, &key);
 		if (ret == -EINVAL)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Key-file tokens shared by the line parsers. The TCP-MD5 parser in keys.c still has its own
- * copies of the peer and secret rules; they are meant to move here (same rules, same reasons).
+ * Key-file tokens shared by the line parsers of both forms (keys.c, ao_keys.c): tokens, peers,
+ * secrets, address masks and prefix matches, with the same rules and reasons for both.
  */
 #include <arpa/inet.h>
 #include <errno.h>

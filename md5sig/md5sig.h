@@ -1,31 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
- * DOC: md5sig — RFC 2385 TCP-MD5 signatures in frames
+ * DOC: md5sig — TCP segment signatures in frames: RFC 2385 (TCP-MD5) and RFC 5925 (TCP-AO)
  *
- * Data flow: a frame (bytes plus its capture link type) goes through md5sig_parse(), which
- * walks the link header (Ethernet with 802.1Q/802.1ad tags, Linux cooked SLL and SLL2, raw IP,
- * BSD loopback), the IP header (IPv4 with options, IPv6 with extension headers) and the TCP
- * header and its options (RFC 9293 §3.1), and describes the TCP segment in a struct md5sig_seg
- * without copying anything. md5sig_keytab_lookup() finds the key for the segment's endpoints
- * (Linux semantics: per address and prefix, most specific wins), and md5sig_classify() turns
- * segment and key into a verdict, recomputing the digest over OpenSSL's EVP MD5 and comparing
- * it in constant time.
+ * Data flow: a frame (bytes plus its capture link type) goes through md5sig_parse() (or
+ * md5sig_parse_cap() with the length the frame had on the wire), which walks the link header
+ * (Ethernet with 802.1Q/802.1ad tags, Linux cooked SLL and SLL2, raw IP, BSD loopback), the IP
+ * header (IPv4 with options, IPv6 with extension headers) and the TCP header and its options
+ * (RFC 9293 §3.1), and describes the TCP segment in a struct md5sig_seg without copying
+ * anything. md5sig_classify_frame() gives the segment one verdict per scheme: against the
+ * TCP-MD5 keys (md5sig_keytab_lookup(): Linux semantics, per address and prefix, most specific
+ * wins; the digest recomputed over OpenSSL's EVP MD5 and compared in constant time) and against
+ * the TCP-AO Master Key Tuples of the same key table (md5sig_ao_classify(), section "TCP-AO"
+ * below), with the connection's ISNs and SNE from a flow table (md5sig_ao_flows_see()).
+ * Segments the capture cut short (snaplen) are judged as far as their headers allow; signed
+ * ones are "unchecked", as are signed segments when no key was given at all.
  *
  * Standards: RFC 2385 (digest input: pseudo-header, fixed TCP header with a zero checksum,
- * payload, key), RFC 5925 §7.6 (a segment carrying both MD5 and TCP-AO options is discarded),
- * RFC 9293 (option parsing). For IPv6 the pseudo-header length is the TCP length (header with
- * options plus payload), as Linux computes it; tcpdump uses the IPv6 payload length instead,
- * which differs when extension headers are present.
+ * payload, key), RFC 5925 and RFC 5926 (TCP-AO: traffic keys, MACs, SNE), RFC 5925 §7.6 (a
+ * segment carrying both MD5 and TCP-AO options is discarded), RFC 9293 (option parsing). For
+ * IPv6 the pseudo-header length is the TCP length (header with options plus payload), as Linux
+ * computes it; tcpdump uses the IPv6 payload length instead, which differs when extension
+ * headers are present.
  *
- * Files: parse.c (headers), keys.c (the key table and key-file lines), digest.c (all of
- * libcrypto), verdict.c (verdicts, above both keys and digests); md5sig/wire.h, included here,
- * holds the header field offsets and big-endian accessors every room shares.
+ * Files: parse.c (headers), keytok.c (key-file tokens both line forms share), keys.c (the key
+ * table and MD5 key lines), digest.c (RFC 2385's libcrypto), verdict.c (verdicts in both
+ * schemes, above keys, digests and MACs), ao_keys.c (MKTs and `ao` lines), ao.c (TCP-AO's
+ * libcrypto, the option, SNE, AO verdicts), ao_flows.c (ISNs and SNE per connection);
+ * md5sig/wire.h, included here, holds the header field offsets and big-endian accessors every
+ * room shares.
  *
  * Ownership and lifetimes: md5sig_parse() copies nothing; a struct md5sig_seg describes the
  * caller's frame by offsets and stays true while those bytes are unchanged. A key table owns
  * copies of its secrets and wipes them when freed; md5sig_keytab_lookup() returns a pointer
  * into the table, valid until the table is next added to or freed. A hasher owns an EVP
- * context: use one per thread. Names returned for statuses, verdicts and link types are static.
+ * context, a TCP-AO verifier its cache of keyed MACs: use one per thread. A flow table owns its
+ * flows and is not thread-safe. Names returned for statuses, verdicts and link types are static.
  *
  * Nothing here prints or allocates per frame; functions return 0 or -errno.
  */
@@ -73,6 +82,8 @@ enum md5sig_status {
 	MD5SIG_BAD_MD5_OPT,    /**< MD5 option with a length other than 18 */
 	MD5SIG_DUP_MD5_OPT,    /**< more than one MD5 option */
 	MD5SIG_MD5_AND_AO,     /**< MD5 and TCP-AO options in one segment (RFC 5925 §7.6) */
+	MD5SIG_TRUNCATED_IP,   /**< the IP length exceeds the frame's length on the wire (only
+				md5sig_parse_cap() knows that length) */
 	MD5SIG_NSTATUS,
 };
 
@@ -84,11 +95,19 @@ const char *md5sig_status_name(enum md5sig_status st);
 #define MD5SIG_SEG_IPV6_EXT (1u << 0) /**< IPv6 extension headers precede TCP */
 #define MD5SIG_SEG_IPV4_OPT (1u << 1) /**< IPv4 header carries options */
 #define MD5SIG_SEG_AO	    (1u << 2) /**< a TCP-AO option (kind 29) is present */
+/**
+ * With MD5SIG_SNAPLEN: the TCP header and its options were captured whole and parse as for
+ * MD5SIG_TCP (the segment is described), only payload bytes are missing; @tcp_len is still
+ * what the IP header declares. Such a segment can be judged by its headers (missing,
+ * unsigned, unexpected...), not by its digest or MAC.
+ */
+#define MD5SIG_SEG_HEADERS (1u << 3)
 
 /**
  * struct md5sig_seg - a TCP segment inside a frame; offsets are from the frame's first byte.
- * Filled by md5sig_parse() only when it returns MD5SIG_TCP (ports and addresses also for
- * the TCP-level malformed reasons, when they were reached).
+ * Filled by md5sig_parse() only when it returns MD5SIG_TCP, or MD5SIG_SNAPLEN with
+ * MD5SIG_SEG_HEADERS (ports and addresses also for the TCP-level malformed reasons, when they
+ * were reached).
  */
 struct md5sig_seg {
 	uint8_t family;	   /**< AF_INET or AF_INET6 */
@@ -112,12 +131,23 @@ struct md5sig_seg {
  * @seg: filled as described at struct md5sig_seg.
  *
  * Never reads outside [frame, frame + len). Trailing bytes past the IP length (Ethernet
- * padding) are ignored.
+ * padding) are ignored. An IP length past @len is MD5SIG_SNAPLEN: without the frame's length
+ * on the wire the frame is taken as cut by the capture (md5sig_parse_cap() tells).
  *
  * Return: an enum md5sig_status.
  */
 enum md5sig_status md5sig_parse(uint32_t linktype, const uint8_t *frame, size_t len,
 				struct md5sig_seg *seg);
+
+/**
+ * md5sig_parse_cap() - md5sig_parse() of a captured frame: @caplen bytes at @frame of a frame
+ * that was @origlen bytes long on the wire (a capture record's original length). An IP length
+ * past @origlen is MD5SIG_TRUNCATED_IP (the packet itself is short: malformed); one past
+ * @caplen only is MD5SIG_SNAPLEN (the capture cut it), with MD5SIG_SEG_HEADERS when the TCP
+ * headers were captured whole. An @origlen below @caplen counts as @caplen.
+ */
+enum md5sig_status md5sig_parse_cap(uint32_t linktype, const uint8_t *frame, size_t caplen,
+				    size_t origlen, struct md5sig_seg *seg);
 
 /**
  * md5sig_parse_head() - md5sig_parse() of a frame of which only the head is at hand: @len
@@ -148,6 +178,8 @@ enum md5sig_verdict {
 	MD5SIG_MISSING,	   /**< a key is configured for the peers, the option is absent */
 	MD5SIG_UNEXPECTED, /**< option present, no key for the peers */
 	MD5SIG_UNSIGNED,   /**< neither key nor option */
+	MD5SIG_UNCHECKED,  /**< option present, but the digest could not be checked (why: enum
+			      md5sig_unchecked): only md5sig_classify_frame() says so */
 	MD5SIG_MALFORMED,  /**< the frame could not be parsed as a TCP segment */
 	MD5SIG_NVERDICTS,
 };
@@ -237,8 +269,10 @@ int md5sig_verify(struct md5sig_hasher *h, const uint8_t *frame, const struct md
 		  const struct md5sig_key *key);
 
 /**
- * md5sig_classify() - verdict for a parsed segment (@st is what md5sig_parse() returned).
- * Non-TCP statuses (MD5SIG_OTHER, MD5SIG_FRAGMENT) must not be passed.
+ * md5sig_classify() - the RFC 2385 verdict of a parsed segment (@st is what md5sig_parse()
+ * returned) against @kt (NULL: no keys): anything but MD5SIG_TCP is MD5SIG_MALFORMED, and a
+ * missing key makes an option unexpected. Non-TCP statuses (MD5SIG_OTHER, MD5SIG_FRAGMENT) must
+ * not be passed. md5sig_classify_frame() is the whole model: both schemes, cut segments, no key.
  */
 enum md5sig_verdict md5sig_classify(struct md5sig_hasher *h, const struct md5sig_keytab *kt,
 				    const uint8_t *frame, enum md5sig_status st,
@@ -439,6 +473,9 @@ void md5sig_ao_sne_init(struct md5sig_ao_sne *s, uint32_t isn);
  */
 uint32_t md5sig_ao_sne_next(struct md5sig_ao_sne *s, uint32_t seq);
 
+/** The SNE md5sig_ao_sne_next() would give @seq, without advancing @s. */
+uint32_t md5sig_ao_sne_peek(const struct md5sig_ao_sne *s, uint32_t seq);
+
 /* verdicts, keys and MACs */
 
 /** Verdict on one TCP segment against the MKTs. */
@@ -450,6 +487,8 @@ enum md5sig_ao_verdict {
 	MD5SIG_AO_UNKNOWN_KEY, /**< MKTs for the peer, none with the option's KeyID */
 	MD5SIG_AO_NO_ISN,      /**< the connection's ISNs are unknown: the MAC cannot be checked */
 	MD5SIG_AO_UNSIGNED,    /**< neither MKT nor option */
+	MD5SIG_AO_UNCHECKED,   /**< the MAC could not be checked: the capture cut the segment, or
+				  no key was given at all (enum md5sig_unchecked) */
 	MD5SIG_AO_MALFORMED,   /**< the frame or the option is malformed */
 	MD5SIG_AO_NVERDICTS,
 };
@@ -513,7 +552,9 @@ void md5sig_ao_verifier_stats(const struct md5sig_ao_verifier *v, struct md5sig_
  *        the acknowledged one minus 1): for those the frame is taken at its word.
  * @sne: the frame's SNE (md5sig_ao_sne_next() of its direction).
  * @d: filled when not NULL.
- * A segment whose ISNs are unknown is MD5SIG_AO_NO_ISN, never invalid.
+ * A segment whose ISNs are unknown is MD5SIG_AO_NO_ISN, never invalid. A segment the capture cut
+ * (MD5SIG_SNAPLEN with MD5SIG_SEG_HEADERS) is judged by its headers, and MD5SIG_AO_UNCHECKED
+ * where its MAC would decide.
  */
 enum md5sig_ao_verdict md5sig_ao_classify(struct md5sig_ao_verifier *v, const uint8_t *frame,
 					  enum md5sig_status st, const struct md5sig_seg *seg,
@@ -551,5 +592,135 @@ int md5sig_ao_mac(struct md5sig_ao_verifier *v, const struct md5sig_ao_mkt *mkt,
 		  const struct md5sig_ao_tkey *tk, const uint8_t *frame,
 		  const struct md5sig_seg *seg, const struct md5sig_ao_opt *opt, uint32_t sne,
 		  uint8_t out[static MD5SIG_AO_MAC_MAX]);
+
+/* ---- ISNs and SNE per connection (ao_flows.c) ---- */
+
+/*
+ * DOC: flows — what TCP-AO needs to know of a connection
+ *
+ * A TCP-AO MAC depends on the connection's two ISNs (traffic keys, RFC 5925 §5.2) and on the
+ * sender's SNE (§6.2), neither of which a segment carries. A flow table follows connections as
+ * their segments come in, in order: md5sig_ao_flows_see() learns a side's ISN from its SYN and
+ * the peer's from a SYN-ACK (its acknowledgment number minus 1), and advances the sender's SNE
+ * to the furthest sequence number seen (md5sig_ao_sne_next()). md5sig_ao_flows_find() then
+ * gives the ISNs and SNE of any segment of a known connection, also one a stage changed later
+ * (a TSO segment's SNE is placed against the furthest sequence number seen, without moving it).
+ * ISNs given by the user (md5sig_ao_isn_parse(), `--isn ADDR.PORT=ISN`) stand in for a side
+ * whose handshake was not seen. The table is bounded: the least recently seen connection makes
+ * room for a new one, counted as an eviction; its segments are then no-isn, never invalid.
+ */
+
+/** struct md5sig_ao_isn_arg - an endpoint's ISN given by the user: `ADDR.PORT=ISN`. */
+struct md5sig_ao_isn_arg {
+	int family;	  /**< AF_INET or AF_INET6 */
+	uint8_t addr[16]; /**< IPv4 in the first 4 bytes */
+	uint16_t port;
+	uint32_t isn;
+};
+
+/**
+ * md5sig_ao_isn_parse() - `ADDR.PORT=ISN` (IPv4 or IPv6 ADDR, PORT 0..65535, ISN decimal or
+ * 0x-hex up to 2^32 - 1) into @out. No I/O.
+ * Return: 0, or -EINVAL with a static reason in *@why.
+ */
+int md5sig_ao_isn_parse(const char *arg, struct md5sig_ao_isn_arg *out, const char **why);
+
+/** Counters of a flow table. */
+struct md5sig_ao_flow_stats {
+	uint64_t flows;	    /**< connections followed now */
+	uint64_t max;	    /**< at most */
+	uint64_t learnt;    /**< ISNs learnt from SYNs and SYN-ACKs */
+	uint64_t evictions; /**< connections dropped to make room */
+};
+
+struct md5sig_ao_flows;
+
+/**
+ * md5sig_ao_flows_new() - a table following at most @max connections (at least 1).
+ * Return: the table, or NULL with errno set.
+ */
+struct md5sig_ao_flows *md5sig_ao_flows_new(size_t max);
+/** Free; accepts NULL. */
+void md5sig_ao_flows_free(struct md5sig_ao_flows *t);
+
+/**
+ * md5sig_ao_flows_give() - use @isn for its endpoint whenever the endpoint's own SYN or SYN-ACK
+ * was not seen. Return: 0, -EEXIST when the endpoint was given another ISN, -ENOMEM.
+ */
+int md5sig_ao_flows_give(struct md5sig_ao_flows *t, const struct md5sig_ao_isn_arg *isn);
+
+/**
+ * md5sig_ao_flows_see() - a segment (MD5SIG_TCP, or cut with MD5SIG_SEG_HEADERS) as it enters,
+ * in order: learn ISNs from SYN and SYN-ACK, advance its direction's SNE. Reads the TCP header
+ * only.
+ */
+void md5sig_ao_flows_see(struct md5sig_ao_flows *t, const uint8_t *frame,
+			 const struct md5sig_seg *seg);
+
+/**
+ * md5sig_ao_flows_find() - the ISNs of a segment's connection, oriented for it, and its SNE,
+ * without changing the table. @t may be NULL.
+ * Return: true with @isns and @sne set; false when an ISN is unknown.
+ */
+bool md5sig_ao_flows_find(const struct md5sig_ao_flows *t, const uint8_t *frame,
+			  const struct md5sig_seg *seg, struct md5sig_ao_isns *isns, uint32_t *sne);
+
+/** Copy the table's counters to @out. */
+void md5sig_ao_flows_stats(const struct md5sig_ao_flows *t, struct md5sig_ao_flow_stats *out);
+
+/* ---- a frame in both schemes (verdict.c) ---- */
+
+/** Why a signed segment could not be checked (MD5SIG_UNCHECKED, MD5SIG_AO_UNCHECKED). */
+enum md5sig_unchecked {
+	MD5SIG_UNCHECKED_SNAPLEN = 0, /**< the capture cut the bytes the digest or MAC covers */
+	MD5SIG_UNCHECKED_NO_KEY,      /**< no key was given at all */
+	MD5SIG_UNCHECKED_NREASONS,
+};
+
+/** Short stable name of a reason ("snaplen", "no-key"), for JSON, listings and reports. */
+const char *md5sig_unchecked_name(enum md5sig_unchecked r);
+
+/**
+ * struct md5sig_checker - what judging frames in both schemes takes; the caller's, plain data.
+ */
+struct md5sig_checker {
+	struct md5sig_hasher *h;	/**< for RFC 2385 digests */
+	const struct md5sig_keytab *kt; /**< MD5 keys and MKTs; NULL: no key was given at all */
+	struct md5sig_ao_verifier *ao;	/**< made for md5sig_keytab_ao(@kt); NULL: no MKTs */
+};
+
+/**
+ * struct md5sig_verdicts - one frame in both schemes. A malformed frame is malformed in both
+ * (counted once); otherwise each scheme has its own verdict.
+ */
+struct md5sig_verdicts {
+	enum md5sig_verdict md5;	 /**< MD5SIG_MALFORMED: the frame is malformed */
+	enum md5sig_ao_verdict ao;	 /**< MD5SIG_AO_MALFORMED exactly when @md5 is malformed */
+	enum md5sig_status st;		 /**< the parse status: the reason, if it is malformed */
+	enum md5sig_ao_optst optst;	 /**< the TCP-AO option: the reason, if that is malformed */
+	enum md5sig_unchecked unchecked; /**< why, when a verdict is unchecked */
+};
+
+/**
+ * md5sig_classify_frame() - a parsed frame's verdict in both schemes (@st is what md5sig_parse()
+ * or md5sig_parse_cap() returned; not MD5SIG_OTHER or MD5SIG_FRAGMENT). @isns and @sne are the
+ * segment's connection state for TCP-AO (md5sig_ao_flows_find(); @isns NULL when unknown).
+ *
+ * Malformed: a parse status >= MD5SIG_MALFORMED_FIRST (but a cut segment whose headers were
+ * captured), or a malformed TCP-AO option (md5sig_ao_opt_find(), and a MAC length other than
+ * its MKT's). Otherwise, per scheme: the usual verdicts (md5sig_classify(),
+ * md5sig_ao_classify()); a segment with an option that could not be checked is unchecked: cut by
+ * the capture's snaplen, or, when no key was given at all (@c->kt NULL), whatever it is.
+ */
+void md5sig_classify_frame(const struct md5sig_checker *c, const uint8_t *frame,
+			   enum md5sig_status st, const struct md5sig_seg *seg,
+			   const struct md5sig_ao_isns *isns, uint32_t sne,
+			   struct md5sig_verdicts *out);
+
+/**
+ * md5sig_malformed_name() - the short name of why a frame is malformed ("snaplen",
+ * "short-ao-opt", ...): its parse status, or its TCP-AO option's.
+ */
+const char *md5sig_malformed_name(const struct md5sig_verdicts *v);
 
 #endif

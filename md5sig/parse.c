@@ -4,6 +4,7 @@
  * against the captured length; lengths declared by headers are checked against it too.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -69,6 +70,8 @@ static const struct {
 	[MD5SIG_BAD_MD5_OPT] = {"bad-md5-opt", "MD5 option length is not 18"},
 	[MD5SIG_DUP_MD5_OPT] = {"dup-md5-opt", "more than one MD5 option"},
 	[MD5SIG_MD5_AND_AO] = {"md5-and-ao", "both MD5 and TCP-AO options (RFC 5925)"},
+	[MD5SIG_TRUNCATED_IP] = {"truncated-ip",
+				 "IP length exceeds the frame's length on the wire"},
 };
 
 const char *md5sig_status_str(enum md5sig_status st)
@@ -132,12 +135,30 @@ static enum md5sig_status parse_tcp(const uint8_t *f, size_t end, struct md5sig_
 }
 
 /*
- * The IP parsers read at most @len bytes; @total is the frame's real length, which is larger
- * when only its head is at hand (md5sig_parse_head()): it decides whether the IP packet was cut.
+ * How long a frame is: @len bytes may be read; @total is the frame's real length, which is
+ * larger when only its head is at hand (md5sig_parse_head()); @orig its length on the wire, when
+ * known (else SIZE_MAX). An IP packet past @orig is short itself; past @total, cut by a capture.
  */
-static enum md5sig_status parse_ipv4(const uint8_t *f, size_t len, size_t total,
-				     struct md5sig_seg *seg)
+struct lens {
+	size_t len, total, orig;
+};
+
+/* The status of a segment whose IP packet ends at @ip_end, after parse_tcp() said @st. */
+static enum md5sig_status ip_end_status(const struct lens *l, size_t ip_end, enum md5sig_status st,
+					struct md5sig_seg *seg)
 {
+	if (ip_end > l->orig)
+		return MD5SIG_TRUNCATED_IP;
+	if (ip_end <= l->total)
+		return st;
+	if (st == MD5SIG_TCP)
+		seg->flags |= MD5SIG_SEG_HEADERS;
+	return MD5SIG_SNAPLEN;
+}
+
+static enum md5sig_status parse_ipv4(const uint8_t *f, const struct lens *l, struct md5sig_seg *seg)
+{
+	size_t len = l->len;
 	size_t l3 = seg->l3_off;
 	const uint8_t *ip = f + l3;
 
@@ -179,11 +200,10 @@ static enum md5sig_status parse_ipv4(const uint8_t *f, size_t len, size_t total,
 		return MD5SIG_FRAGMENT;
 
 	size_t ip_end = l3 + iplen;
-	bool cut = ip_end > total;
 	seg->l4_off = (uint32_t)(l3 + ihl);
 	seg->tcp_len = (uint32_t)(iplen - ihl);
 	enum md5sig_status st = parse_tcp(f, ip_end < len ? ip_end : len, seg);
-	return cut ? MD5SIG_SNAPLEN : st;
+	return ip_end_status(l, ip_end, st, seg);
 }
 
 static bool ipv6_ext_header(uint8_t nh)
@@ -202,9 +222,9 @@ static bool ipv6_ext_header(uint8_t nh)
 	return false;
 }
 
-static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, size_t total,
-				     struct md5sig_seg *seg)
+static enum md5sig_status parse_ipv6(const uint8_t *f, const struct lens *l, struct md5sig_seg *seg)
 {
+	size_t len = l->len;
 	size_t l3 = seg->l3_off;
 	const uint8_t *ip = f + l3;
 
@@ -222,7 +242,6 @@ static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, size_t total,
 	if (plen == 0 && nh != WIRE_IPV6_NONXT)
 		return MD5SIG_BAD_IP_LEN; /* jumbograms are not supported */
 	size_t ip_end = l3 + WIRE_IPV6_HLEN + plen;
-	bool cut = ip_end > total;
 	size_t end = ip_end < len ? ip_end : len;
 	size_t off = l3 + WIRE_IPV6_HLEN;
 
@@ -230,7 +249,7 @@ static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, size_t total,
 		size_t hlen;
 
 		if (off + 8 > end)
-			return cut ? MD5SIG_SNAPLEN : MD5SIG_BAD_IPV6_EXT;
+			return ip_end_status(l, ip_end, MD5SIG_BAD_IPV6_EXT, seg);
 		if (nh == WIRE_IPV6_FRAGMENT) {
 			uint16_t fo = wire_get16(f + off + 2);
 			if (fo & 0xfff8)
@@ -244,7 +263,7 @@ static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, size_t total,
 			hlen = ((size_t)f[off + 1] + 1) * 8;
 		}
 		if (off + hlen > end)
-			return cut ? MD5SIG_SNAPLEN : MD5SIG_BAD_IPV6_EXT;
+			return ip_end_status(l, ip_end, MD5SIG_BAD_IPV6_EXT, seg);
 		nh = f[off];
 		off += hlen;
 		seg->flags |= MD5SIG_SEG_IPV6_EXT;
@@ -255,7 +274,7 @@ static enum md5sig_status parse_ipv6(const uint8_t *f, size_t len, size_t total,
 	seg->l4_off = (uint32_t)off;
 	seg->tcp_len = (uint32_t)(ip_end - off);
 	enum md5sig_status st = parse_tcp(f, end, seg);
-	return cut ? MD5SIG_SNAPLEN : st;
+	return ip_end_status(l, ip_end, st, seg);
 }
 
 /* Skip 802.1Q/802.1ad tags starting at @off (which holds the inner EtherType's position). */
@@ -273,44 +292,45 @@ static enum md5sig_status skip_tags(const uint8_t *f, size_t len, size_t *off, u
 	return MD5SIG_TCP;
 }
 
-static enum md5sig_status ip_by_version(const uint8_t *f, size_t len, size_t total,
+static enum md5sig_status ip_by_version(const uint8_t *f, const struct lens *l,
 					struct md5sig_seg *seg)
 {
-	if (seg->l3_off >= len)
+	if (seg->l3_off >= l->len)
 		return MD5SIG_BAD_LINK;
 	switch (f[seg->l3_off] >> 4) {
 	case 4:
-		return parse_ipv4(f, len, total, seg);
+		return parse_ipv4(f, l, seg);
 	case 6:
-		return parse_ipv6(f, len, total, seg);
+		return parse_ipv6(f, l, seg);
 	}
 	return MD5SIG_BAD_IP_VERSION;
 }
 
-static enum md5sig_status ip_by_ethertype(const uint8_t *f, size_t len, size_t total, uint16_t type,
+static enum md5sig_status ip_by_ethertype(const uint8_t *f, const struct lens *l, uint16_t type,
 					  struct md5sig_seg *seg)
 {
 	if (type == WIRE_ETH_P_IP)
-		return parse_ipv4(f, len, total, seg);
+		return parse_ipv4(f, l, seg);
 	if (type == WIRE_ETH_P_IPV6)
-		return parse_ipv6(f, len, total, seg);
+		return parse_ipv6(f, l, seg);
 	return MD5SIG_OTHER;
 }
 
-static enum md5sig_status ip_by_family(const uint8_t *f, size_t len, size_t total, uint32_t af,
+static enum md5sig_status ip_by_family(const uint8_t *f, const struct lens *l, uint32_t af,
 				       struct md5sig_seg *seg)
 {
 	if (af == 2)
-		return parse_ipv4(f, len, total, seg);
+		return parse_ipv4(f, l, seg);
 	if (af == 10 || af == 24 || af == 28 ||
 	    af == 30) /* Linux, NetBSD/OpenBSD, FreeBSD, macOS */
-		return parse_ipv6(f, len, total, seg);
+		return parse_ipv6(f, l, seg);
 	return MD5SIG_OTHER;
 }
 
-enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *f, size_t len, size_t total,
-				     struct md5sig_seg *seg)
+static enum md5sig_status parse_frame(uint32_t linktype, const uint8_t *f, const struct lens *l,
+				      struct md5sig_seg *seg)
 {
+	size_t len = l->len;
 	enum md5sig_status st;
 	size_t off;
 	uint16_t type;
@@ -338,11 +358,11 @@ enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *f, size_t
 		off = WIRE_SLL2_HLEN;
 		break;
 	case MD5SIG_LINK_RAW:
-		return ip_by_version(f, len, total, seg);
+		return ip_by_version(f, l, seg);
 	case MD5SIG_LINK_IPV4:
-		return parse_ipv4(f, len, total, seg);
+		return parse_ipv4(f, l, seg);
 	case MD5SIG_LINK_IPV6:
-		return parse_ipv6(f, len, total, seg);
+		return parse_ipv6(f, l, seg);
 	case MD5SIG_LINK_NULL: {
 		if (len < WIRE_LOOP_HLEN)
 			return MD5SIG_BAD_LINK;
@@ -351,13 +371,13 @@ enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *f, size_t
 		if (af > 0xffff)
 			af = wire_get32(f);
 		seg->l3_off = WIRE_LOOP_HLEN;
-		return ip_by_family(f, len, total, af, seg);
+		return ip_by_family(f, l, af, seg);
 	}
 	case MD5SIG_LINK_LOOP:
 		if (len < WIRE_LOOP_HLEN)
 			return MD5SIG_BAD_LINK;
 		seg->l3_off = WIRE_LOOP_HLEN;
-		return ip_by_family(f, len, total, wire_get32(f), seg);
+		return ip_by_family(f, l, wire_get32(f), seg);
 	default:
 		return MD5SIG_BAD_LINK;
 	}
@@ -366,11 +386,29 @@ enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *f, size_t
 	if (st != MD5SIG_TCP)
 		return st;
 	seg->l3_off = (uint32_t)off;
-	return ip_by_ethertype(f, len, total, type, seg);
+	return ip_by_ethertype(f, l, type, seg);
+}
+
+enum md5sig_status md5sig_parse_head(uint32_t linktype, const uint8_t *f, size_t len, size_t total,
+				     struct md5sig_seg *seg)
+{
+	struct lens l = {len, total, SIZE_MAX};
+
+	return parse_frame(linktype, f, &l, seg);
 }
 
 enum md5sig_status md5sig_parse(uint32_t linktype, const uint8_t *f, size_t len,
 				struct md5sig_seg *seg)
 {
-	return md5sig_parse_head(linktype, f, len, len, seg);
+	struct lens l = {len, len, SIZE_MAX};
+
+	return parse_frame(linktype, f, &l, seg);
+}
+
+enum md5sig_status md5sig_parse_cap(uint32_t linktype, const uint8_t *f, size_t caplen,
+				    size_t origlen, struct md5sig_seg *seg)
+{
+	struct lens l = {caplen, caplen, origlen > caplen ? origlen : caplen};
+
+	return parse_frame(linktype, f, &l, seg);
 }

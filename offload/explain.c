@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Explanations: which RFC 2385-covered fields a stage changed between its input and an
- * output frame. Covered: the pseudo-header (addresses, protocol, TCP length), the fixed TCP
- * header except the checksum (ports, seq, ack, data offset, flags, window, urgent pointer) and
- * the payload. The digest itself sits in an option, which is not hashed.
+ * Explanations: which covered fields a stage changed between its input and an output frame.
+ * RFC 2385 covers the pseudo-header (addresses, protocol, TCP length), the fixed TCP header
+ * except the checksum (ports, seq, ack, data offset, flags, window, urgent pointer) and the
+ * payload; the digest itself sits in an option, which is not hashed. RFC 5925 covers the same,
+ * the TCP options too unless the MKT excludes them (the TCP-AO option always, its MAC zeroed),
+ * and the SNE, the sequence number's high half.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,8 +78,60 @@ static void flag_changes(struct text *t, uint8_t before, uint8_t after)
 	add(t, "flags (%s)", buf);
 }
 
+/*
+ * Do the options of two segments differ, apart from the TCP-AO option's MAC (the signature
+ * itself)? @po and @co are their TCP-AO options, or NULL.
+ */
+static bool options_differ(const uint8_t *tp, const struct md5sig_seg *ps, const uint8_t *tc,
+			   const struct md5sig_seg *cs, const struct md5sig_ao_opt *po,
+			   const struct md5sig_ao_opt *co)
+{
+	uint32_t n = ps->thlen - WIRE_TCP_HLEN;
+
+	if (ps->thlen != cs->thlen || !po != !co)
+		return true;
+	if (!po)
+		return memcmp(tp + WIRE_TCP_HLEN, tc + WIRE_TCP_HLEN, n) != 0;
+	uint32_t pa = po->off - ps->l4_off, ca = co->off - cs->l4_off;
+	/* before the MAC, the MAC's length, after it */
+	return pa != ca || po->len != co->len ||
+	       memcmp(tp + WIRE_TCP_HLEN, tc + WIRE_TCP_HLEN, pa + 4 - WIRE_TCP_HLEN) ||
+	       memcmp(tp + pa + po->len, tc + ca + co->len, ps->thlen - pa - po->len);
+}
+
+/* The TCP-AO part: options (unless excluded), the SNE, the option itself. */
+static void explain_ao(struct text *ch, struct text *un, const uint8_t *pf,
+		       const struct md5sig_seg *ps, const uint8_t *cf, const struct md5sig_seg *cs,
+		       const struct offload_ao_cover *ao)
+{
+	const uint8_t *tp = pf + ps->l4_off, *tc = cf + cs->l4_off;
+	struct md5sig_ao_opt po, co;
+	bool hp = md5sig_ao_opt_find(pf, ps, &po) == MD5SIG_AO_OPT_OK;
+	bool hc = md5sig_ao_opt_find(cf, cs, &co) == MD5SIG_AO_OPT_OK;
+
+	if (ao->exclude_opts)
+		add(un, "options (not covered: the MKT has exclude-options)");
+	else if (options_differ(tp, ps, tc, cs, hp ? &po : NULL, hc ? &co : NULL))
+		add(ch, "options");
+	else
+		add(un, "options");
+	if (!ao->sne_known)
+		add(un, "SNE (connection not known)");
+	else if (ao->sne_before != ao->sne_after)
+		add(ch, "SNE %u->%u", ao->sne_before, ao->sne_after);
+	else
+		add(un, "SNE");
+	if (hp && !hc)
+		add(ch, "TCP-AO option removed");
+	else if (hp && po.len == co.len && !memcmp(pf + po.off, cf + co.off, po.len))
+		add(ch, "MAC copied unchanged from the input");
+	else if (hp)
+		add(ch, "MAC rewritten");
+}
+
 void offload_explain(const uint8_t *pf, const struct md5sig_seg *ps, const uint8_t *cf,
-		     const struct md5sig_seg *cs, struct offload_why *why)
+		     const struct md5sig_seg *cs, const struct offload_ao_cover *ao,
+		     struct offload_why *why)
 {
 	struct text ch = {why->changed, sizeof(why->changed), 0};
 	struct text un = {why->unchanged, sizeof(why->unchanged), 0};
@@ -139,6 +193,10 @@ void offload_explain(const uint8_t *pf, const struct md5sig_seg *ps, const uint8
 	else
 		add(&ch, "payload rewritten (%u->%u bytes)", pl, cl);
 
+	if (ao) {
+		explain_ao(&ch, &un, pf, ps, cf, cs, ao);
+		return;
+	}
 	if (ps->md5_off >= 0 && cs->md5_off < 0)
 		add(&ch, "MD5 option removed");
 	else if (ps->md5_off >= 0 && !memcmp(pf + ps->md5_off, cf + cs->md5_off, MD5SIG_DIGEST_LEN))

@@ -33,7 +33,8 @@ struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap
 /*
  * Do two parsed TCP segments differ in anything RFC 2385 hashes outside the payload
  * (pseudo-header, fixed TCP header but the checksum), or in where the payload starts? Only the
- * headers are read. Options are not hashed and not compared.
+ * headers are read. Options are not compared (RFC 2385 does not hash them; RFC 5925, which
+ * hashes all this too, may).
  */
 bool offload_covered_hdr_differ(const uint8_t *a, const struct md5sig_seg *sa, const uint8_t *b,
 				const struct md5sig_seg *sb);
@@ -49,8 +50,20 @@ bool offload_covered_differ(const uint8_t *a, const struct md5sig_seg *sa, const
  */
 bool offload_udp_locate(const uint8_t *f, size_t len, struct md5sig_seg *seg);
 
-/* Fill why->changed / why->unchanged by comparing a stage's input and output segments. */
+/* What TCP-AO covers beyond RFC 2385, for an explanation of a MAC a stage broke. */
+struct offload_ao_cover {
+	bool exclude_opts; /* the MKT leaves options other than TCP-AO out of the MAC */
+	bool sne_known;	   /* the connection is known: the SNEs are */
+	uint32_t sne_before, sne_after;
+};
+
+/*
+ * Fill why->changed / why->unchanged by comparing a stage's input and output segments, with
+ * RFC 2385's coverage, or with RFC 5925's when @ao is given (options unless excluded, the SNE,
+ * the TCP-AO option).
+ */
 void offload_explain(const uint8_t *pf, const struct md5sig_seg *ps, const uint8_t *cf,
-		     const struct md5sig_seg *cs, struct offload_why *why);
+		     const struct md5sig_seg *cs, const struct offload_ao_cover *ao,
+		     struct offload_why *why);
 
 #endif

@@ -7,8 +7,10 @@
  * pipeline runs such frames through stages in the profile's order (sg, tso, tx-csum), each a
  * unit with a name, the ethtool feature that enables it, quirk parameters and one processing
  * function (frames in, frames out). Between stages, verification taps classify every TCP
- * frame with md5sig (RFC 2385) and attribute invalidated digests to the stage that caused
- * them, with the digest-covered fields it changed.
+ * frame with md5sig in both schemes, RFC 2385 (TCP-MD5) and RFC 5925 (TCP-AO), and attribute
+ * invalidated digests and MACs to the stage that caused them, with the covered fields it
+ * changed. TCP-AO needs each connection's ISNs and SNE: the pipeline's input tap feeds a flow
+ * table (md5sig_ao_flows) the caller owns, which the taps and tso (to re-sign) consult.
  *
  * Frames live in a pool owned by the pipeline; one guest frame is carried through every stage
  * before the next is read, so memory is bounded by the largest segmentation, not by the
@@ -23,7 +25,7 @@
  * and one line there (docs/adding-a-stage.md).
  *
  * Ownership: a pipeline owns its stages, its frame pool and a copy of every parameter value; it
- * borrows the key table. Frames belong to the pipeline's pool and live until the next guest
+ * borrows the key table and the flow table. Frames belong to the pipeline's pool and live until the next guest
  * frame (offload_pipeline_guest_frame()) or flush; a sink may read them only during its call.
  * Registry data (stage ops, feature descriptions, the tso rules) are static and live forever.
  */
@@ -88,6 +90,9 @@ struct offload_frame {
 	/* The IPv4 header checksum is right: the stage that output the frame just computed it. */
 	bool ip_csum_ok;
 
+	/** its length on the wire when a capture cut it (a replay's guest frame): > @len; else 0
+	 * or @len, the frame is whole (an IP length past its end is then truncated-ip) */
+	uint32_t wire_len;
 	uint64_t guest_no;  /**< the guest frame this derives from, counted from 1 */
 	uint16_t seg_no;    /**< segment index (0-based) when a stage split the guest frame */
 	uint16_t seg_count; /**< number of segments, 1 when unsplit */
@@ -95,13 +100,16 @@ struct offload_frame {
 	struct timespec ts; /**< when the guest handed it over */
 
 	/* Set by the stage that output the frame; read by the tap after it. */
-	bool changed_covered; /**< bytes covered by RFC 2385 (or the option) may have changed */
-	bool changed;	      /**< any byte changed (then the frame is written differently) */
+	/** bytes covered by RFC 2385 or RFC 5925 (TCP options included) may have changed */
+	bool changed_covered;
+	bool changed; /**< any byte changed (then the frame is written differently) */
 
 	/* Owned by the verification taps. */
-	enum md5sig_verdict verdict; /**< at the last tap (MD5SIG_NVERDICTS: not TCP) */
+	enum md5sig_verdict verdict; /**< RFC 2385, at the last tap (MD5SIG_NVERDICTS: not TCP) */
+	enum md5sig_ao_verdict ao_verdict; /**< RFC 5925, with @verdict (MD5SIG_AO_NVERDICTS: not
+					      TCP) */
 	bool verdict_known;
-	bool digest_inferred; /**< verdict inferred, not recomputed (see offload_verify) */
+	bool digest_inferred; /**< a verdict inferred, not recomputed (see offload/pipeline.c) */
 
 	/*
 	 * Whoever wrote or parsed the frame's headers (tso for its segments, the code handing
@@ -243,6 +251,10 @@ unsigned long offload_stage_param_num(const struct offload_stage *st, const char
 bool offload_stage_feature(const struct offload_stage *st, enum offload_feature f);
 /** The key table of the run, or NULL (for tso.md5=resign). */
 const struct md5sig_keytab *offload_stage_keys(const struct offload_stage *st);
+/** The TCP-AO verifier of the run, for its MKTs (to re-sign: tso.md5=resign). */
+struct md5sig_ao_verifier *offload_stage_ao_verifier(const struct offload_stage *st);
+/** The connections the pipeline knows (ISNs, SNE), or NULL: for md5sig_ao_flows_find(). */
+const struct md5sig_ao_flows *offload_stage_flows(const struct offload_stage *st);
 /** The IP MTU of the wire the pipeline sends to. */
 unsigned offload_stage_wire_mtu(const struct offload_stage *st);
 /** The capture link type frames of this pipeline carry. */
@@ -433,11 +445,17 @@ const struct offload_tso_ipid_rule *offload_tso_ipid_rule_find(const char *quirk
  * copies what it keeps: the strings need only live during the call. @keys is borrowed.
  */
 struct offload_config {
-	uint32_t linktype;		  /**< link type of every frame */
-	unsigned wire_mtu;		  /**< IP MTU of the wire (bytes) */
-	const struct md5sig_keytab *keys; /**< may be NULL; borrowed */
-	bool verify;			  /**< run the verification taps */
-	bool full_verify;		  /**< recompute every changed digest, infer nothing */
+	uint32_t linktype; /**< link type of every frame */
+	unsigned wire_mtu; /**< IP MTU of the wire (bytes) */
+	/** MD5 keys and TCP-AO MKTs; NULL when no key was given (signed frames are then
+	 * unchecked); borrowed */
+	const struct md5sig_keytab *keys;
+	/** the connections TCP-AO needs, fed by this pipeline's input tap (ISNs from SYN and
+	 * SYN-ACK, SNE); may be shared with the pipeline of the other direction; NULL: none
+	 * known (TCP-AO segments but SYNs are no-isn, never re-signed); borrowed */
+	struct md5sig_ao_flows *flows;
+	bool verify;	  /**< run the verification taps */
+	bool full_verify; /**< recompute every changed digest, infer nothing */
 	const char *stages[OFFLOAD_MAX_STAGES]; /**< stage names, in order */
 	unsigned nstages;
 	/**
@@ -458,8 +476,13 @@ struct offload_config {
 /** Verdict counters of one tap. */
 struct offload_tap_stats {
 	uint64_t frames, bytes;
-	uint64_t verdicts[MD5SIG_NVERDICTS]; /**< TCP frames by verdict */
-	uint64_t inferred;		     /**< verdicts inferred rather than recomputed */
+	/** TCP frames by RFC 2385 verdict; [MD5SIG_MALFORMED]: malformed in both schemes */
+	uint64_t verdicts[MD5SIG_NVERDICTS];
+	uint64_t inferred; /**< verdicts inferred rather than recomputed */
+	/** TCP frames that are not malformed, by RFC 5925 verdict */
+	uint64_t ao[MD5SIG_AO_NVERDICTS];
+	/** frames unchecked in either scheme, by reason */
+	uint64_t unchecked[MD5SIG_UNCHECKED_NREASONS];
 };
 
 #define OFFLOAD_MAX_DROP_REASONS 8
@@ -468,7 +491,9 @@ struct offload_tap_stats {
 struct offload_why {
 	uint64_t guest_no;	    /**< guest frame */
 	uint16_t seg_no, seg_count; /**< which of its segments */
+	bool ao;		    /**< TCP-AO's MAC (ao_after), not RFC 2385's digest (after) */
 	enum md5sig_verdict before, after;
+	enum md5sig_ao_verdict ao_after;
 	char changed[512];   /**< "pseudo-header length 8980->1500; seq +1448; ..." */
 	char unchanged[256]; /**< "addresses; ports; ack; ..." */
 };
@@ -487,7 +512,8 @@ struct offload_stage_stats {
 	} drops[OFFLOAD_MAX_DROP_REASONS];
 	unsigned ndrops;
 	struct offload_tap_stats tap; /**< the tap after this stage */
-	uint64_t invalidated;	      /**< valid in, invalid or missing out */
+	uint64_t invalidated;	      /**< valid in, invalid or missing out, in either scheme */
+	uint64_t invalidated_ao;      /**< of those, in TCP-AO */
 	bool has_why;
 	struct offload_why why;
 };
@@ -496,7 +522,8 @@ struct offload_stats {
 	struct offload_tap_stats guest; /**< the tap before the first stage */
 	unsigned nstages;
 	struct offload_stage_stats stages[OFFLOAD_MAX_STAGES];
-	int culprit; /**< index of the first stage with invalidated > 0, or -1 */
+	int culprit;   /**< index of the first stage with invalidated > 0, or -1 */
+	bool verified; /**< the taps verified (the configuration's verify) */
 };
 
 /**
@@ -556,7 +583,7 @@ bool offload_pipeline_requested(const struct offload_pipeline *pl, enum offload_
  */
 int offload_pipeline_set_param(struct offload_pipeline *pl, const char *key, const char *value,
 			       char *err, size_t errlen);
-/** Use @keys (borrowed) from the next frame on: a reloaded key file. */
+/** Use @keys (borrowed; NULL: no key) from the next frame on: a reloaded key file. */
 void offload_pipeline_set_keys(struct offload_pipeline *pl, const struct md5sig_keytab *keys);
 /** Is the feature fixed? */
 bool offload_pipeline_fixed(const struct offload_pipeline *pl, enum offload_feature f);

@@ -4,6 +4,10 @@
  * accounting, culprit attribution. One guest frame is carried through every stage (breadth
  * first, a level of frames per stage) before the next; all frames come from a pool that is
  * recycled per guest frame, so memory does not grow with the number of frames.
+ *
+ * Taps judge every TCP frame in both schemes (md5sig_classify_frame()): RFC 2385 and RFC 5925.
+ * The input tap tells the flow table of the frames entering (ISNs, SNE); every tap asks it for
+ * a TCP-AO segment's connection state, so a segment a stage cut is placed in its stream.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +42,7 @@ struct offload_pipeline {
 	struct pl_stage st[OFFLOAD_MAX_STAGES];
 	struct offload_tap_stats guest;
 	struct md5sig_hasher *h;
+	struct md5sig_ao_verifier *ao; /* for the MKTs of cfg.keys */
 	offload_sink_fn sink;
 	void *sink_arg;
 
@@ -119,6 +124,7 @@ struct offload_frame *offload_pool_get(struct offload_pipeline *pl, uint32_t cap
 	f->cap = fcap;
 	f->seg_count = 1;
 	f->verdict = MD5SIG_NVERDICTS;
+	f->ao_verdict = MD5SIG_AO_NVERDICTS;
 	pl->pool_used++;
 	return f;
 }
@@ -128,12 +134,14 @@ void offload_frame_copy_meta(struct offload_frame *dst, const struct offload_fra
 	dst->tso = src->tso;
 	dst->mss = src->mss;
 	dst->csum = src->csum;
+	dst->wire_len = src->wire_len;
 	dst->guest_no = src->guest_no;
 	dst->seg_no = src->seg_no;
 	dst->seg_count = src->seg_count;
 	dst->merged = src->merged;
 	dst->ts = src->ts;
 	dst->verdict = src->verdict;
+	dst->ao_verdict = src->ao_verdict;
 	dst->verdict_known = src->verdict_known;
 }
 
@@ -214,6 +222,16 @@ const struct md5sig_keytab *offload_stage_keys(const struct offload_stage *st)
 	return st->pl->cfg.keys;
 }
 
+struct md5sig_ao_verifier *offload_stage_ao_verifier(const struct offload_stage *st)
+{
+	return st->pl->ao;
+}
+
+const struct md5sig_ao_flows *offload_stage_flows(const struct offload_stage *st)
+{
+	return st->pl->cfg.flows;
+}
+
 unsigned offload_stage_wire_mtu(const struct offload_stage *st)
 {
 	return st->pl->cfg.wire_mtu;
@@ -281,6 +299,7 @@ int offload_pipeline_set_feature(struct offload_pipeline *pl, enum offload_featu
 void offload_pipeline_set_keys(struct offload_pipeline *pl, const struct md5sig_keytab *keys)
 {
 	pl->cfg.keys = keys;
+	md5sig_ao_verifier_set_table(pl->ao, keys ? md5sig_keytab_ao(keys) : NULL);
 }
 
 bool offload_pipeline_requested(const struct offload_pipeline *pl, enum offload_feature f)
@@ -505,9 +524,10 @@ struct offload_pipeline *offload_pipeline_new(const struct offload_config *cfg, 
 	pl->cfg = *cfg;
 	apply_dependencies(pl);
 	pl->h = md5sig_hasher_new();
+	pl->ao = md5sig_ao_verifier_new(cfg->keys ? md5sig_keytab_ao(cfg->keys) : NULL, 1024);
 	pl->level[0] = calloc(OFFLOAD_MAX_SEGMENTS, sizeof(struct pl_entry));
 	pl->level[1] = calloc(OFFLOAD_MAX_SEGMENTS, sizeof(struct pl_entry));
-	if (!pl->h || !pl->level[0] || !pl->level[1]) {
+	if (!pl->h || !pl->ao || !pl->level[0] || !pl->level[1]) {
 		snprintf(err, errlen, "cannot set up the pipeline (libcrypto or memory)");
 		goto fail;
 	}
@@ -564,6 +584,7 @@ void offload_pipeline_free(struct offload_pipeline *pl)
 	free(pl->level[1]);
 	free(pl->scratch);
 	md5sig_hasher_free(pl->h);
+	md5sig_ao_verifier_free(pl->ao);
 	free(pl);
 }
 
@@ -581,15 +602,22 @@ struct offload_frame *offload_pipeline_guest_frame(struct offload_pipeline *pl, 
 
 /* ---- taps ---- */
 
-static void tap_count(struct offload_tap_stats *t, const struct pl_entry *e)
+static void tap_count(const struct offload_pipeline *pl, struct offload_tap_stats *t,
+		      const struct pl_entry *e)
 {
+	const struct offload_frame *f = e->f;
+
 	t->frames++;
-	t->bytes += e->f->len;
-	if (e->f->verdict_known && e->f->verdict < MD5SIG_NVERDICTS) {
-		t->verdicts[e->f->verdict]++;
-		if (e->f->digest_inferred)
-			t->inferred++;
-	}
+	t->bytes += f->len;
+	if (!f->verdict_known || f->verdict >= MD5SIG_NVERDICTS)
+		return;
+	t->verdicts[f->verdict]++;
+	if (f->digest_inferred)
+		t->inferred++;
+	if (f->ao_verdict < MD5SIG_AO_MALFORMED)
+		t->ao[f->ao_verdict]++;
+	if (f->verdict == MD5SIG_UNCHECKED || f->ao_verdict == MD5SIG_AO_UNCHECKED)
+		t->unchecked[pl->cfg.keys ? MD5SIG_UNCHECKED_SNAPLEN : MD5SIG_UNCHECKED_NO_KEY]++;
 }
 
 /* Gather a fragmented frame into the scratch buffer, leaving its layout for the sg stage. */
@@ -660,12 +688,20 @@ static int tap_parse(struct offload_pipeline *pl, struct pl_entry *e)
 		f->len = len;
 	}
 	e->st = offload_frame_parse(f, lt, &e->seg);
-	if (e->st != MD5SIG_NSTATUS)
-		return 0;
-	/* the headers run on past the first fragment: look at the frame gathered */
-	if (!entry_bytes(pl, e))
-		return -ENOMEM;
-	e->st = md5sig_parse(lt, e->bytes, f->len, &e->seg);
+	if (e->st == MD5SIG_NSTATUS) {
+		/* the headers run on past the first fragment: look at the frame gathered */
+		if (!entry_bytes(pl, e))
+			return -ENOMEM;
+		e->st = md5sig_parse(lt, e->bytes, f->len, &e->seg);
+	}
+	if (e->st == MD5SIG_SNAPLEN) {
+		/* an IP length past the frame's bytes: a capture cut it only if it says so */
+		if (f->wire_len <= f->len) {
+			e->st = MD5SIG_TRUNCATED_IP;
+			e->seg.flags &= (uint16_t)~MD5SIG_SEG_HEADERS;
+		} else if (entry_bytes(pl, e))
+			e->st = md5sig_parse_cap(lt, e->bytes, f->len, f->wire_len, &e->seg);
+	}
 	return 0;
 }
 
@@ -674,12 +710,35 @@ static bool is_tcp_status(enum md5sig_status st)
 	return st != MD5SIG_OTHER && st != MD5SIG_FRAGMENT;
 }
 
-/*
- * Verdict of a frame a stage output, derived from @parent (its input). A digest copied
- * verbatim onto segments whose covered bytes differ cannot match except by an MD5 collision
- * (probability 2^-128 for segments nobody crafted): such verdicts are inferred without
- * hashing unless full_verify is set; the tap counts them as inferred.
- */
+/* Are a segment's TCP headers described (a whole segment, or one whose payload was cut)? */
+static bool has_headers(const struct pl_entry *e)
+{
+	return e->st == MD5SIG_TCP ||
+	       (e->st == MD5SIG_SNAPLEN && (e->seg.flags & MD5SIG_SEG_HEADERS));
+}
+
+/* A frame's verdicts in both schemes, from its whole bytes @b (or malformed without them). */
+static void judge(struct offload_pipeline *pl, struct pl_entry *e, const uint8_t *b)
+{
+	struct md5sig_checker c = {.h = pl->h, .kt = pl->cfg.keys, .ao = pl->ao};
+	struct md5sig_ao_isns isns;
+	struct md5sig_verdicts v;
+	uint32_t sne = 0;
+	bool known = false;
+
+	if (!b) {
+		e->f->verdict = MD5SIG_MALFORMED;
+		e->f->ao_verdict = MD5SIG_AO_MALFORMED;
+		return;
+	}
+	if (pl->cfg.flows && has_headers(e))
+		known = md5sig_ao_flows_find(pl->cfg.flows, b, &e->seg, &isns, &sne);
+	md5sig_classify_frame(&c, b, e->st, &e->seg, known ? &isns : NULL, sne, &v);
+	e->f->verdict = v.md5;
+	e->f->ao_verdict = v.ao;
+}
+
+/* Do two segments join the same addresses (so the same key or MKT)? */
 static bool same_peers(const struct md5sig_seg *a, const struct md5sig_seg *b)
 {
 	return a->family == b->family && !memcmp(a->saddr, b->saddr, sizeof(a->saddr)) &&
@@ -687,16 +746,33 @@ static bool same_peers(const struct md5sig_seg *a, const struct md5sig_seg *b)
 }
 
 /*
- * Does @e's frame carry @parent's digest verbatim over covered bytes that differ? Headers are
- * compared first, from wherever they are; payloads only when all else is equal.
+ * Does @e's frame carry @parent's signature verbatim over covered bytes that differ? The
+ * signature is the MD5 digest, or (@ao) the whole TCP-AO option: KeyID, RNextKeyID and MAC.
+ * Headers are compared first, from wherever they are; payloads only when all else is equal.
+ * RFC 5925 covers all that RFC 2385 does (and the options, unless excluded, and the SNE), so a
+ * difference RFC 2385 sees breaks either.
  */
-static bool copied_stale_digest(struct offload_pipeline *pl, struct pl_entry *e,
-				struct pl_entry *parent)
+static bool copied_stale_signature(struct offload_pipeline *pl, struct pl_entry *e,
+				   struct pl_entry *parent, bool ao)
 {
 	const uint8_t *ph = entry_head(parent), *ch = entry_head(e);
+	struct md5sig_ao_opt po, co;
+	uint32_t poff, coff, len = MD5SIG_DIGEST_LEN;
 
-	if (!same_peers(&parent->seg, &e->seg) /* so the same key */ ||
-	    memcmp(ph + parent->seg.md5_off, ch + e->seg.md5_off, MD5SIG_DIGEST_LEN))
+	if (!same_peers(&parent->seg, &e->seg)) /* so the same key */
+		return false;
+	if (ao) {
+		if (md5sig_ao_opt_find(ph, &parent->seg, &po) != MD5SIG_AO_OPT_OK ||
+		    md5sig_ao_opt_find(ch, &e->seg, &co) != MD5SIG_AO_OPT_OK || po.len != co.len)
+			return false;
+		poff = po.off;
+		coff = co.off;
+		len = po.len;
+	} else {
+		poff = (uint32_t)parent->seg.md5_off;
+		coff = (uint32_t)e->seg.md5_off;
+	}
+	if (memcmp(ph + poff, ch + coff, len))
 		return false;
 	if (offload_covered_hdr_differ(ph, &parent->seg, ch, &e->seg))
 		return true;
@@ -704,39 +780,87 @@ static bool copied_stale_digest(struct offload_pipeline *pl, struct pl_entry *e,
 	return pb && cb && offload_covered_differ(pb, &parent->seg, cb, &e->seg);
 }
 
+/*
+ * The verdicts of a frame a stage output, derived from @parent (its input, whose verdicts were
+ * @pv and @pa). A signature copied verbatim onto a segment whose covered bytes differ cannot
+ * match but by a collision (2^-128 for MD5, 2^-96 for a 96-bit MAC, for segments nobody
+ * crafted): such a verdict is inferred without hashing unless full_verify is set, and the tap
+ * counts it as inferred. The other scheme's verdict is then the parent's: it depends only on
+ * the peers (the same) and on which option the segment carries (the same).
+ */
 static void classify_child(struct offload_pipeline *pl, struct pl_entry *e, struct pl_entry *parent,
-			   enum md5sig_verdict pv)
+			   enum md5sig_verdict pv, enum md5sig_ao_verdict pa)
 {
 	struct offload_frame *f = e->f;
+	/* a new frame made from a whole segment: its signature may be a copy */
+	bool copy = !pl->cfg.full_verify && e->st == MD5SIG_TCP && parent && parent->f != f &&
+		    parent->st == MD5SIG_TCP;
 
 	f->digest_inferred = false;
 	if (!is_tcp_status(e->st)) {
 		f->verdict = MD5SIG_NVERDICTS;
+		f->ao_verdict = MD5SIG_AO_NVERDICTS;
 		f->verdict_known = true;
 		return;
 	}
-	if (!pl->cfg.full_verify && e->st == MD5SIG_TCP && parent && parent->f != f &&
-	    parent->st == MD5SIG_TCP && pv == MD5SIG_VALID && e->seg.md5_off >= 0 &&
-	    copied_stale_digest(pl, e, parent)) {
+	if (copy && pv == MD5SIG_VALID && e->seg.md5_off >= 0 &&
+	    copied_stale_signature(pl, e, parent, false)) {
 		f->verdict = MD5SIG_INVALID;
+		f->ao_verdict = pa;
+		f->digest_inferred = true;
+	} else if (copy && pa == MD5SIG_AO_VALID && (e->seg.flags & MD5SIG_SEG_AO) &&
+		   copied_stale_signature(pl, e, parent, true)) {
+		f->verdict = pv;
+		f->ao_verdict = MD5SIG_AO_INVALID;
 		f->digest_inferred = true;
 	} else {
-		const uint8_t *b = entry_bytes(pl, e);
-		f->verdict = b ? md5sig_classify(pl->h, pl->cfg.keys, b, e->st, &e->seg)
-			       : MD5SIG_MALFORMED;
+		judge(pl, e, entry_bytes(pl, e));
 	}
 	f->verdict_known = true;
 }
 
+/* The TCP-AO coverage of an explanation: the MKT's exclude-options, both frames' SNE. */
+static void ao_cover(struct offload_pipeline *pl, const uint8_t *pb, const struct md5sig_seg *ps,
+		     const uint8_t *cb, const struct md5sig_seg *cs, struct offload_ao_cover *c)
+{
+	const struct md5sig_ao_mkt *mkt;
+	struct md5sig_ao_isns isns;
+	struct md5sig_ao_opt opt;
+
+	memset(c, 0, sizeof(*c));
+	if (md5sig_ao_opt_find(pb, ps, &opt) == MD5SIG_AO_OPT_OK && pl->cfg.keys &&
+	    !md5sig_aotab_lookup(md5sig_keytab_ao(pl->cfg.keys), ps, opt.keyid, &mkt))
+		c->exclude_opts = mkt->exclude_opts;
+	c->sne_known = md5sig_ao_flows_find(pl->cfg.flows, pb, ps, &isns, &c->sne_before) &&
+		       md5sig_ao_flows_find(pl->cfg.flows, cb, cs, &isns, &c->sne_after);
+}
+
+static bool invalidates(enum md5sig_verdict v)
+{
+	return v == MD5SIG_INVALID || v == MD5SIG_MISSING;
+}
+
+static bool ao_invalidates(enum md5sig_ao_verdict v)
+{
+	return v == MD5SIG_AO_INVALID || v == MD5SIG_AO_MISSING;
+}
+
+/*
+ * A stage invalidated a frame when, in either scheme, its input was valid and the frame is
+ * invalid or missing. The first such frame of a stage is explained.
+ */
 static void attribute(struct offload_pipeline *pl, struct pl_stage *ps, struct pl_entry *parent,
-		      enum md5sig_verdict pv, struct pl_entry *e)
+		      enum md5sig_verdict pv, enum md5sig_ao_verdict pa, struct pl_entry *e)
 {
 	enum md5sig_verdict v = e->f->verdict;
+	enum md5sig_ao_verdict a = e->f->ao_verdict;
+	bool md5 = pv == MD5SIG_VALID && invalidates(v);
+	bool ao = !md5 && pa == MD5SIG_AO_VALID && ao_invalidates(a);
 
-	if (pv != MD5SIG_VALID || !e->f->verdict_known ||
-	    (v != MD5SIG_INVALID && v != MD5SIG_MISSING))
+	if (!e->f->verdict_known || (!md5 && !ao))
 		return;
 	ps->stats.invalidated++;
+	ps->stats.invalidated_ao += ao;
 	if (ps->stats.has_why)
 		return;
 	struct offload_why *w = &ps->stats.why;
@@ -744,17 +868,23 @@ static void attribute(struct offload_pipeline *pl, struct pl_stage *ps, struct p
 	w->guest_no = e->f->guest_no;
 	w->seg_no = e->f->seg_no;
 	w->seg_count = e->f->seg_count;
+	w->ao = ao;
 	w->before = MD5SIG_VALID;
 	w->after = v;
+	w->ao_after = a;
 	if (!parent) {
 		snprintf(w->changed, sizeof(w->changed),
 			 "%u segments coalesced into one: pseudo-header length and payload grew; "
-			 "the first segment's header and digest kept",
-			 e->f->merged + 1u);
+			 "the first segment's header and %s kept",
+			 e->f->merged + 1u, ao ? "TCP-AO option" : "digest");
 	} else if (parent->f != e->f) {
 		const uint8_t *pb = entry_bytes(pl, parent), *cb = entry_bytes(pl, e);
-		if (pb && cb)
-			offload_explain(pb, &parent->seg, cb, &e->seg, w);
+		struct offload_ao_cover c;
+		if (pb && cb) {
+			if (ao)
+				ao_cover(pl, pb, &parent->seg, cb, &e->seg, &c);
+			offload_explain(pb, &parent->seg, cb, &e->seg, ao ? &c : NULL, w);
+		}
 	} else {
 		snprintf(w->changed, sizeof(w->changed), "covered bytes rewritten in place");
 	}
@@ -804,8 +934,8 @@ static void count_drop(struct pl_stage *ps, const char *reason)
  * came from (NULL for frames a stage released from its own storage), @pv its verdict.
  */
 static unsigned emit(struct offload_pipeline *pl, unsigned k, struct pl_entry *parent,
-		     enum md5sig_verdict pv, struct offload_frame *const *outs, int n,
-		     struct pl_entry *next, unsigned nout)
+		     enum md5sig_verdict pv, enum md5sig_ao_verdict pa,
+		     struct offload_frame *const *outs, int n, struct pl_entry *next, unsigned nout)
 {
 	struct pl_stage *ps = &pl->st[k];
 	struct offload_frame *f = parent ? parent->f : NULL;
@@ -818,12 +948,13 @@ static unsigned emit(struct offload_pipeline *pl, unsigned k, struct pl_entry *p
 	for (int j = 0; j < n; j++) {
 		struct pl_entry *e = &next[nout++];
 		struct offload_frame *o = outs[j];
-		/* a released frame carries its input's verdict until classify_child() */
+		/* a released frame carries its input's verdicts until classify_child() */
 		enum md5sig_verdict before = parent ? pv : o->verdict;
+		enum md5sig_ao_verdict ao_before = parent ? pa : o->ao_verdict;
 
 		e->f = o;
-		/* the input's parse still describes a frame changed in place only outside RFC
-		 * 2385's coverage (checksums): lengths and offsets are covered, so unchanged;
+		/* the input's parse still describes a frame changed in place only outside the
+		 * schemes' coverage (checksums): lengths and offsets are covered, so unchanged;
 		 * offsets count from the frame's start, wherever its bytes now lie */
 		if (o == f && (!o->changed || !o->changed_covered)) {
 			e->bytes = offload_frame_bytes(o);
@@ -836,9 +967,9 @@ static unsigned emit(struct offload_pipeline *pl, unsigned k, struct pl_entry *p
 			count_drop(ps, "oversize");
 			continue;
 		} else if (pl->cfg.verify && (o != f || o->changed_covered)) {
-			/* a frame changed in place only outside RFC 2385's coverage keeps its
-			 * verdict; anything else is classified again */
-			classify_child(pl, e, parent, before);
+			/* a frame changed in place only outside the coverage keeps its verdicts;
+			 * anything else is classified again */
+			classify_child(pl, e, parent, before, ao_before);
 		}
 		if (pl->sink && !entry_bytes(pl, e)) {
 			/* the sink (a capture, a port) needs the frame whole and it cannot be
@@ -849,8 +980,8 @@ static unsigned emit(struct offload_pipeline *pl, unsigned k, struct pl_entry *p
 			continue;
 		}
 		if (pl->cfg.verify)
-			attribute(pl, ps, parent, before, e);
-		tap_count(&ps->stats.tap, e);
+			attribute(pl, ps, parent, before, ao_before, e);
+		tap_count(pl, &ps->stats.tap, e);
 		sink(pl, k + 1, e);
 	}
 	return nout;
@@ -870,8 +1001,9 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 		struct offload_frame **outs;
 		int n;
 
-		/* the input's verdict: a stage working in place overwrites the frame's */
+		/* the input's verdicts: a stage working in place overwrites the frame's */
 		enum md5sig_verdict pv = f->verdict_known ? f->verdict : MD5SIG_NVERDICTS;
+		enum md5sig_ao_verdict pa = f->verdict_known ? f->ao_verdict : MD5SIG_AO_NVERDICTS;
 
 		ps->stats.frames_in++;
 		inst->drop_reason = NULL;
@@ -891,7 +1023,8 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 			/* held frames leave first and derive from no input of this call */
 			int r = inst->released < (unsigned)n ? (int)inst->released : n;
 
-			nout = emit(pl, k, NULL, MD5SIG_NVERDICTS, outs, r, next, nout);
+			nout = emit(pl, k, NULL, MD5SIG_NVERDICTS, MD5SIG_AO_NVERDICTS, outs, r,
+				    next, nout);
 			outs += r;
 			n -= r;
 		}
@@ -909,7 +1042,7 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 							   : "unspecified");
 			continue;
 		}
-		nout = emit(pl, k, &in[i], pv, outs, n, next, nout);
+		nout = emit(pl, k, &in[i], pv, pa, outs, n, next, nout);
 	}
 	return nout;
 }
@@ -937,18 +1070,20 @@ int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f)
 	if (tap_parse(pl, &cur[0]))
 		return -EMSGSIZE;
 	f->digest_inferred = false;
+	/* the connection as the frame enters: its ISNs, the furthest sequence number */
+	if (pl->cfg.flows && has_headers(&cur[0]))
+		md5sig_ao_flows_see(pl->cfg.flows, entry_head(&cur[0]), &cur[0].seg);
 	if (!is_tcp_status(cur[0].st)) {
 		f->verdict = MD5SIG_NVERDICTS;
+		f->ao_verdict = MD5SIG_AO_NVERDICTS;
 		f->verdict_known = true;
 	} else if (pl->cfg.verify) {
-		const uint8_t *b = entry_bytes(pl, &cur[0]);
-		f->verdict = b ? md5sig_classify(pl->h, pl->cfg.keys, b, cur[0].st, &cur[0].seg)
-			       : MD5SIG_MALFORMED;
+		judge(pl, &cur[0], entry_bytes(pl, &cur[0]));
 		f->verdict_known = true;
 	}
 	if (pl->sink && !entry_bytes(pl, &cur[0]))
 		return -ENOMEM; /* the sink needs it whole: the caller counts the loss */
-	tap_count(&pl->guest, &cur[0]);
+	tap_count(pl, &pl->guest, &cur[0]);
 	sink(pl, 0, &cur[0]);
 
 	return (int)run_from(pl, 0, cur, n, next);
@@ -969,7 +1104,8 @@ int offload_pipeline_flush(struct offload_pipeline *pl, bool all)
 			return n;
 		if (!n)
 			continue;
-		unsigned m = emit(pl, k, NULL, MD5SIG_NVERDICTS, pl->outs, n, pl->level[0], 0);
+		unsigned m = emit(pl, k, NULL, MD5SIG_NVERDICTS, MD5SIG_AO_NVERDICTS, pl->outs, n,
+				  pl->level[0], 0);
 		total += run_from(pl, k + 1, pl->level[0], m, pl->level[1]);
 	}
 	return (int)total;
@@ -981,6 +1117,7 @@ void offload_pipeline_stats(const struct offload_pipeline *pl, struct offload_st
 	out->guest = pl->guest;
 	out->nstages = pl->nstages;
 	out->culprit = -1;
+	out->verified = pl->cfg.verify;
 	for (unsigned i = 0; i < pl->nstages; i++) {
 		out->stages[i] = pl->st[i].stats;
 		out->stages[i].enabled = stage_enabled(pl, &pl->st[i]);

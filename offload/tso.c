@@ -10,8 +10,11 @@
  * segment and CWR on the first, as RFC 3168's TSO-ECN asks; QEMU's software path since 8.0
  * clears PSH and FIN on every segment; QEMU's e1000 model copies CWR to every one), `ipid`
  * increments or fixes the IPv4 ID (Linux fixes it only in its SKB_GSO_TCP_FIXEDID mode), `md5`
- * copies the option, re-signs every segment with the run's key, or overwrites the option with
- * NOPs. The flag and ID rules are exported (offload_tso_flag_rules, offload_tso_ipid_rules).
+ * copies the signature option (TCP-MD5 or TCP-AO), re-signs every segment with the run's key,
+ * or overwrites the option with NOPs. Re-signing a TCP-AO segment needs its connection's ISNs
+ * (the pipeline's flow table, learnt from the handshake) and its SNE; a segment of a
+ * connection whose ISNs are unknown keeps the copied option, never a MAC made with guessed
+ * ones. The flag and ID rules are exported (offload_tso_flag_rules, offload_tso_ipid_rules).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -70,7 +73,8 @@ static const struct offload_param tso_params[] = {
 	 "e1000 (CWR on all), copy (all on all)"},
 	{"ipid", tso_ipid_choices, "increment", "IPv4 ID per segment: ID0 + i, or ID0 on all"},
 	{"md5", tso_md5_choices, "copy",
-	 "MD5 option per segment: copy (stale digest), resign (needs keys), strip (NOPs)"},
+	 "MD5 or TCP-AO option per segment: copy (stale digest or MAC), resign (needs keys; "
+	 "TCP-AO also the handshake), strip (NOPs)"},
 	{NULL},
 };
 
@@ -94,6 +98,7 @@ struct tso_req {
 	uint32_t payload;	      /* TCP payload bytes */
 	unsigned mss, n;	      /* payload bytes per segment, number of segments */
 	const struct md5sig_key *key; /* md5=resign: the peers' key, or NULL */
+	bool ao_resign;		      /* md5=resign of a TCP-AO segment whose connection is known */
 	enum offload_csum csum;	      /* the guest's checksum state */
 	uint64_t pseudo;	      /* pseudo-header sum without the length */
 	uint64_t ip_rest;	      /* IPv4: the header's sum but length, ID, checksum */
@@ -204,6 +209,21 @@ static void seg_csum(struct offload_stage *st, struct offload_frame *o,
 }
 
 /*
+ * Re-sign a TCP-AO segment (in one piece) with its connection's ISNs and its own SNE, which
+ * the flow table places against the furthest sequence number the super-frame showed.
+ */
+static int ao_sign(struct tso_stage *t, struct offload_frame *o, const struct md5sig_seg *seg)
+{
+	struct md5sig_ao_isns isns;
+	uint32_t sne;
+
+	if (!md5sig_ao_flows_find(offload_stage_flows(&t->base), o->data, seg, &isns, &sne))
+		return 0; /* cannot happen: the super-frame's connection was known */
+	int err = md5sig_ao_sign(offload_stage_ao_verifier(&t->base), o->data, seg, &isns, sne);
+	return err == -EIO || err == -ENOMEM ? err : 0;
+}
+
+/*
  * Make segment @i of @r in @o, whose bytes are the super-frame's headers (in its own head)
  * followed by the segment's payload slice: rewrite what differs per segment.
  */
@@ -237,6 +257,13 @@ static int seg_build(struct tso_stage *t, struct offload_frame *o, const struct 
 		seg.md5_off = -1;
 	} else if (r->key &&
 		   (err = md5sig_sign(offload_stage_hasher(&t->base), o->data, &seg, r->key))) {
+		return err;
+	} else if ((seg.flags & MD5SIG_SEG_AO) && t->md5 == TSO_MD5_STRIP) {
+		struct md5sig_ao_opt opt;
+		if (md5sig_ao_opt_find(o->data, &seg, &opt) == MD5SIG_AO_OPT_OK)
+			memset(o->data + opt.off, 1, opt.len);
+		seg.flags &= (uint16_t)~MD5SIG_SEG_AO;
+	} else if (r->ao_resign && (err = ao_sign(t, o, &seg))) {
 		return err;
 	}
 	seg_csum(&t->base, o, &seg, r);
@@ -273,7 +300,7 @@ static struct offload_frame *seg_new(struct offload_stage *st, const struct offl
 				     struct tso_req *r, uint32_t len)
 {
 	struct offload_frame *o = offload_frame_new(st, r->hdrlen + len);
-	bool copy = r->key != NULL;
+	bool copy = r->key != NULL || r->ao_resign;
 	uint64_t sum = 0;
 	uint32_t done = 0;
 
@@ -349,6 +376,24 @@ static void keep_csum(struct offload_frame *in, const struct md5sig_seg *seg)
 		in->csum = offload_csum_classify(b, seg);
 }
 
+/*
+ * Can the segments of a TCP-AO super-frame be re-signed: an MKT for its KeyID, of its MAC
+ * length, and its connection's ISNs known?
+ */
+static bool ao_resignable(struct offload_stage *st, const struct tso_req *r)
+{
+	const struct md5sig_keytab *kt = offload_stage_keys(st);
+	const struct md5sig_ao_mkt *mkt;
+	struct md5sig_ao_isns isns;
+	struct md5sig_ao_opt opt;
+	uint32_t sne;
+
+	return kt && md5sig_ao_opt_find(r->head, &r->seg, &opt) == MD5SIG_AO_OPT_OK &&
+	       !md5sig_aotab_lookup(md5sig_keytab_ao(kt), &r->seg, opt.keyid, &mkt) &&
+	       opt.len - 4u == mkt->maclen &&
+	       md5sig_ao_flows_find(offload_stage_flows(st), r->head, &r->seg, &isns, &sne);
+}
+
 static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		       struct offload_frame **out, unsigned max_out)
 {
@@ -379,8 +424,11 @@ static int tso_process(struct offload_stage *st, struct offload_frame *in,
 		return offload_stage_drop(st, "too-many-segments");
 
 	r.key = NULL;
+	r.ao_resign = false;
 	if (t->md5 == TSO_MD5_RESIGN && r.seg.md5_off >= 0)
 		r.key = md5sig_keytab_lookup(offload_stage_keys(st), &r.seg);
+	if (t->md5 == TSO_MD5_RESIGN && (r.seg.flags & MD5SIG_SEG_AO))
+		r.ao_resign = ao_resignable(st, &r);
 	for (unsigned i = 0; i < r.n; i++) {
 		uint32_t off = i * r.mss;
 		uint32_t len = r.payload - off < r.mss ? r.payload - off : r.mss;

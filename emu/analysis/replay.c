@@ -15,6 +15,7 @@ struct replay {
 	const struct emu_replay_config *cfg;
 	struct emu_profile profile;
 	struct md5sig_keytab *keys;
+	struct md5sig_ao_flows *flows; /* with MKTs: the connections TCP-AO needs */
 	struct emu_capin *in;
 	struct offload_pipeline *pl;
 	struct emu_tapcap *out; /* --out: every tap, wire.pcap, annotated.pcapng */
@@ -34,8 +35,22 @@ static void sink(void *arg, unsigned tap, const struct offload_frame *f,
 static int push_frame(struct replay *r, const struct emu_pkt *pkt, uint64_t no)
 {
 	int n = emu_guest_frame(r->pl, &r->profile, emu_capin_linktype(r->in), r->cfg->wire_mtu,
-				pkt->data, pkt->caplen, &pkt->ts, no, NULL);
+				pkt->data, pkt->caplen, pkt->len, &pkt->ts, no, NULL);
 	return n < 0 ? n : 0;
+}
+
+/* With MKTs, a flow table for TCP-AO, holding the --isn ISNs. */
+static int flows_new(struct replay *r, char *err, size_t errlen)
+{
+	const struct emu_replay_config *c = r->cfg;
+
+	if (!md5sig_aotab_count(md5sig_keytab_ao(r->keys)))
+		return 0;
+	if (!(r->flows = md5sig_ao_flows_new(EMU_REPLAY_FLOWS))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return emu_isns_give(r->flows, c->isns, c->nisns, err, errlen);
 }
 
 static int run(struct replay *r, struct emu_replay_result *res, char *err, size_t errlen)
@@ -57,6 +72,8 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 		return -ENOMEM;
 	if ((ret = emu_keys_from_options(r->keys, c->key, c->key_file, err, errlen)))
 		return ret;
+	if ((ret = flows_new(r, err, errlen)))
+		return ret;
 	r->in = emu_capin_open(c->in_path, err, errlen);
 	if (!r->in)
 		return -EINVAL;
@@ -72,6 +89,7 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 	cfg.linktype = emu_capin_linktype(r->in);
 	cfg.wire_mtu = c->wire_mtu;
 	cfg.keys = c->key || c->key_file ? r->keys : NULL;
+	cfg.flows = r->flows;
 	cfg.verify = c->verify;
 	cfg.full_verify = c->full_verify;
 	r->pl = offload_pipeline_new(&cfg, err, errlen);
@@ -135,7 +153,16 @@ int emu_replay(const struct emu_replay_config *cfg, struct emu_replay_result *re
 	emu_tapcap_close(r->out, ignored, sizeof(ignored)); /* after a failure: its error counts */
 	offload_pipeline_free(r->pl);
 	emu_capin_close(r->in);
+	md5sig_ao_flows_free(r->flows);
 	md5sig_keytab_free(r->keys);
 	free(r);
 	return ret;
+}
+
+bool emu_replay_failed(const struct emu_replay_result *res)
+{
+	const struct offload_tap_stats *g = &res->stats.guest;
+
+	return res->stats.culprit >= 0 || g->unchecked[MD5SIG_UNCHECKED_SNAPLEN] ||
+	       g->ao[MD5SIG_AO_NO_ISN];
 }

@@ -7,7 +7,9 @@
  * frames), with verification taps after every stage; optionally every tap is written to a
  * capture file. The result is the pipeline's counters: verdicts per tap, what each stage did,
  * which stage invalidated digests first (the culprit) and why. Used by `vnicemu replay` and by
- * the scenario engine; the bench and the tests drive it too.
+ * the scenario engine; the bench and the tests drive it too. With TCP-AO MKTs among the keys,
+ * the run follows connections (a flow table fed by the guest tap: ISNs from the handshakes in
+ * the capture, or --isn), for the taps and for tso.md5=resign.
  */
 #ifndef VNICEMU_EMU_REPLAY_H
 #define VNICEMU_EMU_REPLAY_H
@@ -18,18 +20,22 @@
 #include "emu/device/device.h"
 #include "offload/offload.h"
 
+#define EMU_REPLAY_FLOWS 65536 /**< connections a replay follows at once for TCP-AO */
+
 /** struct emu_replay_config - one replay run; the strings are the caller's, read during it. */
 struct emu_replay_config {
 	const char *in_path;  /**< capture taken inside the guest */
 	const char *profile;  /**< name or path */
 	const char *sets[64]; /**< --set arguments, in order */
 	unsigned nsets;
-	const char *key;      /**< one secret for every peer, or NULL */
-	const char *key_file; /**< or a key file, or NULL */
-	const char *out_dir;  /**< write every tap here, or NULL */
-	unsigned wire_mtu;    /**< IP MTU of the wire */
-	bool verify;	      /**< run the verification taps */
-	bool full_verify;     /**< recompute every changed digest */
+	const char *key;		      /**< one secret for every peer, or NULL */
+	const char *key_file;		      /**< or a key file, or NULL */
+	const struct md5sig_ao_isn_arg *isns; /**< --isn: ISNs for connections begun earlier */
+	size_t nisns;
+	const char *out_dir; /**< write every tap here, or NULL */
+	unsigned wire_mtu;   /**< IP MTU of the wire */
+	bool verify;	     /**< run the verification taps */
+	bool full_verify;    /**< recompute every changed digest */
 	/**
 	 * Called at most once a second with the frames read so far (@done false), and once at
 	 * the end (@done true); may be NULL. The program decides what to show.
@@ -51,5 +57,12 @@ struct emu_replay_result {
  */
 int emu_replay(const struct emu_replay_config *cfg, struct emu_replay_result *res, char *err,
 	       size_t errlen);
+
+/**
+ * emu_replay_failed() - what --fail-on-invalid fails on: a stage invalidated digests or MACs
+ * (there is a culprit), or frames a key covered could not be checked at the guest tap (cut by
+ * the snaplen, or TCP-AO segments whose connection's ISNs are unknown).
+ */
+bool emu_replay_failed(const struct emu_replay_result *res);
 
 #endif

@@ -140,6 +140,37 @@ static int verdict_index(const char *name)
 	return !strcmp(name, "frames") ? MD5SIG_NVERDICTS : -1;
 }
 
+/* A TCP-AO verdict's index by name ("no-isn"), or -1 (malformed is counted with MD5's). */
+static int ao_verdict_index(const char *name)
+{
+	for (int v = 0; v < MD5SIG_AO_MALFORMED; v++)
+		if (!strcmp(md5sig_ao_verdict_str(v), name))
+			return v;
+	return -1;
+}
+
+/*
+ * A tap's counter named @f: "VERDICT" or "md5.VERDICT" (RFC 2385, "malformed" and "frames"
+ * too), or "ao.VERDICT" (RFC 5925). Return: 0 with *@v set, or -EINVAL.
+ */
+static int tap_counter(const struct offload_tap_stats *t, const char *f, unsigned long long *v)
+{
+	int i;
+
+	if (!strncmp(f, "ao.", 3)) {
+		if ((i = ao_verdict_index(f + 3)) < 0)
+			return -EINVAL;
+		*v = t->ao[i];
+		return 0;
+	}
+	if (!strncmp(f, "md5.", 4))
+		f += 4;
+	if ((i = verdict_index(f)) < 0)
+		return -EINVAL;
+	*v = i == MD5SIG_NVERDICTS ? t->frames : t->verdicts[i];
+	return 0;
+}
+
 static const struct offload_stage_stats *find_stage(const struct offload_stats *st, const char *n,
 						    size_t len)
 {
@@ -163,11 +194,10 @@ int emu_scenario_actual(const struct offload_stats *st, const char *key, char *g
 		const struct offload_tap_stats *t = key[0] == 'g' || !st->nstages
 							    ? &st->guest
 							    : &st->stages[st->nstages - 1].tap;
-		int v = verdict_index(dot + 1);
-		if (v < 0)
+		unsigned long long v;
+		if (tap_counter(t, dot + 1, &v))
 			return -EINVAL;
-		snprintf(got, len, "%llu",
-			 (unsigned long long)(v == MD5SIG_NVERDICTS ? t->frames : t->verdicts[v]));
+		snprintf(got, len, "%llu", v);
 		return 0;
 	}
 	const struct offload_stage_stats *s = find_stage(st, key, (size_t)(dot - key));
@@ -197,9 +227,11 @@ int emu_scenario_actual(const struct offload_stats *st, const char *key, char *g
 		for (unsigned d = 0; d < s->ndrops; d++)
 			if (!strcmp(s->drops[d].reason, f + 8))
 				v = s->drops[d].count;
-	} else if (!strncmp(f, "md5.", 4) && verdict_index(f + 4) >= 0 &&
-		   verdict_index(f + 4) < MD5SIG_NVERDICTS) {
-		v = s->tap.verdicts[verdict_index(f + 4)];
+	} else if (!strcmp(f, "invalidated_ao")) {
+		v = s->invalidated_ao;
+	} else if ((!strncmp(f, "md5.", 4) || !strncmp(f, "ao.", 3)) && strcmp(f, "md5.frames") &&
+		   !tap_counter(&s->tap, f, &v)) {
+		/* a stage's tap, by scheme */
 	} else {
 		return -EINVAL;
 	}

@@ -65,8 +65,10 @@ int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_
 
 /**
  * emu_scenario_actual() - the value expectation key @key names in a run's counters, as text:
- * "culprit"; guest.VERDICT, wire.VERDICT (or .frames); STAGE.invalidated, .created, .frames_in,
- * .frames_out, .dropped, .dropped.REASON, .md5.VERDICT, .enabled (on/off), .why-contains (the
+ * "culprit"; guest.VERDICT, wire.VERDICT (or .frames; also written guest.md5.VERDICT),
+ * guest.ao.VERDICT, wire.ao.VERDICT (RFC 5925: valid ... no-isn, unchecked); STAGE.invalidated
+ * (in either scheme), .invalidated_ao, .created, .frames_in, .frames_out, .dropped,
+ * .dropped.REASON, .md5.VERDICT, .ao.VERDICT, .enabled (on/off), .why-contains (the
  * explanation's changed and unchanged fields).
  * Return: 0, or -EINVAL for a key that names nothing.
  */

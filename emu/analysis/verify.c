@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The verify engine: classify every TCP frame of a capture against the key table.
+ * The verify engine: classify every TCP frame of a capture against the key table, in both
+ * schemes.
  *
  * With N jobs the calling thread reads the capture in batches into a ring, and it and N - 1
  * worker threads take batches from the ring to classify. A batch holds pointers into the
@@ -10,6 +11,11 @@
  * calling thread prints batches in the order it read them, so every output is the same as with
  * one thread. The calling thread fills the ring while it has room; when it is full it
  * classifies a batch itself, or prints the oldest once that is done.
+ *
+ * TCP-AO verdicts depend on the order of frames (a connection's ISNs come from its handshake,
+ * the SNE from the sequence numbers so far), so with MKTs the reading thread parses each frame
+ * as it reads it and follows its connection (track()); the classifying threads take the parse
+ * and the connection's state from the batch.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,12 +30,20 @@
 
 #define VERIFY_BATCH	   256	     /* frames per batch */
 #define VERIFY_BATCH_BYTES (1 << 20) /* ...or fewer, once this many bytes are in it */
-#define VERIFY_LINE	   192	     /* a --list line, with IPv6 peers */
+#define VERIFY_LINE	   320	     /* a frame's --list lines: two, with IPv6 peers */
+
+/* What the reading thread found of a frame when it follows connections. */
+struct verify_pre {
+	enum md5sig_status st;
+	bool known; /* the connection's ISNs: in isns */
+	struct md5sig_ao_isns isns;
+	uint32_t sne;
+	struct md5sig_seg seg;
+};
 
 /* What one thread needs to classify frames. */
 struct verify_worker {
-	struct md5sig_hasher *h;
-	const struct md5sig_keytab *kt;
+	struct md5sig_checker chk; /* its own hasher and TCP-AO verifier */
 	uint32_t linktype;
 	FILE *list;		    /* --list lines, or NULL */
 	struct emu_verify_counts c; /* all but frames, which the reader counts */
@@ -42,6 +56,8 @@ struct verify_batch {
 	unsigned n;			    /* frames in it */
 	const uint8_t *frame[VERIFY_BATCH]; /* each frame's bytes: in the mapping, or in copy */
 	uint32_t len[VERIFY_BATCH];	    /* its captured length */
+	uint32_t orig[VERIFY_BATCH];	    /* its length on the wire */
+	struct verify_pre *pre;		    /* VERIFY_BATCH of them when following connections */
 	size_t bytes;			    /* captured bytes of its frames */
 	uint8_t *copy;			    /* copies, when the reader does not keep frames */
 	size_t cap;			    /* bytes allocated in copy */
@@ -61,40 +77,95 @@ struct verify_pool {
 	bool end;	      /* nothing more will be queued */
 };
 
-/* Classify one frame. Return: the length of its --list line, written to @line, or 0 for none. */
-static size_t verify_frame(struct verify_worker *w, const uint8_t *data, uint32_t caplen,
-			   unsigned long frame, char line[static VERIFY_LINE])
+/* Count one frame's verdicts. */
+static void count(struct emu_verify_counts *c, const struct md5sig_verdicts *v)
 {
-	struct md5sig_seg seg;
-	enum md5sig_status st = md5sig_parse(w->linktype, data, caplen, &seg);
+	c->verdicts[v->md5]++;
+	if (v->md5 == MD5SIG_MALFORMED) {
+		if (v->optst >= MD5SIG_AO_OPT_SHORT && v->optst != MD5SIG_AO_OPT_WITH_MD5)
+			c->ao_reasons[v->optst]++;
+		else
+			c->reasons[v->st]++;
+		return;
+	}
+	c->ao[v->ao]++;
+	if (v->md5 == MD5SIG_UNCHECKED || v->ao == MD5SIG_AO_UNCHECKED)
+		c->unchecked[v->unchecked]++;
+}
+
+/* A --list line: FRAME [ao ]VERDICT PEERS[ (reason)]. Return: its length. */
+static size_t list_line(char *line, size_t at, unsigned long frame, const char *scheme,
+			const char *verdict, const char *peers, const char *why)
+{
+	int n = snprintf(line + at, VERIFY_LINE - at, "%lu %s%s %s%s%s%s\n", frame, scheme, verdict,
+			 peers, why ? " (" : "", why ? why : "", why ? ")" : "");
+
+	return n < 0 ? 0 : (size_t)n < VERIFY_LINE - at ? (size_t)n : VERIFY_LINE - at - 1;
+}
+
+/*
+ * Classify one frame (@pre: what the reading thread found, or NULL to parse it here).
+ * Return: the length of its --list lines, written to @line, or 0 for none: the RFC 2385 line
+ * (as it always was) unless only TCP-AO has anything to say, then the TCP-AO line if it has.
+ */
+static size_t verify_frame(struct verify_worker *w, const uint8_t *data, uint32_t caplen,
+			   uint32_t origlen, const struct verify_pre *pre, unsigned long frame,
+			   char line[static VERIFY_LINE])
+{
+	struct md5sig_seg own;
+	const struct md5sig_seg *seg = pre ? &pre->seg : &own;
+	enum md5sig_status st =
+		pre ? pre->st : md5sig_parse_cap(w->linktype, data, caplen, origlen, &own);
+	struct md5sig_verdicts v;
 
 	if (st == MD5SIG_OTHER || st == MD5SIG_FRAGMENT) {
 		w->c.other++;
 		return 0;
 	}
-	enum md5sig_verdict v = md5sig_classify(w->h, w->kt, data, st, &seg);
-	w->c.verdicts[v]++;
-	if (v == MD5SIG_MALFORMED)
-		w->c.reasons[st]++;
+	md5sig_classify_frame(&w->chk, data, st, seg, pre && pre->known ? &pre->isns : NULL,
+			      pre ? pre->sne : 0, &v);
+	count(&w->c, &v);
 	if (!w->list)
 		return 0;
 
 	char peers[128];
-	int n;
-	md5sig_seg_format(&seg, peers, sizeof(peers));
-	if (v == MD5SIG_MALFORMED)
-		n = snprintf(line, VERIFY_LINE, "%lu malformed %s (%s)\n", frame, peers,
-			     md5sig_status_name(st));
-	else
-		n = snprintf(line, VERIFY_LINE, "%lu %s %s\n", frame, md5sig_verdict_str(v), peers);
-	return n < 0 ? 0 : (size_t)n < VERIFY_LINE ? (size_t)n : VERIFY_LINE - 1;
+	const char *why = md5sig_unchecked_name(v.unchecked);
+	size_t n = 0;
+	md5sig_seg_format(seg, peers, sizeof(peers));
+	if (v.md5 == MD5SIG_MALFORMED)
+		return list_line(line, 0, frame, "", "malformed", peers, md5sig_malformed_name(&v));
+	if (v.md5 != MD5SIG_UNSIGNED || v.ao == MD5SIG_AO_UNSIGNED)
+		n = list_line(line, 0, frame, "", md5sig_verdict_str(v.md5), peers,
+			      v.md5 == MD5SIG_UNCHECKED ? why : NULL);
+	if (v.ao != MD5SIG_AO_UNSIGNED)
+		n += list_line(line, n, frame, "ao ", md5sig_ao_verdict_str(v.ao), peers,
+			       v.ao == MD5SIG_AO_UNCHECKED ? why : NULL);
+	return n;
+}
+
+/*
+ * The reading thread's part of a frame when TCP-AO needs its connection: parse it, follow the
+ * connection in capture order, and note the connection's ISNs and the frame's SNE.
+ */
+static void track(struct md5sig_ao_flows *fl, uint32_t linktype, const struct emu_pkt *pkt,
+		  struct verify_pre *p)
+{
+	p->st = md5sig_parse_cap(linktype, pkt->data, pkt->caplen, pkt->len, &p->seg);
+	p->known = false;
+	p->sne = 0;
+	if (p->st != MD5SIG_TCP &&
+	    !(p->st == MD5SIG_SNAPLEN && (p->seg.flags & MD5SIG_SEG_HEADERS)))
+		return;
+	md5sig_ao_flows_see(fl, pkt->data, &p->seg);
+	p->known = md5sig_ao_flows_find(fl, pkt->data, &p->seg, &p->isns, &p->sne);
 }
 
 static void verify_batch(struct verify_worker *w, struct verify_batch *b)
 {
 	for (unsigned i = 0; i < b->n; i++)
-		b->textlen +=
-			verify_frame(w, b->frame[i], b->len[i], b->first + i, b->text + b->textlen);
+		b->textlen += verify_frame(w, b->frame[i], b->len[i], b->orig[i],
+					   b->pre ? &b->pre[i] : NULL, b->first + i,
+					   b->text + b->textlen);
 }
 
 /* The next queued batch nobody has started on, or NULL; with the lock held. */
@@ -129,8 +200,9 @@ static void *verify_thread(void *arg)
  * Read the next frames of @in into @b: pointers when @held (the reader keeps them), else
  * copies. Return: as emu_capin_next().
  */
-static int verify_fill(struct emu_capin *in, bool held, struct verify_batch *b,
-		       struct emu_verify_counts *c, char *err, size_t errlen)
+static int verify_fill(struct emu_capin *in, bool held, struct md5sig_ao_flows *fl,
+		       struct verify_batch *b, struct emu_verify_counts *c, char *err,
+		       size_t errlen)
 {
 	struct emu_pkt pkt;
 	size_t off[VERIFY_BATCH];
@@ -161,6 +233,9 @@ static int verify_fill(struct emu_capin *in, bool held, struct verify_batch *b,
 			memcpy(b->copy + b->bytes, pkt.data, pkt.caplen);
 			off[b->n] = b->bytes;
 		}
+		if (fl)
+			track(fl, c->linktype, &pkt, &b->pre[b->n]);
+		b->orig[b->n] = pkt.len;
 		b->len[b->n++] = pkt.caplen;
 		b->bytes += pkt.caplen;
 		c->frames++;
@@ -176,7 +251,8 @@ static int verify_fill(struct emu_capin *in, bool held, struct verify_batch *b,
  * reason in @err.
  */
 static int verify_parallel(struct emu_capin *in, struct verify_worker *w, unsigned nw,
-			   struct emu_verify_counts *c, char *err, size_t errlen)
+			   struct md5sig_ao_flows *fl, struct emu_verify_counts *c, char *err,
+			   size_t errlen)
 {
 	struct verify_pool p = {
 		.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -193,13 +269,16 @@ static int verify_parallel(struct emu_capin *in, struct verify_worker *w, unsign
 
 	p.ring = calloc(p.nring, sizeof(*p.ring));
 	char *text = w->list ? malloc(p.nring * textcap) : NULL;
-	if (!p.ring || (w->list && !text)) {
+	struct verify_pre *pre = fl ? calloc(p.nring * VERIFY_BATCH, sizeof(*pre)) : NULL;
+	if (!p.ring || (w->list && !text) || (fl && !pre)) {
 		snprintf(err, errlen, "out of memory");
 		r = -ENOMEM;
 		goto out;
 	}
 	for (unsigned i = 0; text && i < p.nring; i++)
 		p.ring[i].text = text + i * textcap;
+	for (unsigned i = 0; pre && i < p.nring; i++)
+		p.ring[i].pre = pre + i * VERIFY_BATCH;
 	for (; started < nw; started++) {
 		w[started].pool = &p;
 		int e = pthread_create(&w[started].thread, NULL, verify_thread, &w[started]);
@@ -214,7 +293,7 @@ static int verify_parallel(struct emu_capin *in, struct verify_worker *w, unsign
 		/* read while the ring has room */
 		if (r > 0 && seq - printed < p.nring) {
 			struct verify_batch *b = &p.ring[seq % p.nring];
-			r = verify_fill(in, held, b, c, err, errlen);
+			r = verify_fill(in, held, fl, b, c, err, errlen);
 			if (b->n) {
 				pthread_mutex_lock(&p.lock);
 				p.queued = ++seq;
@@ -253,19 +332,24 @@ out:
 		free(p.ring[i].copy);
 	free(p.ring);
 	free(text);
+	free(pre);
 	return r < 0 ? r : 0;
 }
 
 /* Classify every frame of @in in this thread. Return: 0 or what emu_capin_next() failed with. */
-static int verify_serial(struct emu_capin *in, struct verify_worker *w, struct emu_verify_counts *c,
-			 char *err, size_t errlen)
+static int verify_serial(struct emu_capin *in, struct verify_worker *w, struct md5sig_ao_flows *fl,
+			 struct emu_verify_counts *c, char *err, size_t errlen)
 {
 	struct emu_pkt pkt;
+	struct verify_pre pre;
 	char line[VERIFY_LINE];
 	int r;
 
 	while ((r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
-		size_t n = verify_frame(w, pkt.data, pkt.caplen, ++c->frames, line);
+		if (fl)
+			track(fl, c->linktype, &pkt, &pre);
+		size_t n = verify_frame(w, pkt.data, pkt.caplen, pkt.len, fl ? &pre : NULL,
+					++c->frames, line);
 		if (n)
 			fwrite(line, 1, n, w->list);
 	}
@@ -280,11 +364,43 @@ unsigned emu_verify_jobs(unsigned jobs)
 	return cpus < 1 ? 1 : cpus > EMU_VERIFY_JOBS_MAX ? EMU_VERIFY_JOBS_MAX : (unsigned)cpus;
 }
 
+/* Add one thread's counts to the run's. */
+static void add_counts(struct emu_verify_counts *c, const struct emu_verify_counts *w)
+{
+	c->other += w->other;
+	for (int v = 0; v < MD5SIG_NVERDICTS; v++)
+		c->verdicts[v] += w->verdicts[v];
+	for (int s = 0; s < MD5SIG_NSTATUS; s++)
+		c->reasons[s] += w->reasons[s];
+	for (int v = 0; v < MD5SIG_AO_NVERDICTS; v++)
+		c->ao[v] += w->ao[v];
+	for (int s = 0; s < MD5SIG_AO_OPT_NSTATUS; s++)
+		c->ao_reasons[s] += w->ao_reasons[s];
+	for (int u = 0; u < MD5SIG_UNCHECKED_NREASONS; u++)
+		c->unchecked[u] += w->unchecked[u];
+}
+
+/* The flow table TCP-AO needs, with the --isn ISNs; NULL (and 0) when there are no MKTs. */
+static int flows_new(const struct emu_verify_config *cfg, struct md5sig_ao_flows **out, char *err,
+		     size_t errlen)
+{
+	*out = NULL;
+	if (!cfg->keys || !md5sig_aotab_count(md5sig_keytab_ao(cfg->keys)))
+		return 0;
+	if (!(*out = md5sig_ao_flows_new(cfg->flows ? cfg->flows : EMU_VERIFY_FLOWS))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return emu_isns_give(*out, cfg->isns, cfg->nisns, err, errlen);
+}
+
 int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c, char *err,
 	       size_t errlen)
 {
 	unsigned jobs = emu_verify_jobs(cfg->jobs);
 	struct verify_worker *w = calloc(jobs, sizeof(*w));
+	const struct md5sig_aotab *mkts = cfg->keys ? md5sig_keytab_ao(cfg->keys) : NULL;
+	struct md5sig_ao_flows *fl = NULL;
 	struct emu_capin *in = NULL;
 	int r = -ENOMEM;
 
@@ -294,38 +410,58 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < jobs; i++) {
-		if (!(w[i].h = md5sig_hasher_new())) {
-			snprintf(err, errlen, "cannot set up MD5 (libcrypto)");
+		w[i].chk.kt = cfg->keys;
+		w[i].list = cfg->list;
+		if (!(w[i].chk.h = md5sig_hasher_new()) ||
+		    (mkts && !(w[i].chk.ao = md5sig_ao_verifier_new(mkts, 1024)))) {
+			snprintf(err, errlen, "cannot set up MD5 or TCP-AO (libcrypto)");
 			goto out;
 		}
-		w[i].kt = cfg->keys;
-		w[i].list = cfg->list;
 	}
+	if ((r = flows_new(cfg, &fl, err, errlen)))
+		goto out;
 	in = emu_capin_open(cfg->path, err, errlen);
 	if (!in) {
 		r = -EINVAL;
 		goto out;
 	}
 	c->linktype = emu_capin_linktype(in);
+	c->mkts = fl != NULL;
 	for (unsigned i = 0; i < jobs; i++)
 		w[i].linktype = c->linktype;
 	if (jobs == 1)
-		r = verify_serial(in, w, c, err, errlen);
+		r = verify_serial(in, w, fl, c, err, errlen);
 	else
-		r = verify_parallel(in, w, jobs, c, err, errlen);
-	for (unsigned i = 0; i < jobs; i++) {
-		c->other += w[i].c.other;
-		for (int v = 0; v < MD5SIG_NVERDICTS; v++)
-			c->verdicts[v] += w[i].c.verdicts[v];
-		for (int s = 0; s < MD5SIG_NSTATUS; s++)
-			c->reasons[s] += w[i].c.reasons[s];
-	}
+		r = verify_parallel(in, w, jobs, fl, c, err, errlen);
+	for (unsigned i = 0; i < jobs; i++)
+		add_counts(c, &w[i].c);
+	if (fl)
+		md5sig_ao_flows_stats(fl, &c->flows);
 out:
 	emu_capin_close(in);
-	for (unsigned i = 0; i < jobs; i++)
-		md5sig_hasher_free(w[i].h);
+	md5sig_ao_flows_free(fl);
+	for (unsigned i = 0; i < jobs; i++) {
+		md5sig_hasher_free(w[i].chk.h);
+		md5sig_ao_verifier_free(w[i].chk.ao);
+	}
 	free(w);
 	return r < 0 ? r : 0;
+}
+
+bool emu_verify_failed(const struct emu_verify_counts *c)
+{
+	return c->verdicts[MD5SIG_INVALID] || c->verdicts[MD5SIG_MISSING] ||
+	       c->ao[MD5SIG_AO_INVALID] || c->ao[MD5SIG_AO_MISSING] || c->ao[MD5SIG_AO_NO_ISN] ||
+	       c->unchecked[MD5SIG_UNCHECKED_SNAPLEN];
+}
+
+/* Does TCP-AO have anything to say (a verdict other than unsigned, or MKTs to judge by)? */
+static bool ao_shown(const struct emu_verify_counts *c)
+{
+	for (int v = MD5SIG_AO_VALID; v < MD5SIG_AO_MALFORMED; v++)
+		if (v != MD5SIG_AO_UNSIGNED && c->ao[v])
+			return true;
+	return c->mkts;
 }
 
 void emu_verify_json(FILE *f, const struct emu_verify_counts *c)
@@ -343,27 +479,110 @@ void emu_verify_json(FILE *f, const struct emu_verify_counts *c)
 			c->reasons[s]);
 		first = false;
 	}
-	fprintf(f, "}, \"other\": %lu}\n", c->other);
+	for (int s = MD5SIG_AO_OPT_SHORT; s < MD5SIG_AO_OPT_NSTATUS; s++) {
+		if (!c->ao_reasons[s])
+			continue;
+		fprintf(f, "%s\"%s\": %lu", first ? "" : ", ", md5sig_ao_optst_name(s),
+			c->ao_reasons[s]);
+		first = false;
+	}
+	fprintf(f, "}, \"other\": %lu, \"ao\": {", c->other);
+	for (int v = MD5SIG_AO_VALID; v < MD5SIG_AO_MALFORMED; v++)
+		fprintf(f, "%s\"%s\": %lu", v ? ", " : "", md5sig_ao_verdict_str(v), c->ao[v]);
+	fprintf(f, "}, \"unchecked_reasons\": {");
+	for (int u = 0; u < MD5SIG_UNCHECKED_NREASONS; u++)
+		fprintf(f, "%s\"%s\": %lu", u ? ", " : "", md5sig_unchecked_name(u),
+			c->unchecked[u]);
+	fprintf(f, "}, \"ao_flows\": {\"learnt\": %llu, \"evictions\": %llu}}\n",
+		(unsigned long long)c->flows.learnt, (unsigned long long)c->flows.evictions);
+}
+
+/* The lines that say which signed segments were not checked, and why. */
+static void text_unchecked(FILE *f, const struct emu_verify_counts *c)
+{
+	if (c->unchecked[MD5SIG_UNCHECKED_NO_KEY])
+		fprintf(f,
+			"%lu signed segments could not be checked: no key given (--key or "
+			"--key-file)\n",
+			c->unchecked[MD5SIG_UNCHECKED_NO_KEY]);
+	if (c->unchecked[MD5SIG_UNCHECKED_SNAPLEN])
+		fprintf(f,
+			"%lu signed segments could not be checked: the capture cut them short "
+			"(snaplen)\n",
+			c->unchecked[MD5SIG_UNCHECKED_SNAPLEN]);
+	if (c->ao[MD5SIG_AO_NO_ISN])
+		fprintf(f,
+			"%lu TCP-AO segments could not be checked: their connection's ISNs are "
+			"unknown (no handshake in the capture; give them with --isn "
+			"ADDR.PORT=ISN)\n",
+			c->ao[MD5SIG_AO_NO_ISN]);
+	if (c->ao[MD5SIG_AO_UNKNOWN_KEY])
+		fprintf(f,
+			"%lu TCP-AO segments could not be checked: no MKT for their peer has "
+			"their KeyID\n",
+			c->ao[MD5SIG_AO_UNKNOWN_KEY]);
+	if (c->flows.evictions)
+		fprintf(f,
+			"(%llu connections were forgotten to follow newer ones: their later "
+			"TCP-AO segments are no-isn)\n",
+			(unsigned long long)c->flows.evictions);
 }
 
 void emu_verify_text(FILE *f, const char *path, const struct emu_verify_counts *c)
 {
 	unsigned long tcp = 0;
+	bool ao = ao_shown(c);
 
 	for (int v = MD5SIG_VALID; v < MD5SIG_MALFORMED; v++)
 		tcp += c->verdicts[v];
 	fprintf(f, "%s: %lu frames (%s)\n", path, c->frames, md5sig_linktype_str(c->linktype));
 	fprintf(f, "  TCP segments %10lu\n", tcp);
+	if (ao)
+		fprintf(f, "  TCP-MD5 (RFC 2385)\n");
 	for (int v = MD5SIG_VALID; v < MD5SIG_MALFORMED; v++)
-		fprintf(f, "    %-10s %10lu\n", md5sig_verdict_str(v), c->verdicts[v]);
+		if (v != MD5SIG_UNCHECKED || c->verdicts[v])
+			fprintf(f, "    %-10s %10lu\n", md5sig_verdict_str(v), c->verdicts[v]);
+	if (ao) {
+		fprintf(f, "  TCP-AO (RFC 5925)\n");
+		for (int v = MD5SIG_AO_VALID; v < MD5SIG_AO_MALFORMED; v++)
+			fprintf(f, "    %-11s %9lu\n", md5sig_ao_verdict_str(v), c->ao[v]);
+	}
 	fprintf(f, "  malformed    %10lu\n", c->verdicts[MD5SIG_MALFORMED]);
 	for (int s = MD5SIG_MALFORMED_FIRST; s < MD5SIG_NSTATUS; s++)
 		if (c->reasons[s])
 			fprintf(f, "    %-10lu %s\n", c->reasons[s], md5sig_status_str(s));
+	for (int s = MD5SIG_AO_OPT_SHORT; s < MD5SIG_AO_OPT_NSTATUS; s++)
+		if (c->ao_reasons[s])
+			fprintf(f, "    %-10lu %s\n", c->ao_reasons[s], md5sig_ao_optst_str(s));
 	fprintf(f, "  not TCP      %10lu\n", c->other);
-	if (c->verdicts[MD5SIG_INVALID] || c->verdicts[MD5SIG_MISSING])
-		fprintf(f, "result: %lu invalid, %lu missing digests\n",
-			c->verdicts[MD5SIG_INVALID], c->verdicts[MD5SIG_MISSING]);
-	else
-		fprintf(f, "result: no invalid or missing digests\n");
+
+	/* a result line per scheme with anything signed; RFC 2385's also when nothing is */
+	unsigned long md5_signed = c->verdicts[MD5SIG_VALID] + c->verdicts[MD5SIG_INVALID] +
+				   c->verdicts[MD5SIG_MISSING] + c->verdicts[MD5SIG_UNEXPECTED] +
+				   c->verdicts[MD5SIG_UNCHECKED];
+	if (md5_signed || !ao) {
+		if (c->verdicts[MD5SIG_INVALID] || c->verdicts[MD5SIG_MISSING])
+			fprintf(f, "result: %lu invalid, %lu missing digests\n",
+				c->verdicts[MD5SIG_INVALID], c->verdicts[MD5SIG_MISSING]);
+		else if (c->verdicts[MD5SIG_UNCHECKED])
+			fprintf(f, "result: no invalid or missing digests among the %lu checked\n",
+				c->verdicts[MD5SIG_VALID]);
+		else
+			fprintf(f, "result: no invalid or missing digests\n");
+	}
+	if (ao) {
+		unsigned long unchecked = c->ao[MD5SIG_AO_UNCHECKED] + c->ao[MD5SIG_AO_NO_ISN] +
+					  c->ao[MD5SIG_AO_UNKNOWN_KEY];
+		if (c->ao[MD5SIG_AO_INVALID] || c->ao[MD5SIG_AO_MISSING])
+			fprintf(f, "result (TCP-AO): %lu invalid, %lu missing MACs\n",
+				c->ao[MD5SIG_AO_INVALID], c->ao[MD5SIG_AO_MISSING]);
+		else if (unchecked)
+			fprintf(f,
+				"result (TCP-AO): no invalid or missing MACs among the %lu "
+				"checked\n",
+				c->ao[MD5SIG_AO_VALID]);
+		else
+			fprintf(f, "result (TCP-AO): no invalid or missing MACs\n");
+	}
+	text_unchecked(f, c);
 }

@@ -1,41 +1,65 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
- * DOC: verify — the RFC 2385 verdict of every TCP frame of a capture
+ * DOC: verify — the verdicts of every TCP frame of a capture, RFC 2385 and RFC 5925 side by side
  *
- * Each frame is parsed (md5sig_parse()) and classified against the key table
- * (md5sig_classify()): valid, invalid, missing, unexpected, unsigned, or malformed with its
+ * Each frame is parsed with the length it had on the wire (md5sig_parse_cap()) and given one
+ * verdict per scheme (md5sig_classify_frame()): TCP-MD5 (valid, invalid, missing, unexpected,
+ * unsigned, unchecked) and TCP-AO (those, unknown-key and no-isn), or it is malformed with its
  * reason; frames that are not TCP, or IP fragments that cannot be checked alone, are "other".
+ * A signed segment the capture cut (snaplen), or any signed segment when no key was given, is
+ * unchecked, never valid. TCP-AO needs each connection's ISNs and SNE: when the keys hold MKTs
+ * the reading thread follows connections in capture order (md5sig_ao_flows_see()) and hands each
+ * frame its connection's state; ISNs the capture lacks come from `--isn`.
+ *
  * With several threads the calling thread reads the capture in batches and classifies batches
- * too, while the other threads each take batches with their own hasher (an EVP context is not
- * shared) and their own counters; the key table is only read. --list lines are written in
- * capture order whatever the thread count, so every output equals one thread's.
+ * too, while the other threads each take batches with their own hasher and TCP-AO verifier (an
+ * EVP context is not shared) and their own counters; the key table is only read. --list lines
+ * are written in capture order whatever the thread count, so every output equals one thread's.
  */
 #ifndef VNICEMU_EMU_VERIFY_H
 #define VNICEMU_EMU_VERIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "md5sig/md5sig.h"
 
-#define EMU_VERIFY_JOBS_MAX 256 /**< threads at most */
+#define EMU_VERIFY_JOBS_MAX 256	  /**< threads at most */
+#define EMU_VERIFY_FLOWS    65536 /**< connections followed at once for TCP-AO, by default */
 
 /** struct emu_verify_counts - what a capture held; plain data, the caller's. */
 struct emu_verify_counts {
 	uint32_t linktype;    /**< the capture's (enum md5sig_linktype) */
 	unsigned long frames; /**< every frame read */
 	unsigned long other;  /**< not TCP, or an IP fragment that cannot be checked alone */
+	/** RFC 2385 verdicts; [MD5SIG_MALFORMED] counts malformed frames (in both schemes) */
 	unsigned long verdicts[MD5SIG_NVERDICTS];
-	unsigned long reasons[MD5SIG_NSTATUS]; /**< of the malformed ones */
+	unsigned long reasons[MD5SIG_NSTATUS]; /**< of the frames malformed by their headers */
+	/** RFC 5925 verdicts of the frames that are not malformed ([MD5SIG_AO_MALFORMED] is 0) */
+	unsigned long ao[MD5SIG_AO_NVERDICTS];
+	/** of the frames malformed by their TCP-AO option (short, duplicated, MAC length) */
+	unsigned long ao_reasons[MD5SIG_AO_OPT_NSTATUS];
+	/** unchecked frames (in either scheme) by reason */
+	unsigned long unchecked[MD5SIG_UNCHECKED_NREASONS];
+	bool mkts;			   /**< the keys held TCP-AO MKTs */
+	struct md5sig_ao_flow_stats flows; /**< connections followed for TCP-AO (with MKTs) */
 };
 
 /** struct emu_verify_config - one run; everything is the caller's and only read. */
 struct emu_verify_config {
-	const char *path;		  /**< pcap or pcapng */
-	const struct md5sig_keytab *keys; /**< may be empty */
-	unsigned jobs;			  /**< threads, 0 for one per online CPU */
-	FILE *list; /**< "FRAME VERDICT SRC.PORT > DST.PORT" per TCP frame, or NULL */
+	const char *path; /**< pcap or pcapng */
+	/** MD5 keys and MKTs (may be empty); NULL when no key was given at all: then every signed
+	 * segment is unchecked (no-key) */
+	const struct md5sig_keytab *keys;
+	const struct md5sig_ao_isn_arg *isns; /**< --isn: ISNs for connections begun earlier */
+	size_t nisns;
+	size_t flows;  /**< connections followed at once (0: EMU_VERIFY_FLOWS) */
+	unsigned jobs; /**< threads, 0 for one per online CPU */
+	/** "FRAME VERDICT SRC.PORT > DST.PORT" per TCP frame (TCP-AO: "FRAME ao VERDICT ..."), or
+	 * NULL */
+	FILE *list;
 };
 
 /** The thread count @jobs asks for: itself, or for 0 the online CPUs (at most the maximum). */
@@ -43,16 +67,27 @@ unsigned emu_verify_jobs(unsigned jobs);
 
 /**
  * emu_verify() - classify every frame of a capture.
- * Return: 0 with @c filled, or -errno with one line naming the file (and frame) in @err. After a
- * read error (a truncated capture) @c and the --list lines cover the frames before it.
+ * Return: 0 with @c filled, or -errno with one line naming the file (and frame, or the --isn
+ * that clashes) in @err. After a read error (a truncated capture) @c and the --list lines cover
+ * the frames before it.
  */
 int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c, char *err,
 	       size_t errlen);
 
+/**
+ * emu_verify_failed() - what --fail-on-invalid fails on: an invalid or missing digest or MAC, or
+ * a segment a key covered that could not be checked (cut by the snaplen, or its connection's
+ * ISNs unknown).
+ */
+bool emu_verify_failed(const struct emu_verify_counts *c);
+
 /** The counts as one JSON object and a newline (docs/verify.md). */
 void emu_verify_json(FILE *f, const struct emu_verify_counts *c);
 
-/** The counts as the human summary, headed by @path. */
+/**
+ * The counts as the human summary, headed by @path: a result line per scheme that has anything
+ * signed, and a line for every kind of signed segment that could not be checked.
+ */
 void emu_verify_text(FILE *f, const char *path, const struct emu_verify_counts *c);
 
 #endif

@@ -109,23 +109,13 @@ int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, s
 int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char *key_file,
 			  char *err, size_t errlen);
 
-/* ---- initial sequence numbers given on the command line (isn.c) ---- */
-
-/** struct emu_isn - one `--isn ADDR.PORT=ISN`: the ISN the endpoint ADDR.PORT chose. */
-struct emu_isn {
-	int family;	  /**< AF_INET or AF_INET6 */
-	uint8_t addr[16]; /**< IPv4 in the first 4 bytes */
-	uint16_t port;	  /**< host order */
-	uint32_t isn;
-};
-
 /**
- * emu_isn_parse() - `ADDR.PORT=ISN` (IPv4 or IPv6 ADDR, PORT 0..65535, ISN 0..2^32-1 in decimal
- * or 0x-hex) into @out. No I/O.
- * @why: set to a static reason on -EINVAL.
- * Return: 0 or -EINVAL.
+ * emu_isns_give() - hand the @n ISNs of `--isn ADDR.PORT=ISN` options to a TCP-AO flow table.
+ * Return: 0, or -EEXIST (an endpoint given two ISNs) or -ENOMEM with a line naming the
+ * option in @err.
  */
-int emu_isn_parse(const char *arg, struct emu_isn *out, const char **why);
+int emu_isns_give(struct md5sig_ao_flows *fl, const struct md5sig_ao_isn_arg *isns, size_t n,
+		  char *err, size_t errlen);
 
 /* ---- one capture per tap of a pipeline (tapcap.c) ---- */
 

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Key files: read line by line and handed to md5sig's parser, which never sees the file. */
+/*
+ * Key files: read line by line and handed to md5sig's parser, which never sees the file; and
+ * the ISNs given with --isn, which TCP-AO's flow tables take beside the keys.
+ */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,4 +83,24 @@ int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char 
 	if (key)
 		return emu_keys_from_arg(kt, key, err, errlen);
 	return key_file ? emu_keys_load(kt, key_file, err, errlen) : 0;
+}
+
+int emu_isns_give(struct md5sig_ao_flows *fl, const struct md5sig_ao_isn_arg *isns, size_t n,
+		  char *err, size_t errlen)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		int ret = md5sig_ao_flows_give(fl, &isns[i]);
+		if (ret == -EEXIST) {
+			inet_ntop(isns[i].family, isns[i].addr, a, sizeof(a));
+			snprintf(err, errlen, "--isn %s.%u: given twice, with other ISNs", a,
+				 isns[i].port);
+		} else if (ret) {
+			snprintf(err, errlen, "out of memory");
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

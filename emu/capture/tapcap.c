@@ -157,7 +157,10 @@ fail:
 	return NULL;
 }
 
-/* The verdict of @f at its tap, as a packet comment for Wireshark. */
+/*
+ * The verdicts of @f at its tap, as a packet comment for Wireshark: "md5 VERDICT", and
+ * "ao VERDICT" beside it when TCP-AO has anything to say.
+ */
 static void annotation(const struct offload_frame *f, bool in, enum md5sig_status st, char *comment,
 		       size_t len)
 {
@@ -165,17 +168,32 @@ static void annotation(const struct offload_frame *f, bool in, enum md5sig_statu
 				? md5sig_verdict_str(f->verdict)
 			: st == MD5SIG_OTHER || st == MD5SIG_FRAGMENT ? "not TCP"
 								      : "not verified";
+	char ao[48] = "";
 
-	if (st >= MD5SIG_MALFORMED_FIRST)
+	if (f->verdict_known && f->verdict == MD5SIG_MALFORMED && st < MD5SIG_MALFORMED_FIRST) {
+		/* its TCP-AO option made it malformed */
+		snprintf(comment, len, "guest frame %llu: malformed (bad TCP-AO option)",
+			 (unsigned long long)f->guest_no);
+		return;
+	}
+	if (st >= MD5SIG_MALFORMED_FIRST && (!f->verdict_known || f->verdict == MD5SIG_MALFORMED)) {
 		snprintf(comment, len, "guest frame %llu: malformed (%s)",
 			 (unsigned long long)f->guest_no, md5sig_status_str(st));
-	else if (in)
-		snprintf(comment, len, "guest frame %llu: md5 %s%s",
-			 (unsigned long long)f->guest_no, v, f->tso ? " (TSO request)" : "");
+		return;
+	}
+	if (f->verdict_known && f->ao_verdict < MD5SIG_AO_MALFORMED &&
+	    f->ao_verdict != MD5SIG_AO_UNSIGNED)
+		snprintf(ao, sizeof(ao), ", ao %s", md5sig_ao_verdict_str(f->ao_verdict));
+	if (in)
+		snprintf(comment, len, "guest frame %llu: md5 %s%s%s",
+			 (unsigned long long)f->guest_no, v, ao, f->tso ? " (TSO request)" : "");
 	else
-		snprintf(comment, len, "guest frame %llu segment %u/%u: md5 %s%s",
+		snprintf(comment, len, "guest frame %llu segment %u/%u: md5 %s%s%s",
 			 (unsigned long long)f->guest_no, f->seg_no + 1u, (unsigned)f->seg_count, v,
-			 f->digest_inferred ? " (copied digest over changed bytes)" : "");
+			 ao,
+			 !f->digest_inferred		? ""
+			 : f->verdict == MD5SIG_INVALID ? " (copied digest over changed bytes)"
+							: " (copied MAC over changed bytes)");
 }
 
 int emu_tapcap_write(struct emu_tapcap *t, unsigned tap, const struct offload_frame *f,

@@ -13,6 +13,8 @@
 
 #include <getopt.h>
 
+#include "md5sig/md5sig.h"
+
 #define EXIT_USAGE 2 /* usage or input error, one line on stderr */
 
 /** The program's name in messages ("vnicemu"). */
@@ -34,5 +36,8 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring,
 
 /* --wire-mtu N: 576..65535 into *@mtu, or one error line and -EINVAL. */
 int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu);
+
+/* --isn ADDR.PORT=ISN into *@out, or one error line and -EINVAL. */
+int cli_isn(const char *cmd, const char *arg, struct md5sig_ao_isn_arg *out);
 
 #endif

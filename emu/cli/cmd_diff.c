@@ -59,8 +59,8 @@ int cmd_diff(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *key = NULL, *key_file = NULL, *why;
-	struct emu_isn isns[DIFF_ISNS_MAX];
+	const char *key = NULL, *key_file = NULL;
+	struct md5sig_ao_isn_arg isns[DIFF_ISNS_MAX];
 	struct emu_diff_config cfg = {.isns = isns};
 	bool json = false, shown = false;
 	struct md5sig_keytab *kt = NULL;
@@ -82,10 +82,8 @@ int cmd_diff(int argc, char **argv)
 					DIFF_ISNS_MAX);
 				return EXIT_USAGE;
 			}
-			if (emu_isn_parse(optarg, &isns[cfg.nisns++], &why)) {
-				fprintf(stderr, "%s diff: --isn %s: %s\n", prog, optarg, why);
+			if (cli_isn("diff", optarg, &isns[cfg.nisns++]))
 				return EXIT_USAGE;
-			}
 			break;
 		case 's':
 			cfg.keep_order = true;

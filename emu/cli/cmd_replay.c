@@ -15,6 +15,7 @@
 
 struct replay_cli {
 	struct emu_replay_config cfg;
+	struct md5sig_ao_isn_arg *isns; /* room for one --isn per argument */
 	bool json, fail_on_invalid, no_verify;
 };
 
@@ -23,13 +24,18 @@ static void replay_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s replay CAPTURE [--profile NAME] [--set FEATURE=on|off]...\n"
 		"                      [--set STAGE.PARAM=VALUE]... [--key SECRET | --key-file FILE]\n"
-		"                      [--wire-mtu N] [--out DIR] [--json] [--fail-on-invalid]\n"
-		"                      [--full-verify | --no-verify]\n"
+		"                      [--isn ADDR.PORT=ISN]... [--wire-mtu N] [--out DIR] [--json]\n"
+		"                      [--fail-on-invalid] [--full-verify | --no-verify]\n"
 		"  CAPTURE          taken inside the guest (frames larger than the wire MTU are TSO\n"
 		"                   requests with MSS = wire MTU - IP header - TCP header)\n"
 		"  --profile NAME   NIC model (default vmxnet2; see 'vnicemu profiles')\n"
 		"  --set sg=off     ethtool -K style feature toggle (sg, tso, tx; long names too)\n"
-		"  --set tso.md5=resign   stage quirk (tso.flags, tso.ipid, tso.md5, sg.max_frags...)\n"
+		"  --set tso.md5=resign   stage quirk (tso.flags, tso.ipid, tso.md5, sg.max_frags...);\n"
+		"                   tso.md5 copies, re-signs or strips TCP-MD5 and TCP-AO options\n"
+		"  --key-file FILE  TCP-MD5 lines 'ADDR[/PREFIX] SECRET' and TCP-AO lines\n"
+		"                   'ao ADDR[/PREFIX] SENDID:RECVID ALG [exclude-options] SECRET'\n"
+		"  --isn ADDR.PORT=ISN  an endpoint's initial sequence number, for TCP-AO connections\n"
+		"                   whose handshake the capture lacks; repeatable\n"
 		"  --wire-mtu N     IP MTU of the wire (default 1500)\n"
 		"  --out DIR        write guest.pcap, <stage>.pcap, wire.pcap, annotated.pcapng\n"
 		"  --full-verify    recompute every digest (default: infer copied digests invalid)\n"
@@ -50,6 +56,7 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 		{"fail-on-invalid", no_argument, NULL, 'F'},
 		{"full-verify", no_argument, NULL, 'V'},
 		{"no-verify", no_argument, NULL, 'N'},
+		{"isn", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -91,6 +98,11 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 			break;
 		case 'N':
 			r->no_verify = true;
+			break;
+		case 'I':
+			if (cli_isn("replay", optarg, &r->isns[r->cfg.nisns]))
+				return -EINVAL;
+			r->cfg.nisns++;
 			break;
 		case 'h':
 			replay_usage(stdout);
@@ -143,21 +155,27 @@ int cmd_replay(int argc, char **argv)
 	struct emu_replay_result *res;
 	char err[1024];
 
-	if (parse_args(&r, argc, argv))
+	r.isns = calloc((size_t)argc, sizeof(*r.isns));
+	r.cfg.isns = r.isns;
+	if (!r.isns || parse_args(&r, argc, argv)) {
+		free(r.isns);
 		return EXIT_USAGE;
+	}
 	r.cfg.verify = !r.no_verify;
 	r.cfg.progress = isatty(STDERR_FILENO) ? progress : NULL;
 	res = calloc(1, sizeof(*res));
 	if (!res || emu_replay(&r.cfg, res, err, sizeof(err))) {
 		fprintf(stderr, "%s replay: %s\n", prog, res ? err : "out of memory");
 		free(res);
+		free(r.isns);
 		return EXIT_USAGE;
 	}
 	if (r.json)
 		print_json(&r, res);
 	else
 		print_human(&r, res);
-	int code = r.fail_on_invalid && res->stats.culprit >= 0 ? 1 : 0;
+	int code = r.fail_on_invalid && emu_replay_failed(res) ? 1 : 0;
 	free(res);
+	free(r.isns);
 	return code;
 }

@@ -18,7 +18,7 @@ static void run_usage(FILE *f)
 		"                   ptp://, tap://NAME, vxvde://, udp://)\n"
 		"  --wire URL       the network the NIC sends to\n"
 		"  --profile NAME   NIC model (default vmxnet2; see 'vnicemu profiles')\n"
-		"  --key-file FILE  TCP-MD5 keys to verify with (reloaded on SIGHUP)\n"
+		"  --key-file FILE  TCP-MD5 keys and TCP-AO MKTs to verify with (reloaded on SIGHUP)\n"
 		"  --wire-mtu N     IP MTU of the wire (default 1500)\n"
 		"  --control PATH   control socket for vnicctl (mode 0600)\n"
 		"  --capture DIR    a pcap file per tap, rotated at --capture-size MB (default 64):\n"

@@ -51,6 +51,17 @@ int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu)
 	return 0;
 }
 
+int cli_isn(const char *cmd, const char *arg, struct md5sig_ao_isn_arg *out)
+{
+	const char *why;
+
+	if (md5sig_ao_isn_parse(arg, out, &why)) {
+		fprintf(stderr, "%s %s: --isn %s: %s\n", prog, cmd, arg, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: %s <command> [arguments]\n\nCommands:\n", prog);

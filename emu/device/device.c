@@ -46,6 +46,8 @@ static int setup(struct emu_device *d, char *err, size_t errlen)
 		ret = emu_profile_set(p, cfg->sets[i], err, errlen);
 	if (!ret)
 		ret = dev_load_keys(d, err, errlen);
+	if (!ret && !(d->flows = md5sig_ao_flows_new(EMU_DEVICE_FLOWS)))
+		ret = -ENOMEM;
 	/* ports before pipelines: lro builds frames no larger than the guest port takes */
 	if (!ret && !(ret = emu_port_init(&d->guest, "guest", cfg->guest_url, err, errlen)) &&
 	    !(ret = emu_port_init(&d->wire, "wire", cfg->wire_url, err, errlen)) &&
@@ -129,6 +131,7 @@ void emu_device_free(struct emu_device *d)
 	offload_pipeline_free(d->rx);
 	free(d->profile);
 	md5sig_keytab_free(d->keys);
+	md5sig_ao_flows_free(d->flows);
 	if (d->sigfd > 0)
 		close(d->sigfd);
 	if (d->timerfd > 0)

@@ -10,7 +10,10 @@
  * a vnet-hdr port), its checksum state is read off the frame, its bytes are lent, not copied.
  * The live device (device.c, pipelines.c, loop.c, handlers.c) joins a guest port and a wire
  * port by two pipelines, guest -> wire (transmit) and wire -> guest (receive), in one poll()
- * loop with a control socket and optional per-tap captures. report.c turns counters into the
+ * loop with a control socket and optional per-tap captures; a bounded flow table, fed by both
+ * pipelines' input taps, learns TCP-AO connections' ISNs from the SYNs and SYN-ACKs that pass
+ * either port (connections that began before the device are no-isn, never re-signed). report.c
+ * turns counters into the
  * text table and the JSON object that replay, run and `vnicctl stats` print, into a FILE the
  * caller gives. Nothing here writes to stderr or syslog: the device hands its messages to the
  * program's log callback.
@@ -99,12 +102,15 @@ int emu_profile_set(struct emu_profile *p, const char *arg, char *err, size_t er
  * guest's own request and MSS count. The checksum state is read off the frame, and with
  * scatter-gather on the frame is spread over descriptors the way the profile's guest driver
  * lays it out. @data is lent, not copied: it must stay valid and unchanged until the call
- * returns, and the pipeline never writes to it.
+ * returns, and the pipeline never writes to it. @wire_len is the frame's length on the wire: a
+ * capture record's original length (larger than @len when the capture cut the frame), or @len
+ * for a frame from a port; the taps tell a frame the capture cut (snaplen) from one whose IP
+ * length exceeds what was on the wire (truncated-ip) by it.
  * Return: the number of frames that reached the end of the pipeline, or -errno.
  */
 int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,
-		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,
-		    uint64_t no, const struct emu_rxmeta *meta);
+		    unsigned wire_mtu, const uint8_t *data, uint32_t len, uint32_t wire_len,
+		    const struct timespec *ts, uint64_t no, const struct emu_rxmeta *meta);
 
 /* ---- reports (report.c) ---- */
 
@@ -126,6 +132,8 @@ void emu_report_text(FILE *f, const struct offload_stats *s, const char *in);
  * without a newline, valid during the call only. Never called with a secret.
  */
 typedef void emu_log_fn(void *arg, int prio, const char *msg);
+
+#define EMU_DEVICE_FLOWS 16384 /**< TCP-AO connections the live device follows at once */
 
 /** struct emu_run_config - what `vnicemu run` was asked to do; the caller's, read by the device
  * for its whole life. */

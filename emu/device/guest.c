@@ -7,8 +7,8 @@
 #include "emu/port/port.h"
 
 int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, uint32_t linktype,
-		    unsigned wire_mtu, const uint8_t *data, uint32_t len, const struct timespec *ts,
-		    uint64_t no, const struct emu_rxmeta *meta)
+		    unsigned wire_mtu, const uint8_t *data, uint32_t len, uint32_t wire_len,
+		    const struct timespec *ts, uint64_t no, const struct emu_rxmeta *meta)
 {
 	/* room to gather into; the bytes themselves are lent, not copied (offload/frame.c) */
 	struct offload_frame *f = offload_pipeline_guest_frame(pl, len);
@@ -17,6 +17,7 @@ int emu_guest_frame(struct offload_pipeline *pl, const struct emu_profile *p, ui
 	if (!f)
 		return -EMSGSIZE;
 	f->len = len;
+	f->wire_len = wire_len;
 	f->guest_no = no;
 	if (ts)
 		f->ts = *ts;

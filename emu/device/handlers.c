@@ -115,16 +115,23 @@ static int h_stats(void *arg, bool json, struct ctl_out *out)
 static int h_keys(void *arg, struct ctl_out *out)
 {
 	struct emu_device *d = arg;
-	char peer[64];
+	const struct md5sig_aotab *ao;
+	char peer[160];
 	unsigned kl;
 
 	if (!d->keys) {
-		ctl_printf(out, "no key file (digests are checked against no key)\n");
+		ctl_printf(out, "no key file (signed segments cannot be checked)\n");
 		return 0;
 	}
-	ctl_printf(out, "key file %s: %zu peers\n", d->cfg->key_file, md5sig_keytab_count(d->keys));
+	ao = md5sig_keytab_ao(d->keys);
+	ctl_printf(out, "key file %s: %zu peers, %zu TCP-AO MKTs\n", d->cfg->key_file,
+		   md5sig_keytab_count(d->keys), md5sig_aotab_count(ao));
 	for (size_t i = 0; md5sig_keytab_describe(d->keys, i, peer, sizeof(peer), &kl) == 0; i++)
 		ctl_printf(out, "%s key length %u\n", peer, kl);
+	for (size_t i = 0; i < md5sig_aotab_count(ao); i++) {
+		md5sig_ao_mkt_describe(md5sig_aotab_get(ao, i), peer, sizeof(peer), &kl);
+		ctl_printf(out, "ao %s key length %u\n", peer, kl);
+	}
 	return 0;
 }
 
@@ -140,15 +147,16 @@ static int h_watch_line(void *arg, struct ctl_out *out)
 		inv += ts.stages[i].invalidated;
 	uint64_t txw = ts.nstages ? ts.stages[ts.nstages - 1].tap.frames : 0;
 	uint64_t rxg = rs.nstages ? rs.stages[rs.nstages - 1].tap.frames : 0;
+	/* invalid at the wire, in either scheme */
+	const struct offload_tap_stats *w = ts.nstages ? &ts.stages[ts.nstages - 1].tap : NULL;
+	uint64_t winv = w ? w->verdicts[MD5SIG_INVALID] + w->ao[MD5SIG_AO_INVALID] : 0;
 	ctl_printf(out,
 		   "tx %llu/s guest %llu wire %llu invalid %llu invalidated %llu culprit %s | "
 		   "rx %llu/s wire %llu guest %llu | guest %s wire %s",
 		   (unsigned long long)(ts.guest.frames - d->watch_tx),
 		   (unsigned long long)ts.guest.frames, (unsigned long long)txw,
-		   (unsigned long long)(ts.nstages ? ts.stages[ts.nstages - 1]
-							     .tap.verdicts[MD5SIG_INVALID]
-						   : 0),
-		   (unsigned long long)inv, ts.culprit >= 0 ? ts.stages[ts.culprit].name : "none",
+		   (unsigned long long)winv, (unsigned long long)inv,
+		   ts.culprit >= 0 ? ts.stages[ts.culprit].name : "none",
 		   (unsigned long long)(rs.guest.frames - d->watch_rx),
 		   (unsigned long long)rs.guest.frames, (unsigned long long)rxg,
 		   d->guest.up ? "up" : "DOWN", d->wire.up ? "up" : "DOWN");

@@ -24,6 +24,7 @@ struct emu_device {
 	struct emu_port guest, wire;
 	struct offload_pipeline *tx, *rx;
 	struct md5sig_keytab *keys;	  /* NULL without --key-file */
+	struct md5sig_ao_flows *flows;	  /* TCP-AO's connections, learnt on either port */
 	struct ctl_server *ctl;		  /* NULL without --control */
 	struct emu_tapcap *txcap, *rxcap; /* NULL without --capture */
 	unsigned ntx, nrx;		  /* stages of the current pipelines */

@@ -3,7 +3,8 @@
  * The device's event loop: one thread, one poll() over both ports, the signalfd, a one-second
  * timerfd and the control socket. Each readable port is read in bounded bursts so neither
  * direction starves the other; the tick drives reconnects (with backoff), lro's flush, capture
- * flushes and watch lines; SIGHUP reloads the keys, SIGINT and SIGTERM stop the loop.
+ * flushes and watch lines; SIGHUP reloads the keys (TCP-MD5 and TCP-AO), SIGINT and SIGTERM stop
+ * the loop.
  */
 #include <errno.h>
 #include <poll.h>
@@ -57,7 +58,8 @@ static void burst(struct emu_device *d, struct emu_port *in, bool tx)
 		in->stats.rx_bytes += (uint64_t)len;
 		if (tx) {
 			emu_guest_frame(d->tx, d->profile, MD5SIG_LINK_ETHERNET, d->cfg->wire_mtu,
-					d->buf, (uint32_t)len, &now, ++d->tx_no, &meta);
+					d->buf, (uint32_t)len, (uint32_t)len, &now, ++d->tx_no,
+					&meta);
 			continue;
 		}
 		struct offload_frame *f = offload_pipeline_guest_frame(d->rx, (uint32_t)len);
@@ -130,9 +132,13 @@ static void handle_signal(struct emu_device *d)
 			dev_log(d, LOG_NOTICE, "SIGHUP: no key file to reload");
 		else if (dev_load_keys(d, err, sizeof(err)))
 			dev_log(d, LOG_ERR, "SIGHUP: keeping the old keys: %s", err);
-		else
+		else if (!md5sig_aotab_count(md5sig_keytab_ao(d->keys)))
 			dev_log(d, LOG_NOTICE, "SIGHUP: reloaded %zu keys from %s",
 				md5sig_keytab_count(d->keys), d->cfg->key_file);
+		else
+			dev_log(d, LOG_NOTICE, "SIGHUP: reloaded %zu keys from %s, %zu TCP-AO MKTs",
+				md5sig_keytab_count(d->keys), d->cfg->key_file,
+				md5sig_aotab_count(md5sig_keytab_ao(d->keys)));
 		return;
 	}
 	dev_log(d, LOG_NOTICE, "%s: stopping", strsignal((int)si.ssi_signo));

@@ -139,6 +139,7 @@ int dev_build(struct emu_device *d, struct emu_profile *p, char *err, size_t err
 	tc.wire_mtu = d->cfg->wire_mtu;
 	rc.wire_mtu = 65535; /* nothing on receive segments */
 	tc.keys = rc.keys = d->keys;
+	tc.flows = rc.flows = d->flows; /* each port's SYNs: either direction's ISNs */
 	tc.verify = rc.verify = true;
 	/* lro may not build frames the guest port cannot carry: a default the profile and
 	 * --set override, so it goes first */

@@ -140,7 +140,7 @@ struct result {
 struct how {
 	const char *const *keys;
 	bool json, keep_order;
-	const struct emu_isn *isns;
+	const struct md5sig_ao_isn_arg *isns;
 	size_t nisns;
 	emu_diff_progress_fn *progress;
 	void *progress_arg;
@@ -1133,7 +1133,7 @@ START_TEST(tcp_ao_verdicts)
 	struct result r;
 	struct how how = {.keys = ao_keys};
 	const char *why;
-	struct emu_isn isns[2];
+	struct md5sig_ao_isn_arg isns[2];
 	unsigned four = 4;
 
 	/* the same session on both sides: every MAC valid (the key from the handshake) */
@@ -1153,8 +1153,8 @@ START_TEST(tcp_ao_verdicts)
 	free(r.out);
 
 	/* ...until --isn gives them */
-	ck_assert_int_eq(emu_isn_parse("192.0.2.1.40000=1000000000", &isns[0], &why), 0);
-	ck_assert_int_eq(emu_isn_parse("192.0.2.2.179=0xb2d05e00", &isns[1], &why), 0);
+	ck_assert_int_eq(md5sig_ao_isn_parse("192.0.2.1.40000=1000000000", &isns[0], &why), 0);
+	ck_assert_int_eq(md5sig_ao_isn_parse("192.0.2.2.179=0xb2d05e00", &isns[1], &why), 0);
 	how.isns = isns;
 	how.nisns = 2;
 	diff_paths(g2.path, w2.path, &how, &r);

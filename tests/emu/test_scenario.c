@@ -186,6 +186,12 @@ static void counters(struct offload_stats *st)
 	st->stages[2].tap.frames = 15;
 	st->stages[2].tap.verdicts[MD5SIG_VALID] = 8;
 	st->stages[2].tap.verdicts[MD5SIG_INVALID] = 7;
+	/* and TCP-AO beside MD5 */
+	st->guest.ao[MD5SIG_AO_VALID] = 3;
+	st->guest.ao[MD5SIG_AO_NO_ISN] = 2;
+	t->tap.ao[MD5SIG_AO_INVALID] = 4;
+	t->invalidated_ao = 4;
+	st->stages[2].tap.ao[MD5SIG_AO_UNKNOWN_KEY] = 1;
 	st->culprit = 1;
 }
 
@@ -214,10 +220,19 @@ START_TEST(expectation_keys)
 		{"sg.enabled", "off"},
 		{"tso.why-contains", "TCP length, seq | ack"},
 		{"sg.why-contains", "(no explanation)"},
+		{"guest.md5.valid", "10"},
+		{"wire.md5.invalid", "7"},
+		{"guest.ao.valid", "3"},
+		{"guest.ao.no-isn", "2"},
+		{"wire.ao.unknown-key", "1"},
+		{"wire.ao.valid", "0"},
+		{"tso.ao.invalid", "4"},
+		{"tso.invalidated_ao", "4"},
 	};
 	static const char *const bad[] = {
-		"bogus",     "wire",	       "guest.bogus",	"nosuch.invalidated",
-		"tso.bogus", "tso.md5.frames", "tso.md5.bogus",
+		"bogus",	  "wire",	    "guest.bogus",   "nosuch.invalidated",
+		"tso.bogus",	  "tso.md5.frames", "tso.md5.bogus", "wire.ao.malformed",
+		"wire.ao.frames", "tso.ao.bogus",   "guest.ao",	     "tso.ao.malformed",
 	};
 	struct offload_stats st;
 	char got[600];

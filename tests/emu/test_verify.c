@@ -166,6 +166,7 @@ static void expected(unsigned n, struct emu_verify_counts *c, char **list)
 			c->other++;
 		else
 			c->verdicts[v[k]]++;
+		c->ao[MD5SIG_AO_UNSIGNED] += k != K_OTHER && k != K_MALFORMED;
 		c->reasons[MD5SIG_BAD_TCP_HDR] += k == K_MALFORMED;
 		line_of(i + 1, k, line, sizeof(line));
 		fputs(line, f);
@@ -286,10 +287,16 @@ START_TEST(summaries)
 	emu_verify_json(f, &c);
 	fclose(f);
 	/* frames 0..15: every kind twice (valid: IPv4 and IPv6) */
-	ck_assert_str_eq(out,
-			 "{\"frames\": 16, \"md5\": {\"valid\": 4, \"invalid\": 2, "
-			 "\"missing\": 2, \"unexpected\": 2, \"unsigned\": 2}, \"malformed\": 2, "
-			 "\"malformed_reasons\": {\"bad-tcp-hdr\": 2}, \"other\": 2}\n");
+	ck_assert_str_eq(
+		out,
+		"{\"frames\": 16, \"md5\": {\"valid\": 4, \"invalid\": 2, "
+		"\"missing\": 2, \"unexpected\": 2, \"unsigned\": 2, \"unchecked\": 0}, "
+		"\"malformed\": 2, "
+		"\"malformed_reasons\": {\"bad-tcp-hdr\": 2}, \"other\": 2, \"ao\": {\"valid\": 0, "
+		"\"invalid\": 0, \"missing\": 0, \"unexpected\": 0, \"unknown-key\": 0, "
+		"\"no-isn\": 0, \"unsigned\": 12, \"unchecked\": 0}, \"unchecked_reasons\": "
+		"{\"snaplen\": 0, \"no-key\": 0}, \"ao_flows\": {\"learnt\": 0, "
+		"\"evictions\": 0}}\n");
 	free(out);
 	f = open_memstream(&out, &len);
 	emu_verify_text(f, "s.pcap", &c);

@@ -9,7 +9,11 @@
  * every frame at every tap, and accounting must balance after every frame. With bit 5 of the
  * third byte set, a quirk is changed first, as `vnicctl set STAGE.PARAM` does on a running
  * daemon (the second byte picks which, refused values included): a new stage instance must take
- * over, or the old one run on, with nothing leaked or freed twice.
+ * over, or the old one run on, with nothing leaked or freed twice. The keys hold a TCP-MD5 key
+ * and TCP-AO MKTs, and all pipelines share one flow table (as the live device's two do) that
+ * knows the ISNs of the seeds' TCP-AO session, so TCP-AO frames are checked, inferred,
+ * explained, re-signed and stripped at every tap (corpus/pipeline/ao*: that session's frames,
+ * signed by tests/support/ao_oracle.py).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,7 @@ static const char *const changes[][2] = {
 	{"lro.options", "linux"}, {"lro.max_size", "10"},  {"lro.max_size", "1500"},
 };
 static struct md5sig_keytab *kt;
+static struct md5sig_ao_flows *flows;
 
 static volatile unsigned sink_sum;
 
@@ -53,15 +58,27 @@ static struct offload_pipeline *get(unsigned q)
 	if (pipelines[q])
 		return pipelines[q];
 	if (!kt) {
+		static const char *const isns[] = {"192.0.2.1.40001=4294963200",
+						   "192.0.2.2.179=1000", "2001:db8::1.40002=7",
+						   "2001:db8::2.179=4294967000"};
+		struct md5sig_ao_isn_arg a;
 		const char *why;
 		kt = md5sig_keytab_new();
 		md5sig_keytab_parse_line(kt, "* fuzz-key", &why);
+		md5sig_keytab_parse_line(kt, "ao 192.0.2.2 1:2 hmac-sha-1-96 fuzz-ao", &why);
+		md5sig_keytab_parse_line(
+			kt, "ao 2001:db8::2 5:5 aes-128-cmac-96 exclude-options fuzz-ao", &why);
+		flows = md5sig_ao_flows_new(256);
+		for (unsigned i = 0; i < 4; i++)
+			if (!md5sig_ao_isn_parse(isns[i], &a, &why))
+				md5sig_ao_flows_give(flows, &a);
 	}
 	bool rx = q & 1;
 	struct offload_config c = {
 		.linktype = MD5SIG_LINK_ETHERNET,
 		.wire_mtu = 1500,
 		.keys = kt,
+		.flows = flows,
 		.verify = true,
 		.requested = {true, true, true, true, true},
 	};

@@ -42,7 +42,7 @@ counter() { awk -F'[= ]' -v k="counter=B.$1" '$0 ~ k { print $NF }' "$dir/expect
 for pair in invalid:TcpExtTCPMD5Failure missing:TcpExtTCPMD5NotFound unexpected:TcpExtTCPMD5Unexpected; do
 	v=${pair%%:*}
 	c=${pair#*:}
-	ours=$(grep -o "\"$v\": [0-9]*" <<<"$json" | awk '{ print $2 }')
+	ours=$(jq -r ".md5.\"$v\"" <<<"$json")
 	kernel=$(counter "$c")
 	if [ -n "$kernel" ] && [ "$ours" = "$kernel" ]; then
 		t_ok "$v segments: vnicemu $ours = kernel $c $kernel"

@@ -87,7 +87,7 @@ ctl_commands=$(vnicctl --help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/ { 
 # vnicemu: commands, options per command, option arguments, positional files.
 expect "vnicemu " $commands
 expect "vnicemu rep" $(grep '^rep' <<<"$commands")
-expect "vnicemu verify --" --key --key-file --json --list --fail-on-invalid --jobs
+expect "vnicemu verify --" --key --key-file --isn --json --list --fail-on-invalid --jobs
 expect "vnicemu diff --k" --key --key-file
 expect "vnicemu repro --" --verbose
 expect "vnicemu replay --pro" --profile

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vnicemu run between two vdeplug4 switches, with real kernels in network namespaces on both
-# sides and the peer kernel's TCP-MD5 counters as the oracle:
+# sides and the peer kernel's TCP-MD5 counters as the oracle (and, for TCP-AO, which no kernel
+# here speaks, frames scapy signed, played into both switches, checked by scapy again):
 #   guest ns (tap, MTU 9000) -- guest switch -- vnicemu (vmxnet2, wire MTU 1500) -- wire switch -- peer ns
 set -uo pipefail
 VNICEMU=$1
@@ -127,11 +128,87 @@ transfer 1179 300000 20 md5 && [ "$(counter "$P" TcpExtTCPMD5Failure)" = "$f0" ]
 	t_ok "MTU 1500 both ends: the MD5 stream completes, no MD5 failure" ||
 	t_fail "MTU 1500 MD5: failures $f0 -> $(counter "$P" TcpExtTCPMD5Failure); $(cat "$LAB/sent.1179" "$LAB/recv.1179")"
 
-# 7. SIGHUP reloads the key file
-printf '192.0.2.0/24 %s\n2001:db8::/32 another-secret\n' "$SECRET" >"$LAB/keys"
+# 7. SIGHUP reloads the key file, TCP-AO MKTs too
+py=/usr/bin/python3
+oracle=$here/../support/ao_oracle.py
+$py "$oracle" sign "$here/../data/ao/live.json" "$LAB/ao.pcap" --keys "$LAB/ao.keys" --isns "$LAB/ao.isns"
+{
+	printf '192.0.2.0/24 %s\n2001:db8::/32 another-secret\n' "$SECRET"
+	cat "$LAB/ao.keys"
+} >"$LAB/keys"
 kill -HUP "$VPID"
 wait_for 40 sh -c "'$VNICCTL' -s '$CTL' keys | grep -q '2001:db8::/32'" && t_ok "SIGHUP reloaded the keys" ||
 	t_fail "keys after SIGHUP: $(ctl keys)"
+ctl keys | grep -qx "ao 198.51.100.32/32 31:32 hmac-sha-1-96 key length 10" &&
+	ctl keys | grep -qx "ao 2001:db8::32/128 33:34 aes-128-cmac-96 key length 10" &&
+	! ctl keys | grep -q "live-ao" && t_ok "SIGHUP reloaded the TCP-AO MKTs; keys lists them without secrets" ||
+	t_fail "TCP-AO keys after SIGHUP: $(ctl keys)"
+
+# 7b. TCP-AO, live. No kernel here speaks it: frames signed by scapy (ao_oracle.py) are played
+#     into both switches as a guest (198.51.100.31, 2001:db8::31) and its peer would send them
+#     (tests/support/vdeinject.py). vnicemu learns the ISNs from the SYN on the guest port and
+#     the SYN-ACK on the wire port; the verdicts at its wire tap are scapy's on its own live
+#     wire.pcap, and re-signing live keeps every MAC valid.
+inject() {
+	$py "$here/../support/vdeinject.py" "$1" --guest "vde://$LAB/gsw" --wire "vde://$LAB/wsw" \
+		--guest-hosts 198.51.100.31,2001:db8::31 >/dev/null
+	sleep 1.5 # the capture is flushed every second
+}
+isns=()
+while read -r i; do isns+=(--isn "$i"); done <"$LAB/ao.isns"
+# ao_check: scapy's verdict of every frame of the TCP-AO hosts on vnicemu's live wire.pcap
+ao_check() {
+	tcpdump -r "$LAB/cap/wire.pcap" -w "$LAB/ao-wire.pcap" \
+		'host 198.51.100.31 or host 2001:db8::31' 2>/dev/null
+	$py "$oracle" check "$LAB/ao-wire.pcap" "$LAB/ao.keys" "${isns[@]}"
+}
+# taps NAME PATH: the TCP-AO counts of a tap in stats, but unsigned (other traffic)
+taps() { ctl stats --json | jq -r "$1.ao | to_entries[] | select(.key != \"unsigned\") | \"\(.key) \(.value)\"" | sort; }
+# ao_run NAME PCAP: play PCAP in; NAME.o holds scapy's verdicts of the frames it put on
+# vnicemu's wire.pcap, NAME.d the wire tap's count changes (VERDICT DELTA), NAME.rd the
+# receive side's output tap's
+ao_run() {
+	local name=$1 pcap=$2 n0
+	n0=$(ao_check | wc -l)
+	taps .tx.wire >"$LAB/$name.s0"
+	taps .rx.guest >"$LAB/$name.r0"
+	inject "$pcap"
+	ao_check | tail -n +$((n0 + 1)) | awk '{n[$2]++} END {for (v in n) print v, n[v]}' |
+		sort >"$LAB/$name.o"
+	taps .tx.wire | join "$LAB/$name.s0" - | awk '$3 > $2 {print $1, $3 - $2}' | sort >"$LAB/$name.d"
+	taps .rx.guest | join "$LAB/$name.r0" - | awk '$3 > $2 {print $1, $3 - $2}' | sort >"$LAB/$name.rd"
+}
+ao_run copy "$LAB/ao.pcap"
+if [ -s "$LAB/copy.o" ] && grep -q invalid "$LAB/copy.o" && cmp -s "$LAB/copy.o" "$LAB/copy.d" &&
+	[ "$(stat_q .tx.culprit)" = tso ]; then
+	t_ok "TCP-AO live: the wire tap's verdicts are scapy's on wire.pcap ($(xargs <"$LAB/copy.o")); culprit tso"
+else
+	t_fail "TCP-AO live: scapy '$(xargs <"$LAB/copy.o")', wire tap '$(xargs <"$LAB/copy.d")'"
+fi
+peer=$(tcpdump -r "$LAB/ao.pcap" 'src host 198.51.100.32 or src host 2001:db8::32' 2>/dev/null | wc -l)
+[ "$(xargs <"$LAB/copy.rd")" = "valid $peer" ] &&
+	t_ok "TCP-AO live: the peer's $peer frames valid at the receive side's last tap" ||
+	t_fail "TCP-AO live, receive side: $(xargs <"$LAB/copy.rd"), want valid $peer"
+jq -e '.ao_flows.learnt >= 4' <(ctl stats --json) >/dev/null &&
+	t_ok "TCP-AO live: ISNs learnt from both ports ($(stat_q .ao_flows | jq -c .))" ||
+	t_fail "TCP-AO live: flows $(stat_q .ao_flows)"
+ctl set tso.md5 resign >/dev/null
+ao_run resign "$LAB/ao.pcap"
+[ "$(awk '{print $1}' "$LAB/resign.o" | xargs)" = valid ] && cmp -s "$LAB/resign.o" "$LAB/resign.d" &&
+	t_ok "TCP-AO live, tso.md5 resign: $(xargs <"$LAB/resign.o") by scapy and at the wire tap" ||
+	t_fail "TCP-AO live resign: scapy '$(xargs <"$LAB/resign.o")', wire tap '$(xargs <"$LAB/resign.d")'"
+# a connection that began before vnicemu saw it: no-isn, never re-signed with guessed ISNs
+sed 's/"cport": 4013/"cport": 4113/' "$here/../data/ao/live.json" >"$LAB/late.json"
+$py "$oracle" sign "$LAB/late.json" "$LAB/late.pcap" --isns "$LAB/late.isns"
+$py "$oracle" cut "$LAB/late.pcap" "$LAB/mid.pcap" --no-syn
+while read -r i; do isns+=(--isn "$i"); done <"$LAB/late.isns"
+ao_run late "$LAB/mid.pcap"
+if [ "$(awk '{print $1}' "$LAB/late.d" | xargs)" = no-isn ] && grep -q invalid "$LAB/late.o"; then
+	t_ok "TCP-AO live, a connection begun before: no-isn at the wire tap ($(xargs <"$LAB/late.d")), not re-signed (scapy with the ISNs: $(xargs <"$LAB/late.o"))"
+else
+	t_fail "TCP-AO live, begun before: wire tap '$(xargs <"$LAB/late.d")', scapy '$(xargs <"$LAB/late.o")'"
+fi
+ctl set tso.md5 copy >/dev/null
 
 # 8. The wire switch dies and comes back: vnicemu survives, counts losses, reconnects
 lab_switch_kill wsw

@@ -69,9 +69,29 @@ expect 2 "missing argument for '--key-file'" -- verify "$tmp/ok.pcap" --key-file
 expect 2 "--key: the secret must be 1 to 80 bytes" -- verify "$tmp/ok.pcap" --key "TopSecret$(printf 'x%.0s' {1..80})"
 expect 0 "" -- verify "$tmp/ok.pcap" --key-file "$tmp/good.keys" --json
 
+# TCP-AO key lines and --isn (issue 12: one line naming file and line or option, exit 2)
+printf '192.0.2.1 alpha\nao 192.0.2.2 1:2 hmac-md5-96 TopSecret\n' >"$tmp/ao-alg.keys"
+printf 'ao 192.0.2.2 1:300 hmac-sha-1-96 TopSecret\n' >"$tmp/ao-id.keys"
+printf 'ao 192.0.2.2 1-2 hmac-sha-1-96 TopSecret\n' >"$tmp/ao-ids.keys"
+printf 'ao 192.0.2.2 1:2 aes-128-cmac-96 exclude-option TopSecret\n' >"$tmp/ao-flag.keys"
+printf 'ao 192.0.2.2 1:2 aes-128-cmac-96 TopSecret%s\n' "$(printf 'x%.0s' {1..80})" >"$tmp/ao-long.keys"
+expect 2 "ao-alg.keys:2: unknown algorithm" -- verify "$tmp/ok.pcap" --key-file "$tmp/ao-alg.keys"
+expect 2 "ao-id.keys:1: KeyID outside 0-255" -- verify "$tmp/ok.pcap" --key-file "$tmp/ao-id.keys"
+expect 2 "ao-ids.keys:1: expected SENDID:RECVID" -- verify "$tmp/ok.pcap" --key-file "$tmp/ao-ids.keys"
+expect 2 "ao-flag.keys:1: unknown word before the secret" -- verify "$tmp/ok.pcap" --key-file "$tmp/ao-flag.keys"
+expect 2 "ao-long.keys:1: secret longer than 80 bytes" -- verify "$tmp/ok.pcap" --key-file "$tmp/ao-long.keys"
+expect 2 "--isn 192.0.2.1=5: bad address" -- verify "$tmp/ok.pcap" --isn 192.0.2.1=5
+expect 2 "--isn 192.0.2.1.179=0x1g: bad ISN" -- verify "$tmp/ok.pcap" --isn 192.0.2.1.179=0x1g
+expect 2 "--isn 192.0.2.1.70000=1: bad port" -- verify "$tmp/ok.pcap" --isn 192.0.2.1.70000=1
+expect 2 "--isn 192.0.2.1.179: expected ADDR.PORT=ISN" -- verify "$tmp/ok.pcap" --isn 192.0.2.1.179
+printf 'ao 192.0.2.2 1:2 hmac-sha-1-96 TopSecret\n' >"$tmp/ao.keys"
+expect 2 "--isn 192.0.2.1.179: given twice" -- verify "$tmp/ok.pcap" --key-file "$tmp/ao.keys" \
+	--isn 192.0.2.1.179=1 --isn 192.0.2.1.179=2
+expect 0 "" -- verify "$tmp/ok.pcap" --key-file "$tmp/ao.keys" --isn 192.0.2.1.179=0x10 --json
+
 # the JSON of that run accounts for the one frame as "other"
 "$VNICEMU" verify "$tmp/ok.pcap" --key TopSecret --json >"$tmp/json"
-if grep -q '"frames": 1,' "$tmp/json" && grep -q '"other": 1}' "$tmp/json"; then
+if grep -q '"frames": 1,' "$tmp/json" && grep -q '"other": 1,' "$tmp/json"; then
 	t_ok "json accounts for a non-TCP frame"
 else
 	t_fail "json: $(cat "$tmp/json")"

@@ -703,8 +703,11 @@ START_TEST(every_verdict)
 		ck_assert_int_eq(classify(&c, buf, n, &isns, 0, &d), MD5SIG_AO_MALFORMED);
 		ck_assert_int_eq(d.optst, MD5SIG_AO_OPT_WITH_MD5);
 	}
+	/* cut by a capture: the headers say it is signed, the MAC cannot be checked */
 	n = ao_frame(&s, 1, 2, 12, buf);
-	ck_assert_int_eq(classify(&c, buf, n - 5, &isns, 0, &d), MD5SIG_AO_MALFORMED);
+	ck_assert_int_eq(classify(&c, buf, n - 5, &isns, 0, &d), MD5SIG_AO_UNCHECKED);
+	ck_assert_int_eq(classify(&c, buf, n - 100, NULL, 0, &d), MD5SIG_AO_UNCHECKED);
+	ck_assert_int_eq(classify(&c, buf, n - 101, &isns, 0, &d), MD5SIG_AO_MALFORMED);
 
 	for (int v = 0; v <= MD5SIG_AO_NVERDICTS; v++)
 		ck_assert_ptr_nonnull(md5sig_ao_verdict_str((enum md5sig_ao_verdict)v));
@@ -1012,6 +1015,333 @@ START_TEST(evictions_keep_verdicts_right)
 }
 END_TEST
 
+/* ---- both schemes (verdict.c) ---- */
+
+struct both {
+	struct md5sig_keytab *kt;
+	struct md5sig_hasher *h;
+	struct md5sig_ao_verifier *v;
+	struct md5sig_checker c;
+};
+
+static struct both both_new(const char *const *lines)
+{
+	struct both b = {.kt = md5sig_keytab_new(), .h = md5sig_hasher_new()};
+	const char *why;
+
+	for (; lines && *lines; lines++)
+		ck_assert_msg(md5sig_keytab_parse_line(b.kt, *lines, &why) == 0, "%s", why);
+	b.v = md5sig_ao_verifier_new(md5sig_keytab_ao(b.kt), 64);
+	ck_assert_ptr_nonnull(b.v);
+	b.c = (struct md5sig_checker){.h = b.h, .kt = b.kt, .ao = b.v};
+	return b;
+}
+
+static void both_free(struct both *b)
+{
+	md5sig_ao_verifier_free(b->v);
+	md5sig_hasher_free(b->h);
+	md5sig_keytab_free(b->kt);
+}
+
+/* md5sig_classify_frame() of the first @cap bytes of a frame @n bytes long on the wire. */
+static struct md5sig_verdicts judge(const struct md5sig_checker *c, const uint8_t *f, size_t cap,
+				    size_t n, const struct md5sig_ao_isns *isns)
+{
+	struct md5sig_verdicts v;
+	struct md5sig_seg seg;
+	enum md5sig_status st = md5sig_parse_cap(MD5SIG_LINK_ETHERNET, f, cap, n, &seg);
+
+	md5sig_classify_frame(c, f, st, &seg, isns, 0, &v);
+	return v;
+}
+
+#define BOTH(v, m, a)                                                                      \
+	do {                                                                               \
+		ck_assert_str_eq(md5sig_verdict_str((v).md5), md5sig_verdict_str(m));      \
+		ck_assert_str_eq(md5sig_ao_verdict_str((v).ao), md5sig_ao_verdict_str(a)); \
+	} while (0)
+
+/*
+ * MD5 and TCP-AO side by side: each scheme judged alone; a capture's snaplen leaves signed
+ * segments unchecked and still tells missing and unsigned ones; no key at all leaves every
+ * signed segment unchecked; malformed frames are malformed in both.
+ */
+START_TEST(both_schemes_cut_and_keyless)
+{
+	static const char *const lines[] = {"192.0.2.1 md5-secret",
+					    "ao 198.51.100.2 1:2 aes-128-cmac-96 ao-secret", NULL};
+	struct both b = both_new(lines);
+	struct md5sig_checker nokey = {.h = b.h};
+	struct md5sig_key key = tf_key("md5-secret");
+	struct md5sig_ao_isns isns = {100, 200};
+	struct md5sig_verdicts v;
+	struct md5sig_seg seg;
+	uint8_t f[4000];
+	size_t n;
+
+	/* an MD5 session (192.0.2.x): valid, and AO says unsigned */
+	struct tf_spec m = {.md5 = true, .plen = 500};
+	n = tf_build_signed(&m, &key, f, sizeof(f));
+	v = judge(&b.c, f, n, n, NULL);
+	BOTH(v, MD5SIG_VALID, MD5SIG_AO_UNSIGNED);
+	v = judge(&b.c, f, n - 100, n, NULL);
+	BOTH(v, MD5SIG_UNCHECKED, MD5SIG_AO_UNSIGNED);
+	ck_assert_str_eq(md5sig_unchecked_name(v.unchecked), "snaplen");
+	v = judge(&nokey, f, n, n, NULL);
+	BOTH(v, MD5SIG_UNCHECKED, MD5SIG_AO_UNSIGNED);
+	ck_assert_str_eq(md5sig_unchecked_name(v.unchecked), "no-key");
+	f[n - 1] ^= 1;
+	v = judge(&b.c, f, n, n, NULL);
+	BOTH(v, MD5SIG_INVALID, MD5SIG_AO_UNSIGNED);
+	/* the IP length exceeds the frame on the wire: malformed in both */
+	v = judge(&b.c, f, n - 100, n - 100, NULL);
+	BOTH(v, MD5SIG_MALFORMED, MD5SIG_AO_MALFORMED);
+	ck_assert_str_eq(md5sig_malformed_name(&v), "truncated-ip");
+	/* without the option, cut: missing needs no payload */
+	struct tf_spec u = {.plen = 500};
+	n = tf_build(&u, f, sizeof(f));
+	v = judge(&b.c, f, n - 100, n, NULL);
+	BOTH(v, MD5SIG_MISSING, MD5SIG_AO_UNSIGNED);
+	v = judge(&nokey, f, n - 100, n, NULL);
+	BOTH(v, MD5SIG_UNSIGNED, MD5SIG_AO_UNSIGNED);
+
+	/* an AO session (198.51.100.x): valid; MD5 says unsigned; cut, keyless, no ISNs */
+	struct tf_spec a = {.src = "198.51.100.1", .dst = "198.51.100.2", .plen = 300};
+	n = ao_frame(&a, 1, 2, 12, f);
+	ck_assert_int_eq(md5sig_parse(MD5SIG_LINK_ETHERNET, f, n, &seg), MD5SIG_TCP);
+	ck_assert_int_eq(md5sig_ao_sign(b.v, f, &seg, &isns, 0), 0);
+	v = judge(&b.c, f, n, n, &isns);
+	BOTH(v, MD5SIG_UNSIGNED, MD5SIG_AO_VALID);
+	v = judge(&b.c, f, n, n, NULL);
+	BOTH(v, MD5SIG_UNSIGNED, MD5SIG_AO_NO_ISN);
+	v = judge(&b.c, f, n - 1, n, &isns);
+	BOTH(v, MD5SIG_UNSIGNED, MD5SIG_AO_UNCHECKED);
+	ck_assert_str_eq(md5sig_unchecked_name(v.unchecked), "snaplen");
+	v = judge(&nokey, f, n, n, &isns);
+	BOTH(v, MD5SIG_UNSIGNED, MD5SIG_AO_UNCHECKED);
+	ck_assert_str_eq(md5sig_unchecked_name(v.unchecked), "no-key");
+	f[n - 1] ^= 1;
+	v = judge(&b.c, f, n, n, &isns);
+	BOTH(v, MD5SIG_UNSIGNED, MD5SIG_AO_INVALID);
+	/* an MD5 key with no MKT for the peers: the AO option is unexpected */
+	struct md5sig_checker md5only = b.c;
+	md5only.ao = NULL;
+	v = judge(&md5only, f, n, n, &isns);
+	BOTH(v, MD5SIG_UNSIGNED, MD5SIG_AO_UNEXPECTED);
+	/* an AO frame towards an MD5 peer (192.0.2.1): MD5 missing, AO unexpected */
+	struct tf_spec x = {.src = "192.0.2.2", .dst = "192.0.2.1", .plen = 10};
+	n = ao_frame(&x, 1, 2, 12, f);
+	v = judge(&b.c, f, n, n, &isns);
+	BOTH(v, MD5SIG_MISSING, MD5SIG_AO_UNEXPECTED);
+	/* without the option, cut: missing in AO */
+	struct tf_spec ua = a;
+	n = ao_frame(&ua, -1, 0, 0, f);
+	v = judge(&b.c, f, n - 50, n, NULL);
+	BOTH(v, MD5SIG_UNSIGNED, MD5SIG_AO_MISSING);
+	/* a malformed option is a malformed frame, in both */
+	n = ao_frame(&ua, 1, 2, 16, f);
+	v = judge(&b.c, f, n, n, &isns);
+	BOTH(v, MD5SIG_MALFORMED, MD5SIG_AO_MALFORMED);
+	ck_assert_str_eq(md5sig_malformed_name(&v), "ao-maclen");
+	{
+		uint8_t o[] = {29, 3, 1, 1};
+		struct tf_spec t = {.opts = o, .opts_len = sizeof(o)};
+		n = tf_build(&t, f, sizeof(f));
+		v = judge(&nokey, f, n, n, NULL);
+		BOTH(v, MD5SIG_MALFORMED, MD5SIG_AO_MALFORMED);
+		ck_assert_str_eq(md5sig_malformed_name(&v), "short-ao-opt");
+	}
+	{
+		uint8_t o[] = {29, 16, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+		struct tf_spec t = {.md5 = true, .opts = o, .opts_len = sizeof(o)};
+		n = tf_build(&t, f, sizeof(f));
+		v = judge(&b.c, f, n, n, NULL);
+		BOTH(v, MD5SIG_MALFORMED, MD5SIG_AO_MALFORMED);
+		ck_assert_str_eq(md5sig_malformed_name(&v), "md5-and-ao");
+	}
+	both_free(&b);
+}
+END_TEST
+
+/* ---- flows (ao_flows.c) ---- */
+
+/* A segment of 192.0.2.1.40000 <-> 192.0.2.2.179, @c2s for client to server. */
+static size_t flow_seg(bool c2s, uint8_t flags, uint32_t seq, uint32_t ack, uint8_t *out,
+		       struct md5sig_seg *seg)
+{
+	struct tf_spec s = {.flags = flags, .seq = seq, .ack = ack, .plen = 10};
+
+	if (!c2s) {
+		s.src = "192.0.2.2";
+		s.dst = "192.0.2.1";
+		s.sport = 179;
+		s.dport = 40000;
+	}
+	size_t n = tf_build(&s, out, 200);
+	ck_assert_int_eq(md5sig_parse(MD5SIG_LINK_ETHERNET, out, n, seg), MD5SIG_TCP);
+	return n;
+}
+
+START_TEST(flows_learn_isns_and_sne)
+{
+	struct md5sig_ao_flows *t = md5sig_ao_flows_new(16);
+	struct md5sig_ao_flow_stats st;
+	struct md5sig_ao_isns isns;
+	struct md5sig_seg seg;
+	uint32_t sne;
+	uint8_t f[200];
+
+	/* mid-stream: nothing known */
+	flow_seg(true, 0x10, 5000, 7000, f, &seg);
+	md5sig_ao_flows_see(t, f, &seg);
+	ck_assert(!md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert(!md5sig_ao_flows_find(NULL, f, &seg, &isns, &sne));
+	/* SYN: the client's ISN only */
+	flow_seg(true, 0x02, 0xfffffff0, 0, f, &seg);
+	md5sig_ao_flows_see(t, f, &seg);
+	ck_assert(!md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	/* SYN-ACK: the server's, and the client's again from its ack */
+	flow_seg(false, 0x12, 9000, 0xfffffff1, f, &seg);
+	md5sig_ao_flows_see(t, f, &seg);
+	ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert_uint_eq(isns.sisn, 9000);
+	ck_assert_uint_eq(isns.disn, 0xfffffff0);
+	ck_assert_uint_eq(sne, 0);
+	/* the client's data, oriented its way, across the wrap */
+	flow_seg(true, 0x10, 0xfffffff1, 9001, f, &seg);
+	md5sig_ao_flows_see(t, f, &seg);
+	ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert_uint_eq(isns.sisn, 0xfffffff0);
+	ck_assert_uint_eq(isns.disn, 9000);
+	ck_assert_uint_eq(sne, 0);
+	/* a segment a stage cut later in the stream: placed without being seen */
+	flow_seg(true, 0x10, 0x00000010, 9001, f, &seg);
+	ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert_uint_eq(sne, 1);
+	/* ...and it did not move the furthest: a retransmission before the wrap is still 0 */
+	flow_seg(true, 0x10, 0xfffffff8, 9001, f, &seg);
+	ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert_uint_eq(sne, 0);
+	flow_seg(true, 0x10, 0x00000020, 9001, f, &seg);
+	md5sig_ao_flows_see(t, f, &seg);
+	flow_seg(true, 0x10, 0xfffffff8, 9001, f, &seg);
+	ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert_uint_eq(sne, 0);
+	flow_seg(true, 0x10, 0x00000030, 9001, f, &seg);
+	ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert_uint_eq(sne, 1);
+	/* the server's direction keeps its own SNE */
+	flow_seg(false, 0x10, 9001, 0x30, f, &seg);
+	ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert_uint_eq(sne, 0);
+	/* a new SYN on the same ports forgets the server's ISN */
+	flow_seg(true, 0x02, 77, 0, f, &seg);
+	md5sig_ao_flows_see(t, f, &seg);
+	ck_assert(!md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	md5sig_ao_flows_stats(t, &st);
+	ck_assert_uint_eq(st.flows, 1);
+	ck_assert_uint_eq(st.max, 16);
+	ck_assert_uint_eq(st.learnt, 3);
+	ck_assert_uint_eq(st.evictions, 0);
+	md5sig_ao_flows_free(t);
+}
+END_TEST
+
+START_TEST(flows_given_isns_and_evictions)
+{
+	struct md5sig_ao_flows *t = md5sig_ao_flows_new(4);
+	struct md5sig_ao_isn_arg a, b;
+	struct md5sig_ao_flow_stats st;
+	struct md5sig_ao_isns isns;
+	struct md5sig_seg seg;
+	const char *why;
+	uint32_t sne;
+	uint8_t f[200];
+
+	ck_assert_int_eq(md5sig_ao_isn_parse("192.0.2.1.40000=4999", &a, &why), 0);
+	ck_assert_int_eq(md5sig_ao_isn_parse("192.0.2.2.179=0x1b57", &b, &why), 0);
+	ck_assert_uint_eq(b.isn, 6999);
+	ck_assert_int_eq(md5sig_ao_flows_give(t, &a), 0);
+	ck_assert_int_eq(md5sig_ao_flows_give(t, &a), 0);
+	b.isn++;
+	ck_assert_int_eq(md5sig_ao_flows_give(t, &b), 0);
+	b.isn--;
+	ck_assert_int_eq(md5sig_ao_flows_give(t, &b), -EEXIST);
+	flow_seg(true, 0x10, 5000, 7000, f, &seg);
+	md5sig_ao_flows_see(t, f, &seg);
+	ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert_uint_eq(isns.sisn, 4999);
+	ck_assert_uint_eq(isns.disn, 7000);
+	/* more connections than the table holds: the oldest goes, counted */
+	for (uint16_t p = 1; p <= 4; p++) {
+		struct tf_spec s = {.flags = 0x12, .sport = p, .seq = p, .ack = 10u * p};
+		size_t n = tf_build(&s, f, sizeof(f));
+		ck_assert_int_eq(md5sig_parse(MD5SIG_LINK_ETHERNET, f, n, &seg), MD5SIG_TCP);
+		md5sig_ao_flows_see(t, f, &seg);
+		ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+		ck_assert_uint_eq(isns.disn, 10u * p - 1);
+	}
+	md5sig_ao_flows_stats(t, &st);
+	ck_assert_uint_eq(st.flows, 4);
+	ck_assert_uint_eq(st.evictions, 1);
+	/* the evicted one comes back with only what was given */
+	flow_seg(true, 0x10, 5100, 7000, f, &seg);
+	ck_assert(!md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	md5sig_ao_flows_see(t, f, &seg);
+	ck_assert(md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	ck_assert_uint_eq(isns.disn, 7000);
+	/* connection 1, the least recently seen now, went to make room */
+	struct tf_spec s1 = {.flags = 0x10, .sport = 1, .seq = 2, .ack = 10};
+	size_t n = tf_build(&s1, f, sizeof(f));
+	ck_assert_int_eq(md5sig_parse(MD5SIG_LINK_ETHERNET, f, n, &seg), MD5SIG_TCP);
+	ck_assert(!md5sig_ao_flows_find(t, f, &seg, &isns, &sne));
+	md5sig_ao_flows_stats(t, &st);
+	ck_assert_uint_eq(st.evictions, 2);
+	md5sig_ao_flows_free(t);
+}
+END_TEST
+
+START_TEST(isn_arguments)
+{
+	static const char *const good[] = {"192.0.2.1.179=0", "2001:db8::1.179=4294967295",
+					   "198.51.100.7.65535=0xFFFFffff", "203.0.113.1.0=0x0",
+					   NULL};
+	static const char *const bad[] = {"",
+					  "192.0.2.1",
+					  "192.0.2.1.179",
+					  "192.0.2.1=5",
+					  "192.0.2.1.179=",
+					  "192.0.2.1.65536=1",
+					  "192.0.2.1.179=4294967296",
+					  "192.0.2.1.179=-1",
+					  "192.0.2.1.179= 1",
+					  "192.0.2.1.179=+1",
+					  "192.0.2.1.179=0x",
+					  "192.0.2.1.179=0x1g",
+					  "192.0.2.1.179=1e3",
+					  "host.179=1",
+					  "192.0.2.1.x=1",
+					  ".179=1",
+					  "192.0.2.1.179=1=2",
+					  NULL};
+	struct md5sig_ao_isn_arg a;
+	const char *why;
+
+	for (const char *const *g = good; *g; g++)
+		ck_assert_msg(md5sig_ao_isn_parse(*g, &a, &why) == 0, "%s: %s", *g, why);
+	ck_assert_int_eq(md5sig_ao_isn_parse("2001:db8::1.179=7", &a, &why), 0);
+	ck_assert_int_eq(a.family, AF_INET6);
+	ck_assert_uint_eq(a.port, 179);
+	ck_assert_uint_eq(a.isn, 7);
+	for (const char *const *b = bad; *b; b++) {
+		why = NULL;
+		ck_assert_msg(md5sig_ao_isn_parse(*b, &a, &why) == -EINVAL, "%s accepted", *b);
+		ck_assert_ptr_nonnull(why);
+	}
+}
+END_TEST
+
 Suite *suite_ao(void)
 {
 	Suite *s = suite_create("ao");
@@ -1034,6 +1364,10 @@ Suite *suite_ao(void)
 	tcase_add_test(tc, sne_in_macs);
 	tcase_add_test(tc, keys_derived_once_per_connection_direction);
 	tcase_add_test(tc, evictions_keep_verdicts_right);
+	tcase_add_test(tc, both_schemes_cut_and_keyless);
+	tcase_add_test(tc, flows_learn_isns_and_sne);
+	tcase_add_test(tc, flows_given_isns_and_evictions);
+	tcase_add_test(tc, isn_arguments);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -123,6 +123,54 @@ START_TEST(every_truncation_is_malformed)
 }
 END_TEST
 
+/*
+ * A frame the capture cut (snaplen) against one whose IP length exceeds its length on the wire
+ * (truncated-ip): only md5sig_parse_cap(), which knows both lengths, tells them apart.
+ */
+START_TEST(snaplen_and_truncated_ip)
+{
+	static const struct tf_spec specs[] = {
+		{.md5 = true, .plen = 200},
+		{.family = AF_INET6, .ipv6_dstopts = 8, .md5 = true, .plen = 200},
+		{.linktype = MD5SIG_LINK_SLL2, .ipv4_opts = 8, .plen = 200},
+	};
+	for (size_t k = 0; k < sizeof(specs) / sizeof(specs[0]); k++) {
+		size_t n = tf_build(&specs[k], buf, sizeof(buf));
+		uint32_t lt = specs[k].linktype ? specs[k].linktype : MD5SIG_LINK_ETHERNET;
+		struct md5sig_seg whole, seg;
+
+		ck_assert_int_eq(md5sig_parse_cap(lt, buf, n, n, &whole), MD5SIG_TCP);
+		ck_assert_int_eq(whole.flags & MD5SIG_SEG_HEADERS, 0);
+		size_t hdrs = whole.l4_off + whole.thlen;
+		/* cut in the payload: the headers are described, the IP length kept */
+		for (size_t cut = hdrs; cut < n; cut += 37) {
+			ck_assert_int_eq(md5sig_parse_cap(lt, buf, cut, n, &seg), MD5SIG_SNAPLEN);
+			ck_assert(seg.flags & MD5SIG_SEG_HEADERS);
+			ck_assert_uint_eq(seg.tcp_len, whole.tcp_len);
+			ck_assert_uint_eq(seg.thlen, whole.thlen);
+			ck_assert_int_eq(seg.md5_off, whole.md5_off);
+			/* without the length on the wire: the same, as md5sig_parse() always said */
+			ck_assert_int_eq(md5sig_parse(lt, buf, cut, &seg), MD5SIG_SNAPLEN);
+			ck_assert(seg.flags & MD5SIG_SEG_HEADERS);
+			/* the frame was that short on the wire too: the packet itself is short */
+			ck_assert_int_eq(md5sig_parse_cap(lt, buf, cut, cut, &seg),
+					 MD5SIG_TRUNCATED_IP);
+			ck_assert_int_eq(md5sig_parse_cap(lt, buf, cut, cut - 1, &seg),
+					 MD5SIG_TRUNCATED_IP);
+		}
+		/* cut in the headers: nothing to describe */
+		for (size_t cut = whole.l3_off + 1; cut < hdrs; cut++) {
+			enum md5sig_status st = md5sig_parse_cap(lt, buf, cut, n, &seg);
+			ck_assert_msg(st >= MD5SIG_MALFORMED_FIRST, "%zu: %d", cut, st);
+			ck_assert_int_eq(seg.flags & MD5SIG_SEG_HEADERS, 0);
+		}
+		/* a longer frame on the wire than the IP packet (padding cut): whole */
+		ck_assert_int_eq(md5sig_parse_cap(lt, buf, n, n + 18, &seg), MD5SIG_TCP);
+	}
+	ck_assert_str_eq(md5sig_status_name(MD5SIG_TRUNCATED_IP), "truncated-ip");
+}
+END_TEST
+
 static enum md5sig_status with_options(const uint8_t *opts, size_t len, struct md5sig_seg *seg)
 {
 	struct tf_spec s = {.opts = opts, .opts_len = len, .plen = 4};
@@ -320,6 +368,7 @@ Suite *suite_parse(void)
 	tcase_add_test(tc, ipv4_options_and_ipv6_ext_headers);
 	tcase_add_test(tc, ethernet_padding_is_ignored);
 	tcase_add_test(tc, every_truncation_is_malformed);
+	tcase_add_test(tc, snaplen_and_truncated_ip);
 	tcase_add_test(tc, malformed_tcp_options);
 	tcase_add_test(tc, bad_headers);
 	tcase_add_test(tc, fragments_and_other_protocols);

@@ -271,7 +271,7 @@ static void run(const struct run_cfg *rc, const uint8_t *ro, const uint32_t *len
 	size_t off = 0;
 	for (unsigned i = 0; i < nf; i++) {
 		ck_assert_int_ge(emu_guest_frame(pl, &p, cfg.linktype, cfg.wire_mtu, ro + off,
-						 lens[i], NULL, i + 1, NULL),
+						 lens[i], lens[i], NULL, i + 1, NULL),
 				 0);
 		off += lens[i];
 	}

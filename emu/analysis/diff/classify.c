@@ -18,7 +18,7 @@ void diff_isn_given(const struct emu_diff *d, struct diff_flow *fl)
 	size_t alen = fl->k.family == AF_INET6 ? 16 : 4;
 
 	for (size_t i = 0; i < d->nisns; i++) {
-		const struct emu_isn *g = &d->isns[i];
+		const struct md5sig_ao_isn_arg *g = &d->isns[i];
 		if (g->family != fl->k.family)
 			continue;
 		if (!memcmp(g->addr, fl->k.saddr, alen) && g->port == fl->k.sport) {

@@ -77,7 +77,8 @@ typedef void emu_diff_progress_fn(void *arg, const char *what, unsigned long lon
 /** struct emu_diff_config - how to compare; everything in it is borrowed and must outlive the engine. */
 struct emu_diff_config {
 	const struct md5sig_keytab *keys; /**< MD5 keys and TCP-AO MKTs; NULL: no key given */
-	const struct emu_isn *isns; /**< ISNs for connections whose handshake was not captured */
+	const struct md5sig_ao_isn_arg
+		*isns; /**< ISNs for connections whose handshake was not captured */
 	size_t nisns;
 	bool keep_order;		/**< never swap the captures, only warn */
 	emu_diff_progress_fn *progress; /**< or NULL */

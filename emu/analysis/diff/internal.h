@@ -337,7 +337,7 @@ struct emu_diff {
 	const struct md5sig_aotab *ao;	  /* the MKTs among them, or NULL */
 	struct md5sig_hasher *h;
 	struct md5sig_ao_verifier *aov;
-	const struct emu_isn *isns; /* given ISNs, borrowed */
+	const struct md5sig_ao_isn_arg *isns; /* given ISNs, borrowed */
 	size_t nisns;
 	bool keep_order;
 	emu_diff_progress_fn *progress;
