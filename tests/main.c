@@ -29,6 +29,7 @@ static const struct {
 	{"scenario", suite_scenario},
 	{"diff", suite_diff},
 	{"ao", suite_ao},
+	{"path", suite_path},
 };
 
 int main(int argc, char **argv)
