@@ -214,26 +214,45 @@ START_TEST(expectation_keys)
 		{"sg.enabled", "off"},
 		{"tso.why-contains", "TCP length, seq | ack"},
 		{"sg.why-contains", "(no explanation)"},
+		{"tso.count.evicted", "3"},
+		{"tso.count.nosuch", "0"},
+		/* the receive pipeline: its first tap is the wire's, its last the guest's */
+		{"rx.culprit", "none"},
+		{"rx.wire.valid", "10"},
+		{"rx.guest.frames", "15"},
+		{"rx.tso.created", "7"},
 	};
 	static const char *const bad[] = {
-		"bogus",     "wire",	       "guest.bogus",	"nosuch.invalidated",
-		"tso.bogus", "tso.md5.frames", "tso.md5.bogus",
+		"bogus",	 "wire",
+		"guest.bogus",	 "nosuch.invalidated",
+		"tso.bogus",	 "tso.md5.frames",
+		"tso.md5.bogus", "tso.count",
+		"rx.bogus",	 "rx.nosuch.created",
 	};
-	struct offload_stats st;
+	static struct emu_replay_result res;
 	char got[600];
 
-	counters(&st);
+	counters(&res.stats);
+	res.stats.stages[1].counts[0].name = "evicted";
+	res.stats.stages[1].counts[0].count = 3;
+	res.stats.stages[1].ncounts = 1;
+	res.rx = res.stats;
+	res.rx.culprit = -1;
+	res.has_rx = true;
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		ck_assert_msg(emu_scenario_actual(&st, good[i].key, got, sizeof(got)) == 0, "%s",
+		ck_assert_msg(emu_scenario_actual(&res, good[i].key, got, sizeof(got)) == 0, "%s",
 			      good[i].key);
 		ck_assert_msg(!strcmp(got, good[i].value), "%s: %s", good[i].key, got);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(emu_scenario_actual(&st, bad[i], got, sizeof(got)) == -EINVAL, "%s",
+		ck_assert_msg(emu_scenario_actual(&res, bad[i], got, sizeof(got)) == -EINVAL, "%s",
 			      bad[i]);
-	st.culprit = -1;
-	ck_assert_int_eq(emu_scenario_actual(&st, "culprit", got, sizeof(got)), 0);
+	res.stats.culprit = -1;
+	ck_assert_int_eq(emu_scenario_actual(&res, "culprit", got, sizeof(got)), 0);
 	ck_assert_str_eq(got, "none");
+	/* without a path there is no receive side to name */
+	res.has_rx = false;
+	ck_assert_int_eq(emu_scenario_actual(&res, "rx.culprit", got, sizeof(got)), -EINVAL);
 
 	struct emu_expect e = {"culprit", "tso"};
 	ck_assert(emu_scenario_holds(&e, "tso"));
