@@ -30,6 +30,7 @@ static const struct {
 	{"diff", suite_diff},
 	{"ao", suite_ao},
 	{"path", suite_path},
+	{"reasm", suite_reasm},
 };
 
 int main(int argc, char **argv)

@@ -22,5 +22,6 @@ Suite *suite_scenario(void);
 Suite *suite_diff(void);
 Suite *suite_ao(void);
 Suite *suite_path(void);
+Suite *suite_reasm(void);
 
 #endif

@@ -4,7 +4,9 @@
  *
  * Each frame is parsed (md5sig_parse()) and classified against the key table
  * (md5sig_classify()): valid, invalid, missing, unexpected, unsigned, or malformed with its
- * reason; frames that are not TCP, or IP fragments that cannot be checked alone, are "other".
+ * reason; frames that are not TCP are "other". IP fragments of TCP segments are reassembled
+ * (emu/analysis/reasm.h) in capture order and the segment checked as it completes; they are
+ * counted apart, with what became of their datagrams.
  * With several threads the calling thread reads the capture in batches and classifies batches
  * too, while the other threads each take batches with their own hasher (an EVP context is not
  * shared) and their own counters; the key table is only read. --list lines are written in
@@ -17,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "emu/analysis/reasm.h"
 #include "md5sig/md5sig.h"
 
 #define EMU_VERIFY_JOBS_MAX 256 /**< threads at most */
@@ -25,9 +28,10 @@
 struct emu_verify_counts {
 	uint32_t linktype;    /**< the capture's (enum md5sig_linktype) */
 	unsigned long frames; /**< every frame read */
-	unsigned long other;  /**< not TCP, or an IP fragment that cannot be checked alone */
-	unsigned long verdicts[MD5SIG_NVERDICTS];
-	unsigned long reasons[MD5SIG_NSTATUS]; /**< of the malformed ones */
+	unsigned long other;  /**< not TCP (fragments of TCP segments are under @reasm) */
+	unsigned long verdicts[MD5SIG_NVERDICTS]; /**< reassembled segments included */
+	unsigned long reasons[MD5SIG_NSTATUS];	  /**< of the malformed ones */
+	struct emu_reasm_stats reasm;		  /**< IP fragments of TCP segments */
 };
 
 /** struct emu_verify_config - one run; everything is the caller's and only read. */
