@@ -2,7 +2,7 @@
 /*
  * Frame parser fuzzer: the first two bytes choose the link type, the rest is the frame. A
  * parsed TCP segment is classified against a key table, so the digest code reads exactly the
- * ranges the parser vouched for.
+ * ranges the parser vouched for; md5sig_parse_ip()'s offsets must lie in the frame, in order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +40,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		char peers[128];
 		md5sig_seg_format(&seg, peers, sizeof(peers));
+	}
+	/* the IP layer alone: every offset it reports lies in the frame, in order */
+	struct md5sig_ip ip;
+	if (md5sig_parse_ip(lt, frame, n, &ip)) {
+		if (ip.l3_off >= ip.l4_off || ip.l4_off > ip.ip_end || ip.ip_end > n ||
+		    (ip.frag_hdr && (ip.frag_hdr < ip.l3_off || ip.frag_hdr + 8 > ip.l4_off)))
+			abort();
+		volatile uint8_t x = frame[ip.l3_off];
+		(void)x;
 	}
 	free(frame);
 	return 0;
