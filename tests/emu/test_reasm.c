@@ -143,7 +143,7 @@ END_TEST
 START_TEST(duplicates_dropped_overlaps_discard_the_datagram)
 {
 	static uint8_t whole[8192];
-	static struct frag fr[8], odd[8];
+	static struct frag fr[16], odd[16];
 	const uint8_t *out;
 	size_t outlen;
 	struct emu_reasm_stats st;
