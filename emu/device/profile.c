@@ -3,7 +3,8 @@
  * NIC profiles are INI files (libinih parses them: a small, well-kept parser Debian ships, so we
  * write none of our own). Sections: [profile] name, description, tx (stage order);
  * [features] ethtool name = on|off [fixed]; [STAGE] quirk defaults; [descriptors] how the
- * guest driver spreads a frame over descriptors.
+ * guest driver spreads a frame over descriptors. Path elements are no NIC's: a profile naming
+ * one is refused (path.c joins them). The data directories are searched here for both.
  */
 #include <dirent.h>
 #include <errno.h>
