@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The transmit pipeline: stages in the configured order, a verification tap after each, exact
+ * A pipeline: stages in the configured order, a verification tap after each, exact
  * accounting, culprit attribution. One guest frame is carried through every stage (breadth
  * first, a level of frames per stage) before the next; all frames come from a pool that is
- * recycled per guest frame, so memory does not grow with the number of frames.
+ * recycled per guest frame, so memory does not grow with the number of frames. A receive
+ * pipeline built with a twin borrows the twin's path elements (their instances stay the
+ * twin's) and calls their receive halves, pointing each at itself for the call.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -622,8 +624,11 @@ void offload_pipeline_free(struct offload_pipeline *pl)
 		return;
 	for (unsigned i = 0; i < pl->nstages; i++) {
 		struct pl_stage *ps = &pl->st[i];
-		if (ps->ready && ps->ops->fini)
+		if (ps->ready && ps->ops->fini) {
+			ps->inst->pl =
+				pl; /* its twin, which may have called it last, may be gone */
 			ps->ops->fini(ps->inst);
+		}
 		free(ps->inst); /* NULL when borrowed */
 		for (unsigned j = 0; j < OFFLOAD_MAX_STAGE_PARAMS; j++)
 			free(ps->values[j]);
