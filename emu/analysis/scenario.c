@@ -30,6 +30,27 @@ static void resolve(const struct emu_scenario *s, char *dst, size_t len, const c
 		snprintf(dst, len, "%s/%s", s->dir, v);
 }
 
+/* Path names as they are, path files (with a slash) relative to the scenario file. */
+static int path_spec(struct emu_scenario *s, const char *v)
+{
+	char buf[sizeof(s->path_spec)], one[sizeof(s->path_spec)], *save = NULL;
+	size_t o = 0;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strchr(t, '/'))
+			resolve(s, one, sizeof(one), t);
+		else
+			snprintf(one, sizeof(one), "%s", t);
+		int n = snprintf(s->path_spec + o, sizeof(s->path_spec) - o, "%s%s", o ? "," : "",
+				 one);
+		if (n < 0 || (size_t)n >= sizeof(s->path_spec) - o)
+			return -1;
+		o += (size_t)n;
+	}
+	return 0;
+}
+
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *c = user;
@@ -51,9 +72,12 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			resolve(s, s->key_file, sizeof(s->key_file), value);
 		else if (!strcmp(name, "key"))
 			snprintf(s->key, sizeof(s->key), "%s", value);
-		else if (!strcmp(name, "path"))
-			snprintf(s->path_spec, sizeof(s->path_spec), "%s", value);
-		else if (!strcmp(name, "guest-addr")) {
+		else if (!strcmp(name, "path")) {
+			if (path_spec(s, value)) {
+				*why = "path: too long";
+				return 0;
+			}
+		} else if (!strcmp(name, "guest-addr")) {
 			if (s->nguest_addrs == 8 || strlen(value) >= sizeof(s->guest_addrs[0])) {
 				*why = "too many or too long guest-addr lines";
 				return 0;

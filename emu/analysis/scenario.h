@@ -39,7 +39,7 @@ struct emu_scenario {
 	char key_file[512];	 /**< resolved against @dir, or "" */
 	char key[128];		 /**< or one secret for every peer, or "" */
 	char profile[512];	 /**< a name, or a path resolved against @dir */
-	char path_spec[128];	 /**< the path beyond the NIC ("asa,nat"), or "" */
+	char path_spec[512];	 /**< the path beyond the NIC ("asa,nat"; files resolved), or "" */
 	char guest_addrs[8][64]; /**< with a path: the guest's addresses, or none (learnt) */
 	unsigned nguest_addrs;
 	char sets[EMU_SCENARIO_SETS_MAX][96];

@@ -53,7 +53,7 @@ struct emu_profile {
 	/** path elements joined by emu_profile_add_path(), from the NIC to the wire */
 	char path_stages[OFFLOAD_MAX_STAGES][EMU_NAME_MAX];
 	unsigned npath;
-	char path_name[128];	       /**< the --path argument ("asa,nat"), or "" */
+	char path_name[512];	       /**< the --path argument ("asa,nat"), or "" */
 	bool on[OFFLOAD_NFEATURES];    /**< feature defaults */
 	bool fixed[OFFLOAD_NFEATURES]; /**< cannot be changed */
 	struct {

@@ -105,6 +105,23 @@ START_TEST(loads_every_field)
 	path = put("c.ini", "[scenario]\ncapture = g.pcap\n[expect]\nculprit = tso\n");
 	ck_assert_msg(emu_scenario_load(s, path, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(s->profile, "vmxnet2");
+	ck_assert_str_eq(s->path_spec, "");
+
+	/* a path: names as they are, files relative to the scenario; the guest's addresses */
+	path = put("d.ini", "[scenario]\ncapture = g.pcap\npath = asa,p/mine.ini,/abs/x.ini\n"
+			    "guest-addr = 192.0.2.10\nguest-addr = 2001:db8::10\n"
+			    "[expect]\nrx.culprit = seqrand\n");
+	ck_assert_msg(emu_scenario_load(s, path, err, sizeof(err)) == 0, "%s", err);
+	snprintf(want, sizeof(want), "asa,%s/p/mine.ini,/abs/x.ini", dir);
+	ck_assert_str_eq(s->path_spec, want);
+	ck_assert_uint_eq(s->nguest_addrs, 2);
+	ck_assert_str_eq(s->guest_addrs[1], "2001:db8::10");
+	/* the guest's addresses tell a path's directions apart: without one they mean nothing */
+	path = put("e.ini", "[scenario]\ncapture = g.pcap\nguest-addr = 192.0.2.10\n"
+			    "[expect]\nculprit = none\n");
+	ck_assert_int_eq(emu_scenario_load(s, path, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "e.ini: guest-addr tells directions apart for a path"), "%s",
+		      err);
 	free(s);
 }
 END_TEST
