@@ -281,6 +281,37 @@ enum md5sig_verdict md5sig_classify(struct md5sig_hasher *h, const struct md5sig
 /** Overwrite secret bytes in a way the compiler cannot elide (OPENSSL_cleanse). */
 void md5sig_cleanse(void *p, size_t len);
 
+/**
+ * struct md5sig_ip - an IP packet inside a frame, whatever it carries: what path elements (NAT,
+ * fragmentation), the replay's direction split and the verify engine's reassembly read.
+ * Offsets are from the frame's first byte.
+ */
+struct md5sig_ip {
+	uint8_t family;	   /**< AF_INET or AF_INET6 */
+	uint8_t proto;	   /**< upper-layer protocol (IPv6: after the extension headers) */
+	uint8_t saddr[16]; /**< source address (IPv4 in the first 4 bytes) */
+	uint8_t daddr[16]; /**< destination address */
+	uint32_t l3_off;   /**< the IP header */
+	uint32_t l4_off;   /**< the upper-layer header, or the fragment's data in a non-first one */
+	uint32_t ip_end;   /**< where the IP length says the packet ends (<= the captured bytes) */
+	uint32_t frag_hdr; /**< IPv6: offset of the Fragment header, 0 without one */
+	uint32_t frag_id;  /**< IPv4 Identification, IPv6 Fragment header Identification */
+	uint32_t frag_off; /**< the fragment's offset in the original payload, in bytes */
+	bool more;	   /**< more fragments follow (MF, M) */
+	bool fragment; /**< a fragment: @more or @frag_off set (an atomic IPv6 fragment is not) */
+	bool df;       /**< IPv4 Don't Fragment */
+};
+
+/**
+ * md5sig_parse_ip() - describe the IP packet in a frame, any protocol and any fragment: the
+ * link layer as md5sig_parse() walks it, then the IPv4 header or the IPv6 header and its
+ * extension headers up to the upper layer (or to a Fragment header of a non-atomic fragment,
+ * whose data follows it). Never reads outside [frame, frame + len).
+ * Return: true when @ip describes an IP packet whose headers and declared length lie within the
+ * captured bytes; false for a frame that is not IP, is malformed or was cut short.
+ */
+bool md5sig_parse_ip(uint32_t linktype, const uint8_t *frame, size_t len, struct md5sig_ip *ip);
+
 /** Format "ADDR.PORT > ADDR.PORT" as tcpdump -nn does into @buf. */
 void md5sig_seg_format(const struct md5sig_seg *seg, char *buf, size_t buflen);
 

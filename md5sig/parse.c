@@ -412,3 +412,76 @@ enum md5sig_status md5sig_parse_cap(uint32_t linktype, const uint8_t *f, size_t 
 
 	return parse_frame(linktype, f, &l, seg);
 }
+
+bool md5sig_parse_ip(uint32_t linktype, const uint8_t *f, size_t len, struct md5sig_ip *ip)
+{
+	struct md5sig_seg seg;
+
+	md5sig_parse(linktype, f, len, &seg);
+	memset(ip, 0, sizeof(*ip));
+	/* the family is set once the link layer and the IP header's basics checked out */
+	if (!seg.family)
+		return false;
+	size_t l3 = seg.l3_off, off;
+	const uint8_t *h = f + l3;
+
+	ip->family = seg.family;
+	ip->l3_off = (uint32_t)l3;
+	memcpy(ip->saddr, seg.saddr, sizeof(ip->saddr));
+	memcpy(ip->daddr, seg.daddr, sizeof(ip->daddr));
+	if (seg.family == AF_INET) {
+		/* md5sig_parse() checked the header's length and that the total covers it */
+		size_t iplen = wire_get16(h + WIRE_IPV4_TOT_LEN);
+		uint16_t frag = wire_get16(h + WIRE_IPV4_FRAG);
+
+		if (l3 + iplen > len)
+			return false;
+		ip->proto = h[WIRE_IPV4_PROTO];
+		ip->l4_off = (uint32_t)(l3 + wire_ipv4_hlen(h));
+		ip->ip_end = (uint32_t)(l3 + iplen);
+		ip->frag_id = wire_get16(h + WIRE_IPV4_ID);
+		ip->frag_off = (uint32_t)(frag & WIRE_IPV4_OFF_MASK) * 8;
+		ip->more = frag & WIRE_IPV4_MF;
+		ip->df = frag & WIRE_IPV4_DF;
+		ip->fragment = ip->more || ip->frag_off;
+		return true;
+	}
+	size_t plen = wire_get16(h + WIRE_IPV6_PLEN);
+	uint8_t nh = h[WIRE_IPV6_NEXT];
+
+	if (plen == 0 && nh != WIRE_IPV6_NONXT)
+		return false;
+	ip->ip_end = (uint32_t)(l3 + WIRE_IPV6_HLEN + plen);
+	if (ip->ip_end > len)
+		return false;
+	off = l3 + WIRE_IPV6_HLEN;
+	while (ipv6_ext_header(nh)) {
+		size_t hlen;
+
+		if (off + 8 > ip->ip_end)
+			return false;
+		if (nh == WIRE_IPV6_FRAGMENT) {
+			uint16_t fo = wire_get16(f + off + 2);
+
+			ip->frag_hdr = (uint32_t)off;
+			ip->frag_id = wire_get32(f + off + 4);
+			ip->frag_off = fo & 0xfff8;
+			ip->more = fo & 1;
+			ip->fragment = ip->more || ip->frag_off;
+			nh = f[off];
+			off += 8;
+			if (ip->fragment)
+				break; /* what follows is the fragment's share of the payload */
+			continue;
+		}
+		hlen = nh == WIRE_IPV6_AH ? ((size_t)f[off + 1] + 2) * 4
+					  : ((size_t)f[off + 1] + 1) * 8;
+		if (off + hlen > ip->ip_end)
+			return false;
+		nh = f[off];
+		off += hlen;
+	}
+	ip->proto = nh;
+	ip->l4_off = (uint32_t)off;
+	return true;
+}

@@ -142,6 +142,20 @@ uint64_t offload_csum_ipv4_rest(const uint8_t *ip, size_t hlen)
 	       (uint16_t)~wire_get16(ip + WIRE_IPV4_CSUM);
 }
 
+void offload_csum_replace(uint8_t *field, const uint8_t *old, const uint8_t *new, size_t len,
+			  bool partial)
+{
+	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), over all the words at once: the complement of
+	 * the old words' sum is the sum of their complements */
+	uint64_t sum = (uint16_t)~offload_csum_fold(offload_csum_partial(old, len, 0));
+
+	sum = offload_csum_partial(new, len, sum);
+	if (partial) /* a seed is the sum itself, not its complement */
+		wire_put16(field, offload_csum_fold(sum + wire_get16(field)));
+	else
+		wire_put16(field, (uint16_t)~offload_csum_fold(sum + (uint16_t)~wire_get16(field)));
+}
+
 void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg)
 {
 	uint8_t *tcp = frame + seg->l4_off;

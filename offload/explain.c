@@ -160,8 +160,9 @@ void offload_explain(const uint8_t *pf, const struct md5sig_seg *ps, const uint8
 		add(&ch, "seq %+d", (int32_t)(sc - sp));
 	else
 		add(&un, "seq");
-	if (memcmp(tp + WIRE_TCP_ACK, tc + WIRE_TCP_ACK, 4))
-		add(&ch, "ack");
+	uint32_t ap = wire_get32(tp + WIRE_TCP_ACK), ac = wire_get32(tc + WIRE_TCP_ACK);
+	if (ap != ac)
+		add(&ch, "ack %+d", (int32_t)(ac - ap));
 	else
 		add(&un, "ack");
 	if ((tp[WIRE_TCP_DOFF] & 0xf0) != (tc[WIRE_TCP_DOFF] & 0xf0))

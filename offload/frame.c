@@ -115,3 +115,23 @@ void offload_frame_tcp_fill(struct offload_frame *f, const struct md5sig_seg *se
 
 	offload_tcp_csum_put(tcp, offload_frame_csum(f, seg->l4_off, seg->tcp_len, sum));
 }
+
+struct offload_frame *offload_frame_clone(struct offload_stage *st, const struct offload_frame *in)
+{
+	struct offload_frame *f = offload_frame_new(st, in->len);
+	uint32_t off = 0;
+
+	if (!f)
+		return NULL;
+	if (!in->nfrags) {
+		memcpy(f->data, in->data, in->len);
+		off = in->len;
+	}
+	for (unsigned i = 0; i < in->nfrags && off + in->frags[i].len <= f->cap; i++) {
+		memcpy(f->data + off, in->frags[i].p, in->frags[i].len);
+		off += in->frags[i].len;
+	}
+	f->len = off;
+	offload_frame_copy_meta(f, in);
+	return f;
+}

@@ -57,6 +57,42 @@ struct offload_ao_cover {
 	uint32_t sne_before, sne_after;
 };
 
+/* ---- what path elements share (offload/path.c) ---- */
+
+/*
+ * The TCP segment @in holds, for a path element about to read it: its head (where the headers
+ * lie: the frame's bytes or its first fragment) with *@seg describing it, or NULL when it is
+ * no whole TCP segment. An element passes such a frame on untouched; a segment it cannot
+ * parse is counted ("malformed"), as is the first fragment of one ("fragment").
+ */
+const uint8_t *offload_path_tcp(struct offload_stage *st, struct offload_frame *in,
+				struct md5sig_seg *buf, const struct md5sig_seg **seg);
+
+/*
+ * Write @len bytes at offset @off of the TCP header of @o (a clone: linear, its own) and keep
+ * its checksum right (RFC 1624), as a device on the path does. A checksum still holding the
+ * guest's pseudo-header seed covers no header byte and stays as it is.
+ */
+void offload_path_tcp_write(struct offload_frame *o, const struct md5sig_seg *seg, uint32_t off,
+			    const void *bytes, uint32_t len);
+
+/*
+ * The next TCP option at or after offset *@i of the header at @tcp (@thlen bytes, options
+ * checked by md5sig_parse()): true with its offset in *@i, its kind and its length (1 for NOP),
+ * false at the end. Step on with *@i += *@len.
+ */
+static inline bool offload_tcp_opt_next(const uint8_t *tcp, uint32_t thlen, uint32_t *i,
+					uint8_t *kind, uint8_t *len)
+{
+	if (*i < WIRE_TCP_HLEN)
+		*i = WIRE_TCP_HLEN;
+	if (*i >= thlen || tcp[*i] == WIRE_TCPOPT_EOL)
+		return false;
+	*kind = tcp[*i];
+	*len = *kind == WIRE_TCPOPT_NOP ? 1 : tcp[*i + 1];
+	return true;
+}
+
 /*
  * Fill why->changed / why->unchanged by comparing a stage's input and output segments, with
  * RFC 2385's coverage, or with RFC 5925's when @ao is given (options unless excluded, the SNE,

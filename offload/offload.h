@@ -24,6 +24,14 @@
  * feature enables which stage, what it needs, which direction it works in. A stage is one file
  * and one line there (docs/adding-a-stage.md).
  *
+ * Path elements (a firewall's option blanking and sequence randomization, NAT, a shaper's window
+ * rewrite, MSS clamping, fragmentation) are stages that sit after the NIC's, before the wire.
+ * Unlike the NIC's transmit stages they hold per-flow state (offload_flowtab) and act on both
+ * directions: a receive pipeline built with the transmit pipeline as its twin runs the same
+ * instances' receive halves, in reverse order, before the NIC's receive stages, so one
+ * per-flow state serves both (seq shifted out, ack shifted back in). Each is one file and one
+ * line of OFFLOAD_PATH_ELEMENTS below, which also makes its feature.
+ *
  * Ownership: a pipeline owns its stages, its frame pool and a copy of every parameter value; it
  * borrows the key table and the flow table. Frames belong to the pipeline's pool and live until the next guest
  * frame (offload_pipeline_guest_frame()) or flush; a sink may read them only during its call.
@@ -134,12 +142,34 @@ struct offload_param {
 	const char *const *choices; /**< NULL-terminated, or NULL for an unsigned number */
 	const char *def;	    /**< default value */
 	const char *help;	    /**< one line */
+	/**
+	 * Free text instead (an address, a list), checked by the stage's init(): its syntax for
+	 * messages ("KIND[,KIND...]"); @choices is then NULL and ignored.
+	 */
+	const char *syntax;
 };
 
 /**
- * enum offload_feature - the ethtool features that enable stages. Each value indexes the
- * registry's feature table, where its names, needs, direction and stage are written (see
- * offload_feature_info()); nothing else restates them.
+ * OFFLOAD_PATH_ELEMENTS - every path element, one line each: X(ID, FILE, NAME, LONG) for the
+ * element offload/FILE.c exporting `offload_stage_FILE` (whose name is NAME), toggled by the
+ * feature OFFLOAD_F_ID, named NAME (`--set seqrand=off`, `vnicctl set seqrand off`) or LONG, as
+ * ethtool names features. The registry (offload/registry.c) makes the stages and the feature
+ * rows of this list; it lives here because the feature enum is made of it too.
+ */
+#define OFFLOAD_PATH_ELEMENTS(X)                                     \
+	X(OPTSTRIP, optstrip, "optstrip", "tcp-option-stripping")    \
+	X(SEQRAND, seqrand, "seqrand", "tcp-sequence-randomization") \
+	X(NAT, nat, "nat", "network-address-translation")            \
+	X(WINDOW, window, "window", "tcp-window-rewrite")            \
+	X(MSS_CLAMP, mssclamp, "mss-clamp", "tcp-mss-clamping")      \
+	X(FRAGMENT, fragment, "fragment", "ip-fragmentation")
+
+#define OFFLOAD_F_PATH_ENUM(id, file, name, longname) OFFLOAD_F_##id,
+
+/**
+ * enum offload_feature - the ethtool features that enable stages, then one per path element.
+ * Each value indexes the registry's feature table, where its names, needs, direction and stage
+ * are written (see offload_feature_info()); nothing else restates them.
  */
 enum offload_feature {
 	OFFLOAD_F_SG = 0,
@@ -147,7 +177,7 @@ enum offload_feature {
 	OFFLOAD_F_TX,
 	OFFLOAD_F_RX,
 	OFFLOAD_F_LRO,
-	OFFLOAD_NFEATURES,
+	OFFLOAD_PATH_ELEMENTS(OFFLOAD_F_PATH_ENUM) OFFLOAD_NFEATURES,
 };
 
 /** The bit of feature @f in struct offload_feature_info's @needs. */
@@ -155,8 +185,9 @@ enum offload_feature {
 
 /** Which way a stage carries frames. */
 enum offload_dir {
-	OFFLOAD_DIR_TX, /**< guest to wire: the transmit pipeline */
-	OFFLOAD_DIR_RX, /**< wire to guest: the receive pipeline */
+	OFFLOAD_DIR_TX,	  /**< guest to wire: the transmit pipeline */
+	OFFLOAD_DIR_RX,	  /**< wire to guest: the receive pipeline */
+	OFFLOAD_DIR_PATH, /**< a path element: both, after the NIC's stages (a feature's only) */
 };
 
 /** Most parameters one stage may declare; offload_pipeline_new() refuses a stage with more. */
@@ -182,6 +213,13 @@ struct offload_stage_ops {
 	size_t size; /**< bytes of the instance struct (embeds the base first) */
 	int (*init)(struct offload_stage *st);
 	int (*process)(struct offload_stage *st, struct offload_frame *in,
+		       struct offload_frame **out, unsigned max_out);
+	/**
+	 * @receive: a path element's receive half (wire to guest), with process()'s contract; the
+	 * receive pipeline runs it instead of process(). Both halves share the instance and so its
+	 * per-flow state. NULL for the NIC's stages.
+	 */
+	int (*receive)(struct offload_stage *st, struct offload_frame *in,
 		       struct offload_frame **out, unsigned max_out);
 	/**
 	 * @bypass: optional; decides what happens to a frame while the stage's feature is off:
@@ -228,6 +266,17 @@ struct offload_frame *offload_frame_new(struct offload_stage *st, uint32_t cap);
 void offload_frame_copy_meta(struct offload_frame *dst, const struct offload_frame *src);
 /** Record why the current input is dropped; returns 0 for `return offload_stage_drop(...)`. */
 int offload_stage_drop(struct offload_stage *st, const char *reason);
+/**
+ * Count an event under the stage, by a static name ("evicted", "no-flow", "malformed"): what a
+ * stage did or could not do without dropping anything, shown beside its drops.
+ */
+void offload_stage_count(struct offload_stage *st, const char *what);
+/**
+ * offload_frame_clone() - a new frame holding a linear copy of @in's bytes and its metadata, for
+ * a path element that rewrites headers: the tap after it then compares what it was given with
+ * what it made, and explains the difference. Return: the frame, or NULL without memory.
+ */
+struct offload_frame *offload_frame_clone(struct offload_stage *st, const struct offload_frame *in);
 /** Why init() refuses its configuration, for the user; returns -EINVAL for `return ...`. */
 int offload_stage_fail(struct offload_stage *st, const char *why);
 /** The current input was copied into the stage and is held (returns 0 for process()). */
@@ -271,6 +320,45 @@ enum md5sig_status offload_stage_parse(const struct offload_stage *st, struct of
 				       struct md5sig_seg *buf, const struct md5sig_seg **seg);
 /** A digest context for stages that sign (tso.md5=resign). */
 struct md5sig_hasher *offload_stage_hasher(const struct offload_stage *st);
+
+/* ---- per-flow state of path elements (offload/flow.c) ---- */
+
+/**
+ * struct offload_flow_key - a flow as the guest sees it, whichever way its frame went: the
+ * guest's address and port (the source of what it sends, the destination of what it gets)
+ * first. Built by offload_flow_key(); compare whole (padding is zero).
+ */
+struct offload_flow_key {
+	uint8_t family, proto;
+	uint16_t guest_port, peer_port;
+	uint8_t guest[16], peer[16];
+};
+
+/** The key of segment @seg's flow; @rx: the frame came from the wire (the guest receives it). */
+void offload_flow_key(struct offload_flow_key *k, const struct md5sig_seg *seg, bool rx);
+
+struct offload_flowtab;
+
+/**
+ * offload_flowtab_new() - a table of at most @max flows, each with @value_size bytes of the
+ * element's state, all allocated here, once: memory does not grow with traffic. When it is
+ * full, adding a flow evicts the one used least recently.
+ * Return: the table (free with offload_flowtab_free()), or NULL with errno set.
+ */
+struct offload_flowtab *offload_flowtab_new(unsigned max, size_t value_size);
+/** Free the table and every flow's state. Accepts NULL. */
+void offload_flowtab_free(struct offload_flowtab *t);
+/** The state of flow @k, made the most recently used; NULL if the table has none. */
+void *offload_flowtab_find(struct offload_flowtab *t, const struct offload_flow_key *k);
+/**
+ * offload_flowtab_add() - the state of flow @k, zeroed: a new entry, or the existing one reset.
+ * Sets *@evicted when another flow had to make room (the caller counts it).
+ * Return: the state; never NULL (@max is at least 1).
+ */
+void *offload_flowtab_add(struct offload_flowtab *t, const struct offload_flow_key *k,
+			  bool *evicted);
+/** How many flows the table holds. */
+unsigned offload_flowtab_count(const struct offload_flowtab *t);
 
 /* ---- a frame's bytes (offload/frame.c) ---- */
 
@@ -336,6 +424,14 @@ void offload_csum_ipv4_hdr(uint8_t *ip, size_t hlen);
  * one template, as tso builds its segments' (RFC 1624 style), read once, never after a store.
  */
 uint64_t offload_csum_ipv4_rest(const uint8_t *ip, size_t hlen);
+/**
+ * offload_csum_replace() - RFC 1624 eqn. 3: update the Internet checksum at @field after the
+ * @len bytes @old it covered became @new (@len even, @old and @new at an even offset from the
+ * start of what the checksum covers). With @partial the field holds a pseudo-header sum that
+ * is not complemented (a CHECKSUM_PARTIAL seed) and is updated as such.
+ */
+void offload_csum_replace(uint8_t *field, const uint8_t *old, const uint8_t *new, size_t len,
+			  bool partial);
 /** Compute and write the full TCP checksum of a parsed segment in @frame. */
 void offload_csum_tcp_fill(uint8_t *frame, const struct md5sig_seg *seg);
 /** Classify the TCP checksum field of a parsed segment. */
@@ -437,7 +533,7 @@ const struct offload_tso_ipid_rule *offload_tso_ipid_rule_find(const char *quirk
 
 /* ---- the pipeline (offload/pipeline.c) ---- */
 
-#define OFFLOAD_MAX_STAGES 8  /**< stages in one pipeline */
+#define OFFLOAD_MAX_STAGES 16 /**< stages in one pipeline, path elements included */
 #define OFFLOAD_MAX_PARAMS 32 /**< parameter entries in one offload_config */
 
 /**
@@ -464,6 +560,16 @@ struct offload_config {
 	 * life. They are always on: no feature names them.
 	 */
 	const struct offload_stage_ops *const *extra_stages;
+	/** Which half of a path element runs: process() (TX, the default) or receive() (RX). */
+	enum offload_dir dir;
+	/**
+	 * For a receive pipeline: the transmit pipeline whose path elements it shares (borrowed,
+	 * it must outlive this one). A path element @stages names is then that pipeline's
+	 * instance, run through its receive half, so both directions see one per-flow state; its
+	 * parameters are that pipeline's (offload_pipeline_set_param() here sets them there).
+	 * NULL: the pipeline makes its own instances.
+	 */
+	struct offload_pipeline *twin;
 	bool requested[OFFLOAD_NFEATURES]; /**< features as requested (ethtool -K) */
 	bool fixed[OFFLOAD_NFEATURES];	   /**< features that cannot change */
 	struct {
@@ -486,6 +592,7 @@ struct offload_tap_stats {
 };
 
 #define OFFLOAD_MAX_DROP_REASONS 8
+#define OFFLOAD_MAX_COUNTS	 8 /**< named events per stage (offload_stage_count()) */
 
 /** What the first invalidated frame of a stage shows: covered fields changed or not. */
 struct offload_why {
@@ -511,6 +618,11 @@ struct offload_stage_stats {
 		uint64_t count;
 	} drops[OFFLOAD_MAX_DROP_REASONS];
 	unsigned ndrops;
+	struct {
+		const char *name;
+		uint64_t count;
+	} counts[OFFLOAD_MAX_COUNTS]; /**< events: evictions, frames passed on untouched... */
+	unsigned ncounts;
 	struct offload_tap_stats tap; /**< the tap after this stage */
 	uint64_t invalidated;	      /**< valid in, invalid or missing out, in either scheme */
 	uint64_t invalidated_ao;      /**< of those, in TCP-AO */
@@ -587,6 +699,8 @@ int offload_pipeline_set_param(struct offload_pipeline *pl, const char *key, con
 void offload_pipeline_set_keys(struct offload_pipeline *pl, const struct md5sig_keytab *keys);
 /** Is the feature fixed? */
 bool offload_pipeline_fixed(const struct offload_pipeline *pl, enum offload_feature f);
+/** Does the pipeline have the stage @f enables (a path element on its path)? */
+bool offload_pipeline_has_feature(const struct offload_pipeline *pl, enum offload_feature f);
 
 /** Effective feature state (dependencies applied: tso needs sg and tx). */
 bool offload_pipeline_feature(const struct offload_pipeline *pl, enum offload_feature f);

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The transmit pipeline: stages in the configured order, a verification tap after each, exact
+ * A pipeline: stages in the configured order, a verification tap after each, exact
  * accounting, culprit attribution. One guest frame is carried through every stage (breadth
  * first, a level of frames per stage) before the next; all frames come from a pool that is
  * recycled per guest frame, so memory does not grow with the number of frames.
  *
  * Taps judge every TCP frame in both schemes (md5sig_classify_frame()): RFC 2385 and RFC 5925.
  * The input tap tells the flow table of the frames entering (ISNs, SNE); every tap asks it for
- * a TCP-AO segment's connection state, so a segment a stage cut is placed in its stream.
+ * a TCP-AO segment's connection state, so a segment a stage cut is placed in its stream. A
+ * receive pipeline built with a twin borrows the twin's path elements (their instances stay
+ * the twin's) and calls their receive halves, pointing each at itself for the call.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +20,10 @@
 #include "offload.h"
 
 struct pl_stage {
-	struct offload_stage *inst; /* NULL until created */
+	const struct offload_stage_ops *ops;
+	struct offload_stage *inst; /* NULL until created, or while borrowed */
+	struct pl_stage *borrowed;  /* the twin's slot whose instance runs here, or NULL */
+	bool receive;		    /* run the instance's receive half */
 	bool ready;		    /* inst's init() succeeded: its fini() is owed, once */
 	int feature;		    /* the feature that enables it, or -1: always on */
 	char *values[OFFLOAD_MAX_STAGE_PARAMS]; /* owned copies, in ops->params order */
@@ -56,7 +61,14 @@ struct offload_pipeline {
 	uint32_t scratch_cap;
 	struct offload_frame *outs[OFFLOAD_MAX_SEGMENTS];
 	const struct pl_entry *input; /* the tap's view of the frame a stage is processing */
+	struct pl_stage *current;     /* the stage being called, for its counters */
 };
+
+/* The instance that runs in slot @ps: its own, or the twin's it borrows. */
+static struct offload_stage *slot_inst(const struct pl_stage *ps)
+{
+	return ps->borrowed ? ps->borrowed->inst : ps->inst;
+}
 
 /* ---- stage services ---- */
 
@@ -152,6 +164,29 @@ int offload_stage_drop(struct offload_stage *st, const char *reason)
 	return 0;
 }
 
+void offload_stage_count(struct offload_stage *st, const char *what)
+{
+	struct pl_stage *ps = st->pl->current;
+
+	if (!ps)
+		return;
+	struct offload_stage_stats *s = &ps->stats;
+	for (unsigned i = 0; i < s->ncounts; i++) {
+		if (!strcmp(s->counts[i].name, what)) {
+			s->counts[i].count++;
+			return;
+		}
+	}
+	if (s->ncounts == OFFLOAD_MAX_COUNTS) {
+		/* the last slot gathers whatever does not fit */
+		s->counts[OFFLOAD_MAX_COUNTS - 1].name = "other";
+		s->counts[OFFLOAD_MAX_COUNTS - 1].count++;
+		return;
+	}
+	s->counts[s->ncounts].name = what;
+	s->counts[s->ncounts++].count = 1;
+}
+
 int offload_stage_fail(struct offload_stage *st, const char *why)
 {
 	st->init_error = why;
@@ -164,6 +199,7 @@ static int stage_init(struct offload_stage *inst, char *err, size_t errlen)
 	int ret;
 
 	inst->init_error = NULL;
+	inst->pl->current = NULL; /* init() counts nothing */
 	if (!inst->ops->init || (ret = inst->ops->init(inst)) >= 0)
 		return 0;
 	if (inst->init_error)
@@ -312,8 +348,18 @@ bool offload_pipeline_fixed(const struct offload_pipeline *pl, enum offload_feat
 	return (unsigned)f < OFFLOAD_NFEATURES && pl->cfg.fixed[f];
 }
 
+bool offload_pipeline_has_feature(const struct offload_pipeline *pl, enum offload_feature f)
+{
+	for (unsigned i = 0; i < pl->nstages; i++)
+		if (pl->st[i].feature == (int)f)
+			return true;
+	return false;
+}
+
 static bool valid_value(const struct offload_param *p, const char *v)
 {
+	if (p->syntax)
+		return true; /* free text: the stage's init() checks it */
 	if (!p->choices) {
 		char *end;
 		if (!*v || *v == '-')
@@ -332,6 +378,10 @@ static void describe_choices(const struct offload_param *p, char *buf, size_t le
 	size_t o = 0;
 
 	buf[0] = '\0';
+	if (p->syntax) {
+		snprintf(buf, len, "%s", p->syntax);
+		return;
+	}
 	if (!p->choices) {
 		snprintf(buf, len, "a number");
 		return;
@@ -352,7 +402,7 @@ static int find_param(struct offload_pipeline *pl, const char *key, const char *
 	struct pl_stage *ps = NULL;
 
 	for (unsigned k = 0; dot && k < pl->nstages; k++) {
-		const char *n = pl->st[k].inst->ops->name;
+		const char *n = pl->st[k].ops->name;
 		if (strlen(n) == sl && !strncmp(n, key, sl))
 			ps = &pl->st[k];
 	}
@@ -360,7 +410,7 @@ static int find_param(struct offload_pipeline *pl, const char *key, const char *
 		snprintf(err, errlen, "unknown stage parameter '%s' (expected STAGE.PARAM)", key);
 		return -EINVAL;
 	}
-	const struct offload_param *p = ps->inst->ops->params;
+	const struct offload_param *p = ps->ops->params;
 	unsigned j = 0;
 	for (; p && p[j].name; j++)
 		if (!strcmp(p[j].name, dot + 1))
@@ -371,8 +421,8 @@ static int find_param(struct offload_pipeline *pl, const char *key, const char *
 		for (unsigned q = 0; p && p[q].name && o < sizeof(names); q++)
 			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", q ? ", " : "",
 					      p[q].name);
-		snprintf(err, errlen, "unknown parameter '%s' (%s takes: %s)", key,
-			 ps->inst->ops->name, *names ? names : "none");
+		snprintf(err, errlen, "unknown parameter '%s' (%s takes: %s)", key, ps->ops->name,
+			 *names ? names : "none");
 		return -EINVAL;
 	}
 	if (!valid_value(&p[j], val)) {
@@ -407,6 +457,13 @@ static int resolve_params(struct offload_pipeline *pl, const struct offload_conf
 		unsigned j;
 		int ret = find_param(pl, cfg->params[i].key, cfg->params[i].value, &ps, &j, err,
 				     errlen);
+		if (!ret && ps->borrowed) {
+			snprintf(err, errlen,
+				 "%s: a path element's parameters are its transmit "
+				 "pipeline's",
+				 cfg->params[i].key);
+			ret = -EINVAL;
+		}
 		if (!ret && (ret = set_value(ps, j, cfg->params[i].value)))
 			snprintf(err, errlen, "out of memory");
 		if (ret)
@@ -437,6 +494,8 @@ int offload_pipeline_set_param(struct offload_pipeline *pl, const char *key, con
 
 	if (ret)
 		return ret;
+	if (ps->borrowed) /* the instance and its values are the twin's */
+		return offload_pipeline_set_param(pl->cfg.twin, key, value, err, errlen);
 	struct offload_stage *old = ps->inst, *fresh = stage_new(pl, old->ops);
 	char *old_value = ps->values[j], *copy = strdup(value);
 	if (!fresh || !copy) {
@@ -481,7 +540,7 @@ static int stage_slot(struct offload_pipeline *pl, unsigned i, const char *name,
 		return -EINVAL;
 	}
 	for (unsigned k = 0; k < i; k++) {
-		if (pl->st[k].inst->ops == ops) {
+		if (pl->st[k].ops == ops) {
 			snprintf(err, errlen, "stage '%s' listed twice", ops->name);
 			return -EINVAL;
 		}
@@ -495,9 +554,24 @@ static int stage_slot(struct offload_pipeline *pl, unsigned i, const char *name,
 			 ops->name, np, OFFLOAD_MAX_STAGE_PARAMS);
 		return -EINVAL;
 	}
-	ps->inst = stage_new(pl, ops);
+	ps->ops = ops;
 	ps->feature = offload_stage_feature_of(ops);
 	ps->stats.name = ops->name;
+	ps->receive = pl->cfg.dir == OFFLOAD_DIR_RX && ops->receive;
+	if (ps->receive && pl->cfg.twin) {
+		/* the transmit pipeline's instance: one per-flow state for both directions */
+		struct offload_pipeline *tw = pl->cfg.twin;
+		for (unsigned k = 0; k < tw->nstages && !ps->borrowed; k++)
+			if (tw->st[k].ops == ops && !tw->st[k].borrowed)
+				ps->borrowed = &tw->st[k];
+		pl->nstages = i + 1;
+		if (ps->borrowed)
+			return 0;
+		snprintf(err, errlen, "path element '%s' is not in the transmit pipeline",
+			 ops->name);
+		return -EINVAL;
+	}
+	ps->inst = stage_new(pl, ops);
 	pl->nstages = i + 1; /* from here on _free() cleans the slot up */
 	if (!ps->inst)
 		goto nomem;
@@ -547,6 +621,8 @@ struct offload_pipeline *offload_pipeline_new(const struct offload_config *cfg, 
 	if ((ret = resolve_params(pl, cfg, err, errlen)))
 		goto fail;
 	for (unsigned i = 0; i < pl->nstages; i++) {
+		if (pl->st[i].borrowed)
+			continue;
 		if ((ret = stage_init(pl->st[i].inst, err, errlen)) < 0)
 			goto fail;
 		pl->st[i].ready = true;
@@ -568,9 +644,12 @@ void offload_pipeline_free(struct offload_pipeline *pl)
 		return;
 	for (unsigned i = 0; i < pl->nstages; i++) {
 		struct pl_stage *ps = &pl->st[i];
-		if (ps->ready && ps->inst->ops->fini)
-			ps->inst->ops->fini(ps->inst);
-		free(ps->inst);
+		if (ps->ready && ps->ops->fini) {
+			ps->inst->pl =
+				pl; /* its twin, which may have called it last, may be gone */
+			ps->ops->fini(ps->inst);
+		}
+		free(ps->inst); /* NULL when borrowed */
 		for (unsigned j = 0; j < OFFLOAD_MAX_STAGE_PARAMS; j++)
 			free(ps->values[j]);
 	}
@@ -992,9 +1071,13 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 			  unsigned nin, struct pl_entry *next)
 {
 	struct pl_stage *ps = &pl->st[k];
-	struct offload_stage *inst = ps->inst;
+	struct offload_stage *inst = slot_inst(ps);
 	bool enabled = stage_enabled(pl, ps);
 	unsigned nout = 0;
+
+	/* a borrowed instance serves this pipeline now: its pool, its taps, its counters */
+	inst->pl = pl;
+	pl->current = ps;
 
 	for (unsigned i = 0; i < nin; i++) {
 		struct offload_frame *f = in[i].f;
@@ -1014,6 +1097,8 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 		if (!enabled) {
 			n = inst->ops->bypass ? inst->ops->bypass(inst, f) : 1;
 			pl->outs[0] = f;
+		} else if (ps->receive) {
+			n = inst->ops->receive(inst, f, pl->outs, OFFLOAD_MAX_SEGMENTS - nout);
 		} else {
 			n = inst->ops->process(inst, f, pl->outs, OFFLOAD_MAX_SEGMENTS - nout);
 		}
@@ -1097,8 +1182,11 @@ int offload_pipeline_flush(struct offload_pipeline *pl, bool all)
 	pl->guest_frame = NULL;
 	for (unsigned k = 0; k < pl->nstages; k++) {
 		struct offload_stage *inst = pl->st[k].inst;
-		if (!inst->ops->flush)
+		/* a borrowed instance's held frames are its owner's to flush */
+		if (pl->st[k].borrowed || !inst->ops->flush)
 			continue;
+		inst->pl = pl;
+		pl->current = &pl->st[k];
 		int n = inst->ops->flush(inst, pl->outs, OFFLOAD_MAX_SEGMENTS, all);
 		if (n < 0)
 			return n;

@@ -13,7 +13,8 @@
 /*
  * Every stage file, one line each: offload/NAME.c exports
  * `const struct offload_stage_ops offload_stage_NAME`. The list declares those and fills
- * offload_stages[] in this order (which is no pipeline order: profiles choose that).
+ * offload_stages[] in this order (which is no pipeline order: profiles choose that), followed
+ * by the path elements of OFFLOAD_PATH_ELEMENTS (offload.h), whose order paths choose.
  */
 #define OFFLOAD_STAGE_FILES(X) \
 	X(sg)                  \
@@ -22,20 +23,28 @@
 	X(rxcsum)              \
 	X(lro)
 
-#define DECLARE(n)  extern const struct offload_stage_ops offload_stage_##n;
-#define REGISTER(n) &offload_stage_##n,
+#define DECLARE(n)				extern const struct offload_stage_ops offload_stage_##n;
+#define REGISTER(n)				&offload_stage_##n,
+#define DECLARE_PATH(id, file, name, longname)	DECLARE(file)
+#define REGISTER_PATH(id, file, name, longname) REGISTER(file)
 
 OFFLOAD_STAGE_FILES(DECLARE)
+OFFLOAD_PATH_ELEMENTS(DECLARE_PATH)
 
-const struct offload_stage_ops *const offload_stages[] = {OFFLOAD_STAGE_FILES(REGISTER) NULL};
+const struct offload_stage_ops *const offload_stages[] = {
+	OFFLOAD_STAGE_FILES(REGISTER) OFFLOAD_PATH_ELEMENTS(REGISTER_PATH) NULL};
 
 #define NEEDS(f) OFFLOAD_FEATURE_BIT(OFFLOAD_F_##f)
 
 /*
  * Every feature as ethtool -k shows it, in ethtool's order; each direction's default stage
  * list follows this order too. Dependencies are Linux's (netdev_fix_features()): TSO needs
- * scatter-gather and checksum offload, and is off while either is.
+ * scatter-gather and checksum offload, and is off while either is. Then one feature per path
+ * element, which needs nothing.
  */
+#define PATH_FEATURE(id, file, name, longname) \
+	[OFFLOAD_F_##id] = {longname, name, OFFLOAD_DIR_PATH, 0, &offload_stage_##file},
+
 static const struct offload_feature_info features[OFFLOAD_NFEATURES] = {
 	[OFFLOAD_F_SG] = {"scatter-gather", "sg", OFFLOAD_DIR_TX, 0, &offload_stage_sg},
 	[OFFLOAD_F_TSO] = {"tcp-segmentation-offload", "tso", OFFLOAD_DIR_TX, NEEDS(SG) | NEEDS(TX),
@@ -43,7 +52,7 @@ static const struct offload_feature_info features[OFFLOAD_NFEATURES] = {
 	[OFFLOAD_F_TX] = {"tx-checksumming", "tx", OFFLOAD_DIR_TX, 0, &offload_stage_txcsum},
 	[OFFLOAD_F_RX] = {"rx-checksumming", "rx", OFFLOAD_DIR_RX, 0, &offload_stage_rxcsum},
 	[OFFLOAD_F_LRO] = {"large-receive-offload", "lro", OFFLOAD_DIR_RX, 0, &offload_stage_lro},
-};
+	OFFLOAD_PATH_ELEMENTS(PATH_FEATURE)};
 
 /* ---- stages ---- */
 

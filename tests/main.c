@@ -29,6 +29,8 @@ static const struct {
 	{"scenario", suite_scenario},
 	{"diff", suite_diff},
 	{"ao", suite_ao},
+	{"path", suite_path},
+	{"reasm", suite_reasm},
 };
 
 int main(int argc, char **argv)

@@ -21,5 +21,7 @@ Suite *suite_verify(void);
 Suite *suite_scenario(void);
 Suite *suite_diff(void);
 Suite *suite_ao(void);
+Suite *suite_path(void);
+Suite *suite_reasm(void);
 
 #endif

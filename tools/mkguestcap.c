@@ -6,6 +6,12 @@
  * UPDATE bursts handed to the NIC as super-frames larger than the wire MTU, each signed over
  * its whole payload (valid inside the guest), and the peer's signed ACKs.
  *
+ * With --intermittent N only every Nth burst goes down whole; the others are cut by the guest
+ * into signed segments of at most 1440 bytes (what a 1500-byte MTU leaves beside the MD5
+ * option), as a kernel does that segments an MD5 socket in software: the Linux bug fixed by
+ * "net: Introduce sk_route_nocaps" (2010), where a route-cache flush re-enabled GSO on such a
+ * socket and a few super-frames slipped out mid-session.
+ *
  * Frames come from the test frame builder (tests/support/frames.h), which lays out the MD5
  * option as Linux does (NOP, NOP, kind 19, length 18) and signs independently of md5sig's
  * verifier. Timestamps are absent, as Linux omits them on MD5 sockets.
@@ -46,13 +52,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s OUT.pcap [--key SECRET] [--updates N] [--update-size BYTES]\n"
-		"                   [--family 4|6] [--unsigned]\n"
+		"                   [--family 4|6] [--unsigned] [--intermittent N]\n"
 		"  --key SECRET        TCP-MD5 secret (default quagga-md5)\n"
 		"  --updates N         UPDATE bursts handed down as super-frames (default 8)\n"
 		"  --update-size B     payload bytes of each burst (default 8192, max 65000)\n"
 		"  --family 4|6        192.0.2.10 > 192.0.2.1 (default) or 2001:db8::10 > "
 		"2001:db8::1\n"
-		"  --unsigned          the same session without TCP-MD5\n",
+		"  --unsigned          the same session without TCP-MD5\n"
+		"  --intermittent N    only every Nth burst as a super-frame, the others in\n"
+		"                      signed 1440-byte segments\n",
 		prog);
 }
 
@@ -64,11 +72,12 @@ int main(int argc, char **argv)
 		{"update-size", required_argument, NULL, 's'},
 		{"family", required_argument, NULL, 'f'},
 		{"unsigned", no_argument, NULL, 'n'},
+		{"intermittent", required_argument, NULL, 'i'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *secret = "quagga-md5";
-	long updates = 8, size = 8192;
+	long updates = 8, size = 8192, every = 1;
 	int family = AF_INET, opt;
 	bool sign = true;
 
@@ -89,6 +98,9 @@ int main(int argc, char **argv)
 		case 'n':
 			sign = false;
 			break;
+		case 'i':
+			every = strtol(optarg, NULL, 10);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -98,7 +110,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || updates < 1 || updates > 100000 || size < 1 || size > 65000 ||
-	    strlen(secret) < 1 || strlen(secret) > MD5SIG_KEY_MAX) {
+	    every < 1 || every > 100000 || strlen(secret) < 1 || strlen(secret) > MD5SIG_KEY_MAX) {
 		usage(stderr);
 		return 2;
 	}
@@ -172,8 +184,18 @@ int main(int argc, char **argv)
 	for (long u = 0; u < updates; u++) {
 		for (long i = 0; i < size; i++)
 			pay[i] = (uint8_t)(i % 64 < 16 ? 0xff : (i * 13 + u) & 0xff);
-		FRAME(true, 0x18, gseq, pseq, (size_t)size, pay);
-		gseq += (uint32_t)size;
+		if ((u + 1) % every) {
+			/* segmented by the guest: each segment signed on its own */
+			for (long off = 0; off < size; off += 1440) {
+				size_t len = size - off < 1440 ? (size_t)(size - off) : 1440;
+				FRAME(true, off + 1440 >= size ? 0x18 : 0x10, gseq, pseq, len,
+				      pay + off);
+				gseq += (uint32_t)len;
+			}
+		} else {
+			FRAME(true, 0x18, gseq, pseq, (size_t)size, pay);
+			gseq += (uint32_t)size;
+		}
 		FRAME(false, 0x10, pseq, gseq, 0, NULL);
 	}
 #undef FRAME

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The replay engine: frames captured inside a guest go through a NIC profile's transmit
- * pipeline, optionally written at every tap (emu_tapcap, as the live device writes them).
+ * pipeline, optionally written at every tap (emu_tapcap, as the live device writes them). With
+ * a path, the peer's frames go through the receive pipeline (emu/analysis/replay.h).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "emu/analysis/replay.h"
 #include "emu/capture/capture.h"
+
+#define GUEST_ADDRS 8
 
 struct replay {
 	const struct emu_replay_config *cfg;
@@ -18,24 +23,77 @@ struct replay {
 	struct md5sig_ao_flows *flows; /* with MKTs: the connections TCP-AO needs */
 	struct emu_capin *in;
 	struct offload_pipeline *pl;
-	struct emu_tapcap *out; /* --out: every tap, wire.pcap, annotated.pcapng */
+	struct offload_pipeline *rx; /* with a path: the peer's frames, wire to guest */
+	struct emu_tapcap *out;	     /* --out: every tap, wire.pcap, annotated.pcapng */
+	struct emu_tapcap *rxout;    /* --out with a path: rx-wire.pcap ... rx-guest.pcap */
+	struct {
+		int family;
+		uint8_t addr[16];
+	} guest[GUEST_ADDRS]; /* the guest's addresses: given, or learnt per family */
+	unsigned nguest;
+	bool given; /* --guest-addr: nothing is learnt */
 };
 
 static void sink(void *arg, unsigned tap, const struct offload_frame *f,
 		 const struct md5sig_seg *seg, enum md5sig_status st)
 {
-	struct replay *r = arg;
+	struct emu_tapcap *out = arg;
 
 	(void)seg;
 	/* a file that fails stops; emu_tapcap_close() reports the first failure */
-	if (r->out)
-		emu_tapcap_write(r->out, tap, f, st);
+	if (out)
+		emu_tapcap_write(out, tap, f, st);
+}
+
+/*
+ * Is the frame the guest's own (transmitted), or the peer's (received)? Frames that are not IP
+ * are the guest's, as without a path. Unless the addresses were given, the source of the first
+ * TCP segment of each address family is the guest's.
+ */
+static bool from_guest(struct replay *r, const struct emu_pkt *pkt)
+{
+	struct md5sig_ip ip;
+	size_t alen;
+
+	if (!md5sig_parse_ip(emu_capin_linktype(r->in), pkt->data, pkt->caplen, &ip))
+		return true;
+	alen = ip.family == AF_INET ? 4 : 16;
+	bool family_known = false;
+	for (unsigned i = 0; i < r->nguest; i++) {
+		if (r->guest[i].family != ip.family)
+			continue;
+		family_known = true;
+		if (!memcmp(r->guest[i].addr, ip.saddr, alen))
+			return true;
+	}
+	if (r->given || family_known)
+		return false;
+	if (ip.proto != WIRE_IPPROTO_TCP || ip.frag_off || r->nguest == GUEST_ADDRS)
+		return true; /* nothing learnt yet of this family */
+	r->guest[r->nguest].family = ip.family;
+	memcpy(r->guest[r->nguest++].addr, ip.saddr, alen);
+	return true;
 }
 
 static int push_frame(struct replay *r, const struct emu_pkt *pkt, uint64_t no)
 {
-	int n = emu_guest_frame(r->pl, &r->profile, emu_capin_linktype(r->in), r->cfg->wire_mtu,
-				pkt->data, pkt->caplen, pkt->len, &pkt->ts, no, NULL);
+	int n;
+
+	if (!r->rx || from_guest(r, pkt)) {
+		n = emu_guest_frame(r->pl, &r->profile, emu_capin_linktype(r->in), r->cfg->wire_mtu,
+				    pkt->data, pkt->caplen, pkt->len, &pkt->ts, no, NULL);
+		return n < 0 ? n : 0;
+	}
+	/* the peer's frame, as the wire carried it, lent for the call as a guest frame is */
+	struct offload_frame *f = offload_pipeline_guest_frame(r->rx, pkt->caplen);
+	if (!f)
+		return -EMSGSIZE;
+	f->len = pkt->caplen;
+	f->wire_len = pkt->len;
+	f->guest_no = no;
+	f->ts = pkt->ts;
+	f->frags[f->nfrags++] = (struct offload_frag){pkt->data, pkt->caplen};
+	n = offload_pipeline_tx(r->rx, f);
 	return n < 0 ? n : 0;
 }
 
@@ -53,6 +111,90 @@ static int flows_new(struct replay *r, char *err, size_t errlen)
 	return emu_isns_give(r->flows, c->isns, c->nisns, err, errlen);
 }
 
+static int guest_addrs(struct replay *r, char *err, size_t errlen)
+{
+	const struct emu_replay_config *c = r->cfg;
+
+	if (c->nguest_addrs > GUEST_ADDRS) {
+		snprintf(err, errlen, "--guest-addr: at most %d addresses", GUEST_ADDRS);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < c->nguest_addrs; i++) {
+		const char *a = c->guest_addrs[i];
+		int fam = strchr(a, ':') ? AF_INET6 : AF_INET;
+
+		if (inet_pton(fam, a, r->guest[i].addr) != 1) {
+			snprintf(err, errlen, "--guest-addr %s: not an IPv4 or IPv6 address", a);
+			return -EINVAL;
+		}
+		r->guest[i].family = fam;
+	}
+	r->nguest = c->nguest_addrs;
+	r->given = r->nguest > 0;
+	return 0;
+}
+
+/* Build both pipelines; the receive one is kept only with a path (else it is only checked). */
+static int build(struct replay *r, struct offload_config *cfg, struct offload_config *rcfg,
+		 char *err, size_t errlen)
+{
+	const struct emu_replay_config *c = r->cfg;
+	int ret;
+
+	if ((ret = emu_profile_config(&r->profile, false, cfg, err, errlen)) ||
+	    (ret = emu_profile_config(&r->profile, true, rcfg, err, errlen)))
+		return ret;
+	cfg->linktype = rcfg->linktype = emu_capin_linktype(r->in);
+	cfg->wire_mtu = c->wire_mtu;
+	rcfg->wire_mtu = 65535; /* nothing on receive segments */
+	cfg->keys = rcfg->keys = c->key || c->key_file ? r->keys : NULL;
+	cfg->flows = rcfg->flows = r->flows; /* the handshake's two halves: one table */
+	cfg->verify = rcfg->verify = c->verify;
+	cfg->full_verify = rcfg->full_verify = c->full_verify;
+	if (!r->profile.npath) {
+		/* the receive side's parameters are checked too, though it is not run */
+		struct offload_pipeline *check = offload_pipeline_new(rcfg, err, errlen);
+		if (!check)
+			return -EINVAL;
+		offload_pipeline_free(check);
+	}
+	r->pl = offload_pipeline_new(cfg, err, errlen);
+	if (!r->pl)
+		return -EINVAL;
+	if (!r->profile.npath)
+		return 0;
+	rcfg->twin = r->pl; /* the path's elements: one instance, one per-flow state */
+	r->rx = offload_pipeline_new(rcfg, err, errlen);
+	return r->rx ? 0 : -EINVAL;
+}
+
+static int open_out(struct replay *r, const struct offload_config *cfg,
+		    const struct offload_config *rcfg, char *err, size_t errlen)
+{
+	struct emu_tapcap_config tc = {
+		.dir = r->cfg->out_dir,
+		.dir_mode = 0755,
+		.in = "guest",
+		.out = "wire",
+		.stages = cfg->stages,
+		.nstages = cfg->nstages,
+		.linktype = cfg->linktype,
+		.annotate = true,
+	};
+
+	if (!(r->out = emu_tapcap_open(&tc, err, errlen)))
+		return -errno;
+	if (!r->rx)
+		return 0;
+	tc.prefix = "rx-";
+	tc.in = "wire";
+	tc.out = "guest";
+	tc.stages = rcfg->stages;
+	tc.nstages = rcfg->nstages;
+	tc.annotate = false;
+	return (r->rxout = emu_tapcap_open(&tc, err, errlen)) ? 0 : -errno;
+}
+
 static int run(struct replay *r, struct emu_replay_result *res, char *err, size_t errlen)
 {
 	const struct emu_replay_config *c = r->cfg;
@@ -63,8 +205,12 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 	time_t last = time(NULL);
 
 	ret = emu_profile_load(&r->profile, c->profile, err, errlen);
+	if (!ret && c->path)
+		ret = emu_profile_add_path(&r->profile, c->path, err, errlen);
 	for (unsigned i = 0; !ret && i < c->nsets; i++)
 		ret = emu_profile_set(&r->profile, c->sets[i], err, errlen);
+	if (!ret)
+		ret = guest_addrs(r, err, errlen);
 	if (ret)
 		return ret;
 	r->keys = md5sig_keytab_new();
@@ -77,41 +223,15 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 	r->in = emu_capin_open(c->in_path, err, errlen);
 	if (!r->in)
 		return -EINVAL;
-	/* the receive side's parameters are checked too, though replay only transmits */
-	if ((ret = emu_profile_config(&r->profile, false, &cfg, err, errlen)) ||
-	    (ret = emu_profile_config(&r->profile, true, &rcfg, err, errlen)))
+	if ((ret = build(r, &cfg, &rcfg, err, errlen)))
 		return ret;
-	rcfg.wire_mtu = 65535;
-	struct offload_pipeline *check = offload_pipeline_new(&rcfg, err, errlen);
-	if (!check)
-		return -EINVAL;
-	offload_pipeline_free(check);
-	cfg.linktype = emu_capin_linktype(r->in);
-	cfg.wire_mtu = c->wire_mtu;
-	cfg.keys = c->key || c->key_file ? r->keys : NULL;
-	cfg.flows = r->flows;
-	cfg.verify = c->verify;
-	cfg.full_verify = c->full_verify;
-	r->pl = offload_pipeline_new(&cfg, err, errlen);
-	if (!r->pl)
-		return -EINVAL;
 	/* everything is valid: only now create files */
-	if (c->out_dir) {
-		struct emu_tapcap_config tc = {
-			.dir = c->out_dir,
-			.dir_mode = 0755,
-			.in = "guest",
-			.out = "wire",
-			.stages = cfg.stages,
-			.nstages = cfg.nstages,
-			.linktype = cfg.linktype,
-			.annotate = true,
-		};
-		if (!(r->out = emu_tapcap_open(&tc, err, errlen)))
-			return -errno;
-	}
+	if (c->out_dir && (ret = open_out(r, &cfg, &rcfg, err, errlen)))
+		return ret;
 	/* set without --out too: the sink sees every frame whole, as it always has */
-	offload_pipeline_set_sink(r->pl, sink, r);
+	offload_pipeline_set_sink(r->pl, sink, r->out);
+	if (r->rx)
+		offload_pipeline_set_sink(r->rx, sink, r->rxout);
 
 	while ((ret = emu_capin_next(r->in, &pkt, err, errlen)) > 0) {
 		ret = push_frame(r, &pkt, ++no);
@@ -129,11 +249,18 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 		c->progress(c->progress_arg, no, true);
 	if (ret < 0)
 		return ret;
+	if (r->rx)
+		offload_pipeline_flush(r->rx, true); /* lro's held frames reach the guest */
 	ret = emu_tapcap_close(r->out, err, errlen);
 	r->out = NULL;
+	if (!ret)
+		ret = emu_tapcap_close(r->rxout, err, errlen);
+	r->rxout = NULL;
 	if (ret)
 		return ret;
 	offload_pipeline_stats(r->pl, &res->stats);
+	if ((res->has_rx = r->rx != NULL))
+		offload_pipeline_stats(r->rx, &res->rx);
 	snprintf(res->profile, sizeof(res->profile), "%s", r->profile.name);
 	return 0;
 }
@@ -150,7 +277,10 @@ int emu_replay(const struct emu_replay_config *cfg, struct emu_replay_result *re
 	r->cfg = cfg;
 	int ret = run(r, res, err, errlen);
 	char ignored[8];
-	emu_tapcap_close(r->out, ignored, sizeof(ignored)); /* after a failure: its error counts */
+	/* after a failure: its error counts */
+	emu_tapcap_close(r->out, ignored, sizeof(ignored));
+	emu_tapcap_close(r->rxout, ignored, sizeof(ignored));
+	offload_pipeline_free(r->rx); /* it borrows the transmit pipeline's path elements */
 	offload_pipeline_free(r->pl);
 	emu_capin_close(r->in);
 	md5sig_ao_flows_free(r->flows);

@@ -10,6 +10,16 @@
  * the scenario engine; the bench and the tests drive it too. With TCP-AO MKTs among the keys,
  * the run follows connections (a flow table fed by the guest tap: ISNs from the handshakes in
  * the capture, or --isn), for the taps and for tso.md5=resign.
+ *
+ * With a path (--path) the capture's two directions part: a capture taken inside the guest
+ * holds the guest's own frames and the peer's replies, and the path's elements treat each
+ * direction differently (seq out, ack back). Frames from the guest's addresses (given, or per
+ * address family the source of the capture's first TCP segment) and frames that are not IP go
+ * through the transmit pipeline; the other IP frames are the peer's: they are taken as the wire
+ * carried them (without the path, which the capture was taken without, that is what the peer
+ * sent) and go through the receive pipeline, the path's receive halves in reverse order and
+ * then the NIC's receive stages, to the guest. Without a path every frame is transmitted, as
+ * the NIC's transmit stages leave small frames as they are.
  */
 #ifndef VNICEMU_EMU_REPLAY_H
 #define VNICEMU_EMU_REPLAY_H
@@ -24,8 +34,12 @@
 
 /** struct emu_replay_config - one replay run; the strings are the caller's, read during it. */
 struct emu_replay_config {
-	const char *in_path;  /**< capture taken inside the guest */
-	const char *profile;  /**< name or path */
+	const char *in_path; /**< capture taken inside the guest */
+	const char *profile; /**< name or path */
+	const char *path;    /**< --path NAME[,NAME...], or NULL */
+	/** with a path: the guest's addresses (IPv4 or IPv6 text); none: learnt (see above) */
+	const char *guest_addrs[8];
+	unsigned nguest_addrs;
 	const char *sets[64]; /**< --set arguments, in order */
 	unsigned nsets;
 	const char *key;		      /**< one secret for every peer, or NULL */
@@ -47,7 +61,9 @@ struct emu_replay_config {
 /** struct emu_replay_result - what a replay found; plain data, the caller's. */
 struct emu_replay_result {
 	char profile[EMU_NAME_MAX];
-	struct offload_stats stats;
+	struct offload_stats stats; /**< the transmit pipeline: guest to wire */
+	bool has_rx;		    /**< with a path: the receive pipeline ran */
+	struct offload_stats rx;    /**< then its counters: wire to guest */
 };
 
 /**

@@ -30,6 +30,27 @@ static void resolve(const struct emu_scenario *s, char *dst, size_t len, const c
 		snprintf(dst, len, "%s/%s", s->dir, v);
 }
 
+/* Path names as they are, path files (with a slash) relative to the scenario file. */
+static int path_spec(struct emu_scenario *s, const char *v)
+{
+	char buf[sizeof(s->path_spec)], one[sizeof(s->path_spec)], *save = NULL;
+	size_t o = 0;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strchr(t, '/'))
+			resolve(s, one, sizeof(one), t);
+		else
+			snprintf(one, sizeof(one), "%s", t);
+		int n = snprintf(s->path_spec + o, sizeof(s->path_spec) - o, "%s%s", o ? "," : "",
+				 one);
+		if (n < 0 || (size_t)n >= sizeof(s->path_spec) - o)
+			return -1;
+		o += (size_t)n;
+	}
+	return 0;
+}
+
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *c = user;
@@ -51,7 +72,19 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			resolve(s, s->key_file, sizeof(s->key_file), value);
 		else if (!strcmp(name, "key"))
 			snprintf(s->key, sizeof(s->key), "%s", value);
-		else if (!strcmp(name, "profile")) {
+		else if (!strcmp(name, "path")) {
+			if (path_spec(s, value)) {
+				*why = "path: too long";
+				return 0;
+			}
+		} else if (!strcmp(name, "guest-addr")) {
+			if (s->nguest_addrs == 8 || strlen(value) >= sizeof(s->guest_addrs[0])) {
+				*why = "too many or too long guest-addr lines";
+				return 0;
+			}
+			snprintf(s->guest_addrs[s->nguest_addrs++], sizeof(s->guest_addrs[0]), "%s",
+				 value);
+		} else if (!strcmp(name, "profile")) {
 			/* a profile file next to the scenario, or a name */
 			if (strchr(value, '/'))
 				resolve(s, s->profile, sizeof(s->profile), value);
@@ -127,6 +160,10 @@ int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_
 		snprintf(err, errlen, "%s: no [expect] section: nothing to check", path);
 		return -EINVAL;
 	}
+	if (s->nguest_addrs && !*s->path_spec) {
+		snprintf(err, errlen, "%s: guest-addr tells directions apart for a path", path);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -180,7 +217,9 @@ static const struct offload_stage_stats *find_stage(const struct offload_stats *
 	return NULL;
 }
 
-int emu_scenario_actual(const struct offload_stats *st, const char *key, char *got, size_t len)
+/* @key of one pipeline's counters, whose first tap is named @in and last @out */
+static int actual(const struct offload_stats *st, const char *key, const char *in, const char *out,
+		  char *got, size_t len)
 {
 	const char *dot = strchr(key, '.');
 
@@ -190,10 +229,11 @@ int emu_scenario_actual(const struct offload_stats *st, const char *key, char *g
 	}
 	if (!dot)
 		return -EINVAL;
-	if (!strncmp(key, "guest.", 6) || !strncmp(key, "wire.", 5)) {
-		const struct offload_tap_stats *t = key[0] == 'g' || !st->nstages
-							    ? &st->guest
-							    : &st->stages[st->nstages - 1].tap;
+	size_t tl = (size_t)(dot - key);
+	bool first = strlen(in) == tl && !strncmp(key, in, tl);
+	if (first || (strlen(out) == tl && !strncmp(key, out, tl))) {
+		const struct offload_tap_stats *t =
+			first || !st->nstages ? &st->guest : &st->stages[st->nstages - 1].tap;
 		unsigned long long v;
 		if (tap_counter(t, dot + 1, &v))
 			return -EINVAL;
@@ -229,6 +269,11 @@ int emu_scenario_actual(const struct offload_stats *st, const char *key, char *g
 				v = s->drops[d].count;
 	} else if (!strcmp(f, "invalidated_ao")) {
 		v = s->invalidated_ao;
+	} else if (!strncmp(f, "count.", 6)) {
+		v = 0;
+		for (unsigned c = 0; c < s->ncounts; c++)
+			if (!strcmp(s->counts[c].name, f + 6))
+				v = s->counts[c].count;
 	} else if ((!strncmp(f, "md5.", 4) || !strncmp(f, "ao.", 3)) && strcmp(f, "md5.frames") &&
 		   !tap_counter(&s->tap, f, &v)) {
 		/* a stage's tap, by scheme */
@@ -237,6 +282,13 @@ int emu_scenario_actual(const struct offload_stats *st, const char *key, char *g
 	}
 	snprintf(got, len, "%llu", v);
 	return 0;
+}
+
+int emu_scenario_actual(const struct emu_replay_result *res, const char *key, char *got, size_t len)
+{
+	if (strncmp(key, "rx.", 3))
+		return actual(&res->stats, key, "guest", "wire", got, len);
+	return res->has_rx ? actual(&res->rx, key + 3, "wire", "guest", got, len) : -EINVAL;
 }
 
 bool emu_scenario_holds(const struct emu_expect *e, const char *got)
@@ -252,6 +304,8 @@ int emu_scenario_run(const struct emu_scenario *s, struct emu_scenario_result *r
 	struct emu_replay_config cfg = {
 		.in_path = s->capture,
 		.profile = s->profile,
+		.path = *s->path_spec ? s->path_spec : NULL,
+		.nguest_addrs = s->nguest_addrs,
 		.key = *s->key ? s->key : NULL,
 		.key_file = *s->key_file ? s->key_file : NULL,
 		.wire_mtu = s->wire_mtu,
@@ -263,13 +317,15 @@ int emu_scenario_run(const struct emu_scenario *s, struct emu_scenario_result *r
 	memset(res, 0, sizeof(*res));
 	for (unsigned i = 0; i < s->nsets; i++)
 		cfg.sets[i] = s->sets[i];
+	for (unsigned i = 0; i < s->nguest_addrs; i++)
+		cfg.guest_addrs[i] = s->guest_addrs[i];
 	if (emu_replay(&cfg, &res->replay, why, sizeof(why))) {
 		snprintf(err, errlen, "%s: %s", s->path, why);
 		return -EINVAL;
 	}
 	/* every key must name something before any verdict is given */
 	for (unsigned i = 0; i < s->nexpect; i++) {
-		if (emu_scenario_actual(&res->replay.stats, s->expect[i].key, res->outcome[i].got,
+		if (emu_scenario_actual(&res->replay, s->expect[i].key, res->outcome[i].got,
 					sizeof(res->outcome[i].got))) {
 			snprintf(err, errlen, "%s: [expect] %s: names no counter of this run",
 				 s->path, s->expect[i].key);
@@ -311,4 +367,12 @@ void emu_scenario_print(FILE *f, const struct emu_scenario *s,
 	if (st->culprit >= 0 && st->stages[st->culprit].has_why)
 		fprintf(f, "  %s changed: %s\n", st->stages[st->culprit].name,
 			st->stages[st->culprit].why.changed);
+	const struct offload_stats *rx = &res->replay.rx;
+	if (res->replay.has_rx)
+		fprintf(f, "  receive (the peer's frames): culprit %s%s%s\n",
+			rx->culprit >= 0 ? rx->stages[rx->culprit].name : "none",
+			rx->culprit >= 0 && rx->stages[rx->culprit].has_why ? "; changed: " : "",
+			rx->culprit >= 0 && rx->stages[rx->culprit].has_why
+				? rx->stages[rx->culprit].why.changed
+				: "");
 }

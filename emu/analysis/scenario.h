@@ -3,9 +3,10 @@
  * DOC: scenario — a bug report as data
  *
  * A scenario file (INI, docs/scenarios.md, parsed by libinih) names a guest capture, the NIC
- * profile, feature settings and quirks, the wire MTU and the keys, and what a replay of it must
- * show: the culprit, verdict counts at the guest and on the wire, per-stage counters, words of
- * the explanation. Paths in it are relative to the file. Loading checks the file; running
+ * profile, the path beyond it, feature settings and quirks, the wire MTU and the keys, and what
+ * a replay of it must show: the culprit, verdict counts at the guest and on the wire, per-stage
+ * counters and events, words of the explanation; with a path, the same of the receive
+ * direction (keys starting "rx."). Paths in it are relative to the file. Loading checks the file; running
  * replays the capture (emu/analysis/replay.h) and compares every expectation with what the run
  * counted; printing says which held. `vnicemu repro` is these three calls.
  */
@@ -34,10 +35,13 @@ struct emu_scenario {
 	char path[512]; /**< the file, as given */
 	char dir[512];	/**< its directory: paths in it are relative to this */
 	char name[64], description[256];
-	char capture[512];  /**< resolved against @dir */
-	char key_file[512]; /**< resolved against @dir, or "" */
-	char key[128];	    /**< or one secret for every peer, or "" */
-	char profile[512];  /**< a name, or a path resolved against @dir */
+	char capture[512];	 /**< resolved against @dir */
+	char key_file[512];	 /**< resolved against @dir, or "" */
+	char key[128];		 /**< or one secret for every peer, or "" */
+	char profile[512];	 /**< a name, or a path resolved against @dir */
+	char path_spec[512];	 /**< the path beyond the NIC ("asa,nat"; files resolved), or "" */
+	char guest_addrs[8][64]; /**< with a path: the guest's addresses, or none (learnt) */
+	unsigned nguest_addrs;
 	char sets[EMU_SCENARIO_SETS_MAX][96];
 	unsigned nsets;
 	unsigned wire_mtu;
@@ -69,10 +73,12 @@ int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_
  * guest.ao.VERDICT, wire.ao.VERDICT (RFC 5925: valid ... no-isn, unchecked); STAGE.invalidated
  * (in either scheme), .invalidated_ao, .created, .frames_in, .frames_out, .dropped,
  * .dropped.REASON, .md5.VERDICT, .ao.VERDICT, .enabled (on/off), .why-contains (the
- * explanation's changed and unchanged fields).
+ * explanation's changed and unchanged fields), .count.EVENT. The same keys after "rx." name
+ * the receive pipeline's (wire. its first tap, guest. its last) when @res has one.
  * Return: 0, or -EINVAL for a key that names nothing.
  */
-int emu_scenario_actual(const struct offload_stats *st, const char *key, char *got, size_t len);
+int emu_scenario_actual(const struct emu_replay_result *res, const char *key, char *got,
+			size_t len);
 
 /** Does @got satisfy @e: contains its value for a why-contains key, else equals it? */
 bool emu_scenario_holds(const struct emu_expect *e, const char *got);

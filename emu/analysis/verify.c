@@ -16,6 +16,11 @@
  * the SNE from the sequence numbers so far), so with MKTs the reading thread parses each frame
  * as it reads it and follows its connection (track()); the classifying threads take the parse
  * and the connection's state from the batch.
+ *
+ * IP fragments of TCP segments go to the reassembler (emu/analysis/reasm.h) as the reading
+ * thread reads them, in capture order: a fragment that completes a segment is replaced in its
+ * batch by the reassembled frame, which is checked like any other; the others are held and
+ * checked nowhere. So the output stays the same whatever the thread count.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emu/analysis/reasm.h"
 #include "emu/analysis/verify.h"
 #include "emu/capture/capture.h"
 
@@ -59,6 +65,7 @@ struct verify_batch {
 	uint32_t orig[VERIFY_BATCH];	    /* its length on the wire */
 	struct verify_pre *pre;		    /* VERIFY_BATCH of them when following connections */
 	size_t bytes;			    /* captured bytes of its frames */
+	bool held[VERIFY_BATCH];	    /* a fragment the reassembler keeps: nothing to check */
 	uint8_t *copy;			    /* copies, when the reader does not keep frames */
 	size_t cap;			    /* bytes allocated in copy */
 	char *text;			    /* the --list lines of its frames, in order */
@@ -163,9 +170,10 @@ static void track(struct md5sig_ao_flows *fl, uint32_t linktype, const struct em
 static void verify_batch(struct verify_worker *w, struct verify_batch *b)
 {
 	for (unsigned i = 0; i < b->n; i++)
-		b->textlen += verify_frame(w, b->frame[i], b->len[i], b->orig[i],
-					   b->pre ? &b->pre[i] : NULL, b->first + i,
-					   b->text + b->textlen);
+		if (!b->held[i])
+			b->textlen += verify_frame(w, b->frame[i], b->len[i], b->orig[i],
+						   b->pre ? &b->pre[i] : NULL, b->first + i,
+						   b->text + b->textlen);
 }
 
 /* The next queued batch nobody has started on, or NULL; with the lock held. */
@@ -197,15 +205,39 @@ static void *verify_thread(void *arg)
 }
 
 /*
- * Read the next frames of @in into @b: pointers when @held (the reader keeps them), else
- * copies. Return: as emu_capin_next().
+ * The frame to check for @pkt: itself, or the segment its reassembly completed (in *@data and
+ * *@len); false for a fragment the reassembler holds.
  */
-static int verify_fill(struct emu_capin *in, bool held, struct md5sig_ao_flows *fl,
-		       struct verify_batch *b, struct emu_verify_counts *c, char *err,
-		       size_t errlen)
+static bool reassemble(struct emu_reasm *ra, uint32_t lt, const struct emu_pkt *pkt,
+		       const uint8_t **data, uint32_t *len)
+{
+	size_t n;
+
+	*data = pkt->data;
+	*len = pkt->caplen;
+	switch (emu_reasm_feed(ra, lt, pkt->data, pkt->caplen, &pkt->ts, data, &n)) {
+	case EMU_REASM_HELD:
+		return false;
+	case EMU_REASM_DONE:
+		*len = (uint32_t)n;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/*
+ * Read the next frames of @in into @b: pointers when @held (the reader keeps them), else
+ * copies; a segment reassembled from fragments (by @ra) is always copied. Return: as
+ * emu_capin_next().
+ */
+static int verify_fill(struct emu_capin *in, bool held, struct emu_reasm *ra,
+		       struct md5sig_ao_flows *fl, struct verify_batch *b,
+		       struct emu_verify_counts *c, char *err, size_t errlen)
 {
 	struct emu_pkt pkt;
 	size_t off[VERIFY_BATCH];
+	bool copied[VERIFY_BATCH];
 	int r = 1;
 
 	b->first = c->frames + 1;
@@ -215,12 +247,19 @@ static int verify_fill(struct emu_capin *in, bool held, struct md5sig_ao_flows *
 	b->done = false;
 	while (b->n < VERIFY_BATCH && b->bytes < VERIFY_BATCH_BYTES &&
 	       (r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
-		if (held) {
-			b->frame[b->n] = pkt.data;
+		const uint8_t *data;
+		uint32_t len;
+
+		b->held[b->n] = !reassemble(ra, c->linktype, &pkt, &data, &len);
+		if (b->held[b->n])
+			len = 0; /* never read */
+		copied[b->n] = !held || data != pkt.data;
+		if (!copied[b->n]) {
+			b->frame[b->n] = data;
 		} else {
-			if (b->bytes + pkt.caplen > b->cap) {
+			if (b->bytes + len > b->cap) {
 				size_t cap = b->cap ? b->cap : 65536;
-				while (cap < b->bytes + pkt.caplen)
+				while (cap < b->bytes + len)
 					cap *= 2;
 				uint8_t *d = realloc(b->copy, cap);
 				if (!d) {
@@ -230,18 +269,25 @@ static int verify_fill(struct emu_capin *in, bool held, struct md5sig_ao_flows *
 				b->copy = d;
 				b->cap = cap;
 			}
-			memcpy(b->copy + b->bytes, pkt.data, pkt.caplen);
+			memcpy(b->copy + b->bytes, data, len);
 			off[b->n] = b->bytes;
 		}
-		if (fl)
-			track(fl, c->linktype, &pkt, &b->pre[b->n]);
-		b->orig[b->n] = pkt.len;
-		b->len[b->n++] = pkt.caplen;
-		b->bytes += pkt.caplen;
+		if (fl && !b->held[b->n]) {
+			/* the segment as checked: a reassembled one was as long on the wire */
+			struct emu_pkt seg = {.data = data,
+					      .caplen = len,
+					      .len = data != pkt.data ? len : pkt.len,
+					      .ts = pkt.ts};
+			track(fl, c->linktype, &seg, &b->pre[b->n]);
+		}
+		b->orig[b->n] = data != pkt.data ? len : pkt.len;
+		b->len[b->n++] = len;
+		b->bytes += len;
 		c->frames++;
 	}
-	for (unsigned i = 0; !held && i < b->n; i++)
-		b->frame[i] = b->copy + off[i]; /* copy has its final address now */
+	for (unsigned i = 0; i < b->n; i++)
+		if (copied[i])
+			b->frame[i] = b->copy + off[i]; /* copy has its final address now */
 	return r;
 }
 
@@ -250,9 +296,9 @@ static int verify_fill(struct emu_capin *in, bool held, struct md5sig_ao_flows *
  * here (with @w[1...]). Return: 0, or what emu_capin_next() failed with or -errno, with a
  * reason in @err.
  */
-static int verify_parallel(struct emu_capin *in, struct verify_worker *w, unsigned nw,
-			   struct md5sig_ao_flows *fl, struct emu_verify_counts *c, char *err,
-			   size_t errlen)
+static int verify_parallel(struct emu_capin *in, struct emu_reasm *ra, struct verify_worker *w,
+			   unsigned nw, struct md5sig_ao_flows *fl, struct emu_verify_counts *c,
+			   char *err, size_t errlen)
 {
 	struct verify_pool p = {
 		.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -293,7 +339,7 @@ static int verify_parallel(struct emu_capin *in, struct verify_worker *w, unsign
 		/* read while the ring has room */
 		if (r > 0 && seq - printed < p.nring) {
 			struct verify_batch *b = &p.ring[seq % p.nring];
-			r = verify_fill(in, held, fl, b, c, err, errlen);
+			r = verify_fill(in, held, ra, fl, b, c, err, errlen);
 			if (b->n) {
 				pthread_mutex_lock(&p.lock);
 				p.queued = ++seq;
@@ -337,8 +383,9 @@ out:
 }
 
 /* Classify every frame of @in in this thread. Return: 0 or what emu_capin_next() failed with. */
-static int verify_serial(struct emu_capin *in, struct verify_worker *w, struct md5sig_ao_flows *fl,
-			 struct emu_verify_counts *c, char *err, size_t errlen)
+static int verify_serial(struct emu_capin *in, struct emu_reasm *ra, struct verify_worker *w,
+			 struct md5sig_ao_flows *fl, struct emu_verify_counts *c, char *err,
+			 size_t errlen)
 {
 	struct emu_pkt pkt;
 	struct verify_pre pre;
@@ -346,10 +393,20 @@ static int verify_serial(struct emu_capin *in, struct verify_worker *w, struct m
 	int r;
 
 	while ((r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
-		if (fl)
-			track(fl, c->linktype, &pkt, &pre);
-		size_t n = verify_frame(w, pkt.data, pkt.caplen, pkt.len, fl ? &pre : NULL,
-					++c->frames, line);
+		const uint8_t *data;
+		uint32_t len;
+
+		++c->frames;
+		if (!reassemble(ra, c->linktype, &pkt, &data, &len))
+			continue;
+		/* a reassembled segment was as long on the wire as it is now */
+		uint32_t orig = data != pkt.data ? len : pkt.len;
+		if (fl) {
+			struct emu_pkt seg = {
+				.data = data, .caplen = len, .len = orig, .ts = pkt.ts};
+			track(fl, c->linktype, &seg, &pre);
+		}
+		size_t n = verify_frame(w, data, len, orig, fl ? &pre : NULL, c->frames, line);
 		if (n)
 			fwrite(line, 1, n, w->list);
 	}
@@ -401,11 +458,12 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 	struct verify_worker *w = calloc(jobs, sizeof(*w));
 	const struct md5sig_aotab *mkts = cfg->keys ? md5sig_keytab_ao(cfg->keys) : NULL;
 	struct md5sig_ao_flows *fl = NULL;
+	struct emu_reasm *ra = emu_reasm_new();
 	struct emu_capin *in = NULL;
 	int r = -ENOMEM;
 
 	memset(c, 0, sizeof(*c));
-	if (!w) {
+	if (!w || !ra) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -430,9 +488,10 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 	for (unsigned i = 0; i < jobs; i++)
 		w[i].linktype = c->linktype;
 	if (jobs == 1)
-		r = verify_serial(in, w, fl, c, err, errlen);
+		r = verify_serial(in, ra, w, fl, c, err, errlen);
 	else
-		r = verify_parallel(in, w, jobs, fl, c, err, errlen);
+		r = verify_parallel(in, ra, w, jobs, fl, c, err, errlen);
+	emu_reasm_stats(ra, &c->reasm);
 	for (unsigned i = 0; i < jobs; i++)
 		add_counts(c, &w[i].c);
 	if (fl)
@@ -440,11 +499,12 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 out:
 	emu_capin_close(in);
 	md5sig_ao_flows_free(fl);
-	for (unsigned i = 0; i < jobs; i++) {
+	for (unsigned i = 0; w && i < jobs; i++) {
 		md5sig_hasher_free(w[i].chk.h);
 		md5sig_ao_verifier_free(w[i].chk.ao);
 	}
 	free(w);
+	emu_reasm_free(ra);
 	return r < 0 ? r : 0;
 }
 
@@ -486,7 +546,17 @@ void emu_verify_json(FILE *f, const struct emu_verify_counts *c)
 			c->ao_reasons[s]);
 		first = false;
 	}
-	fprintf(f, "}, \"other\": %lu, \"ao\": {", c->other);
+	fprintf(f, "}, \"other\": %lu", c->other);
+	if (c->reasm.fragments) {
+		const struct emu_reasm_stats *a = &c->reasm;
+		fprintf(f,
+			", \"fragments\": {\"frames\": %lu, \"reassembled\": %lu, "
+			"\"overlapping\": %lu, \"duplicates\": %lu, \"timed_out\": %lu, "
+			"\"evicted\": %lu, \"bad\": %lu, \"incomplete\": %lu}",
+			a->fragments, a->reassembled, a->overlapping, a->duplicates, a->timed_out,
+			a->evicted, a->bad, a->incomplete);
+	}
+	fprintf(f, ", \"ao\": {");
 	for (int v = MD5SIG_AO_VALID; v < MD5SIG_AO_MALFORMED; v++)
 		fprintf(f, "%s\"%s\": %lu", v ? ", " : "", md5sig_ao_verdict_str(v), c->ao[v]);
 	fprintf(f, "}, \"unchecked_reasons\": {");
@@ -555,6 +625,18 @@ void emu_verify_text(FILE *f, const char *path, const struct emu_verify_counts *
 		if (c->ao_reasons[s])
 			fprintf(f, "    %-10lu %s\n", c->ao_reasons[s], md5sig_ao_optst_str(s));
 	fprintf(f, "  not TCP      %10lu\n", c->other);
+	if (c->reasm.fragments) {
+		const struct emu_reasm_stats *a = &c->reasm;
+		fprintf(f, "  IP fragments %10lu (of TCP segments)\n", a->fragments);
+		fprintf(f, "    %-10lu segments reassembled (checked above)\n", a->reassembled);
+		if (a->overlapping || a->duplicates || a->timed_out || a->evicted || a->bad ||
+		    a->incomplete)
+			fprintf(f,
+				"    not reassembled: %lu overlapping (RFC 5722), %lu duplicate "
+				"fragments, %lu timed out, %lu evicted, %lu bad, %lu incomplete\n",
+				a->overlapping, a->duplicates, a->timed_out, a->evicted, a->bad,
+				a->incomplete);
+	}
 
 	/* a result line per scheme with anything signed; RFC 2385's also when nothing is */
 	unsigned long md5_signed = c->verdicts[MD5SIG_VALID] + c->verdicts[MD5SIG_INVALID] +

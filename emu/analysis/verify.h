@@ -9,7 +9,9 @@
  * A signed segment the capture cut (snaplen), or any signed segment when no key was given, is
  * unchecked, never valid. TCP-AO needs each connection's ISNs and SNE: when the keys hold MKTs
  * the reading thread follows connections in capture order (md5sig_ao_flows_see()) and hands each
- * frame its connection's state; ISNs the capture lacks come from `--isn`.
+ * frame its connection's state; ISNs the capture lacks come from `--isn`. IP fragments of TCP
+ * segments are reassembled (emu/analysis/reasm.h) in capture order and the segment checked as
+ * it completes; they are counted apart, with what became of their datagrams.
  *
  * With several threads the calling thread reads the capture in batches and classifies batches
  * too, while the other threads each take batches with their own hasher and TCP-AO verifier (an
@@ -24,6 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "emu/analysis/reasm.h"
 #include "md5sig/md5sig.h"
 
 #define EMU_VERIFY_JOBS_MAX 256	  /**< threads at most */
@@ -33,7 +36,7 @@
 struct emu_verify_counts {
 	uint32_t linktype;    /**< the capture's (enum md5sig_linktype) */
 	unsigned long frames; /**< every frame read */
-	unsigned long other;  /**< not TCP, or an IP fragment that cannot be checked alone */
+	unsigned long other;  /**< not TCP (fragments of TCP segments are under @reasm) */
 	/** RFC 2385 verdicts; [MD5SIG_MALFORMED] counts malformed frames (in both schemes) */
 	unsigned long verdicts[MD5SIG_NVERDICTS];
 	unsigned long reasons[MD5SIG_NSTATUS]; /**< of the frames malformed by their headers */
@@ -45,6 +48,7 @@ struct emu_verify_counts {
 	unsigned long unchecked[MD5SIG_UNCHECKED_NREASONS];
 	bool mkts;			   /**< the keys held TCP-AO MKTs */
 	struct md5sig_ao_flow_stats flows; /**< connections followed for TCP-AO (with MKTs) */
+	struct emu_reasm_stats reasm;	   /**< IP fragments of TCP segments */
 };
 
 /** struct emu_verify_config - one run; everything is the caller's and only read. */

@@ -23,6 +23,8 @@ extern const char *prog;
 int cmd_verify(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
+/* vnicemu --list-paths (hidden, for the completion): every path's name, one a line */
+int cli_list_paths(void);
 int cmd_run(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_repro(int argc, char **argv);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* vnicemu profiles: the NIC models this installation knows, with their features and quirks. */
+/*
+ * vnicemu profiles: the NIC models this installation knows, with their features and quirks;
+ * and the paths (--list-paths), by name.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,8 +17,9 @@ static void show(const struct emu_profile *p, void *arg)
 		printf(" %s", p->tx[i]);
 	putchar('\n');
 	for (int f = 0; f < OFFLOAD_NFEATURES; f++)
-		printf("  %s: %s%s\n", offload_feature_name(f), p->on[f] ? "on" : "off",
-		       p->fixed[f] ? " [fixed]" : "");
+		if (offload_feature_info(f)->dir != OFFLOAD_DIR_PATH) /* the NIC's, not --path's */
+			printf("  %s: %s%s\n", offload_feature_name(f), p->on[f] ? "on" : "off",
+			       p->fixed[f] ? " [fixed]" : "");
 	if (p->nparams) {
 		printf("  quirks:");
 		for (unsigned i = 0; i < p->nparams; i++)
@@ -43,5 +47,21 @@ int cmd_profiles(int argc, char **argv)
 			prog);
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* What --path takes: the file's name, without .ini. */
+static void path_name(const struct emu_path *p, void *arg)
+{
+	const char *base = strrchr(p->file, '/');
+
+	(void)arg;
+	base = base ? base + 1 : p->file;
+	printf("%.*s\n", (int)(strlen(base) - 4), base);
+}
+
+int cli_list_paths(void)
+{
+	emu_path_foreach(path_name, NULL);
 	return 0;
 }

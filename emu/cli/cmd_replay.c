@@ -22,13 +22,18 @@ struct replay_cli {
 static void replay_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s replay CAPTURE [--profile NAME] [--set FEATURE=on|off]...\n"
+		"Usage: %s replay CAPTURE [--profile NAME] [--path NAME[,NAME...]]\n"
+		"                      [--guest-addr ADDR]... [--set FEATURE=on|off]...\n"
 		"                      [--set STAGE.PARAM=VALUE]... [--key SECRET | --key-file FILE]\n"
 		"                      [--isn ADDR.PORT=ISN]... [--wire-mtu N] [--out DIR] [--json]\n"
 		"                      [--fail-on-invalid] [--full-verify | --no-verify]\n"
 		"  CAPTURE          taken inside the guest (frames larger than the wire MTU are TSO\n"
 		"                   requests with MSS = wire MTU - IP header - TCP header)\n"
 		"  --profile NAME   NIC model (default vmxnet2; see 'vnicemu profiles')\n"
+		"  --path NAME      what lies between the NIC and the wire: asa, nat, shaper,\n"
+		"                   mss-clamp, fragment; the peer's frames then go wire -> guest\n"
+		"  --guest-addr ADDR  the guest's address (default: per family, the source of the\n"
+		"                   capture's first TCP segment); other IP frames are the peer's\n"
 		"  --set sg=off     ethtool -K style feature toggle (sg, tso, tx; long names too)\n"
 		"  --set tso.md5=resign   stage quirk (tso.flags, tso.ipid, tso.md5, sg.max_frags...);\n"
 		"                   tso.md5 copies, re-signs or strips TCP-MD5 and TCP-AO options\n"
@@ -38,6 +43,7 @@ static void replay_usage(FILE *f)
 		"                   whose handshake the capture lacks; repeatable\n"
 		"  --wire-mtu N     IP MTU of the wire (default 1500)\n"
 		"  --out DIR        write guest.pcap, <stage>.pcap, wire.pcap, annotated.pcapng\n"
+		"                   (with a path also rx-wire.pcap, rx-<stage>.pcap, rx-guest.pcap)\n"
 		"  --full-verify    recompute every digest (default: infer copied digests invalid)\n"
 		"  --no-verify      no verification taps (throughput runs)\n",
 		prog);
@@ -47,6 +53,8 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
+		{"path", required_argument, NULL, 'P'},
+		{"guest-addr", required_argument, NULL, 'g'},
 		{"set", required_argument, NULL, 's'},
 		{"key", required_argument, NULL, 'k'},
 		{"key-file", required_argument, NULL, 'f'},
@@ -66,6 +74,16 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 		switch (opt) {
 		case 'p':
 			r->cfg.profile = optarg;
+			break;
+		case 'P':
+			r->cfg.path = optarg;
+			break;
+		case 'g':
+			if (r->cfg.nguest_addrs == sizeof(r->cfg.guest_addrs) / sizeof(char *)) {
+				fprintf(stderr, "%s replay: too many --guest-addr options\n", prog);
+				return -EINVAL;
+			}
+			r->cfg.guest_addrs[r->cfg.nguest_addrs++] = optarg;
 			break;
 		case 's':
 			if (r->cfg.nsets == sizeof(r->cfg.sets) / sizeof(r->cfg.sets[0])) {
@@ -119,6 +137,11 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 		fprintf(stderr, "%s replay: --no-verify and --full-verify are exclusive\n", prog);
 		return -EINVAL;
 	}
+	if (r->cfg.nguest_addrs && !r->cfg.path) {
+		fprintf(stderr, "%s replay: --guest-addr tells directions apart for --path\n",
+			prog);
+		return -EINVAL;
+	}
 	r->cfg.in_path = argv[optind];
 	return 0;
 }
@@ -129,14 +152,26 @@ static void print_json(const struct replay_cli *r, const struct emu_replay_resul
 	emu_json_string(stdout, res->profile);
 	printf(", \"wire_mtu\": %u,\n  ", r->cfg.wire_mtu);
 	emu_report_json(stdout, &res->stats, "guest", "wire");
+	if (res->has_rx) {
+		printf(",\n  \"path\": ");
+		emu_json_string(stdout, r->cfg.path);
+		printf(",\n  \"rx\": {");
+		emu_report_json(stdout, &res->rx, "wire", "guest");
+		printf("}");
+	}
 	printf("}\n");
 }
 
 static void print_human(const struct replay_cli *r, const struct emu_replay_result *res)
 {
-	printf("replay %s through %s, wire MTU %u%s\n\n", r->cfg.in_path, res->profile,
-	       r->cfg.wire_mtu, r->no_verify ? " (no verification)" : "");
+	printf("replay %s through %s%s%s, wire MTU %u%s\n\n", r->cfg.in_path, res->profile,
+	       res->has_rx ? ", path " : "", res->has_rx ? r->cfg.path : "", r->cfg.wire_mtu,
+	       r->no_verify ? " (no verification)" : "");
 	emu_report_text(stdout, &res->stats, "guest");
+	if (res->has_rx) {
+		printf("\nreceive (the peer's frames, wire -> guest):\n");
+		emu_report_text(stdout, &res->rx, "wire");
+	}
 }
 
 /* On a terminal: the frames read so far, once a second, then nothing left of it. */

@@ -11,13 +11,16 @@
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s run --guest URL --wire URL [--profile NAME] [--set FEATURE=on|off]...\n"
-		"                   [--set STAGE.PARAM=VALUE]... [--key-file FILE] [--wire-mtu N]\n"
-		"                   [--control PATH] [--capture DIR [--capture-size MB]] [--syslog]\n"
+		"Usage: %s run --guest URL --wire URL [--profile NAME] [--path NAME[,NAME...]]\n"
+		"                   [--set FEATURE=on|off]... [--set STAGE.PARAM=VALUE]...\n"
+		"                   [--key-file FILE] [--wire-mtu N] [--control PATH]\n"
+		"                   [--capture DIR [--capture-size MB]] [--syslog]\n"
 		"  --guest URL      where the guest is: any vdeplug4 URL (vde:///run/sw, switch://...,\n"
 		"                   ptp://, tap://NAME, vxvde://, udp://)\n"
 		"  --wire URL       the network the NIC sends to\n"
 		"  --profile NAME   NIC model (default vmxnet2; see 'vnicemu profiles')\n"
+		"  --path NAME      what lies between the NIC and the wire, in order: asa, nat,\n"
+		"                   shaper, mss-clamp, fragment (elements toggled like features)\n"
 		"  --key-file FILE  TCP-MD5 keys and TCP-AO MKTs to verify with (reloaded on SIGHUP)\n"
 		"  --wire-mtu N     IP MTU of the wire (default 1500)\n"
 		"  --control PATH   control socket for vnicctl (mode 0600)\n"
@@ -46,6 +49,7 @@ int cmd_run(int argc, char **argv)
 		{"guest", required_argument, NULL, 'g'},
 		{"wire", required_argument, NULL, 'w'},
 		{"profile", required_argument, NULL, 'p'},
+		{"path", required_argument, NULL, 'P'},
 		{"set", required_argument, NULL, 's'},
 		{"key-file", required_argument, NULL, 'f'},
 		{"wire-mtu", required_argument, NULL, 'm'},
@@ -76,6 +80,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'p':
 			cfg.profile = optarg;
+			break;
+		case 'P':
+			cfg.path = optarg;
 			break;
 		case 's':
 			if (cfg.nsets == sizeof(cfg.sets) / sizeof(cfg.sets[0])) {

@@ -84,6 +84,8 @@ int main(int argc, char **argv)
 		printf("vnicemu %s\n", VNICEMU_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[1], "--list-paths")) /* hidden: for the shell completion */
+		return cli_list_paths();
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].fn(argc - 1, argv + 1);

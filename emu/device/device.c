@@ -42,6 +42,8 @@ static int setup(struct emu_device *d, char *err, size_t errlen)
 	if (!p)
 		return -ENOMEM;
 	ret = emu_profile_load(p, cfg->profile, err, errlen);
+	if (!ret && cfg->path)
+		ret = emu_profile_add_path(p, cfg->path, err, errlen);
 	for (unsigned i = 0; !ret && i < cfg->nsets; i++)
 		ret = emu_profile_set(p, cfg->sets[i], err, errlen);
 	if (!ret)
@@ -108,9 +110,10 @@ int emu_device_run(struct emu_device *d, char *err, size_t errlen)
 {
 	const struct emu_run_config *cfg = d->cfg;
 
-	dev_log(d, LOG_NOTICE, "running: guest %s, wire %s, profile %s, wire MTU %u%s%s",
-		cfg->guest_url, cfg->wire_url, d->profile->name, cfg->wire_mtu,
-		cfg->control ? ", control " : "", cfg->control ? cfg->control : "");
+	dev_log(d, LOG_NOTICE, "running: guest %s, wire %s, profile %s%s%s, wire MTU %u%s%s",
+		cfg->guest_url, cfg->wire_url, d->profile->name, cfg->path ? ", path " : "",
+		cfg->path ? cfg->path : "", cfg->wire_mtu, cfg->control ? ", control " : "",
+		cfg->control ? cfg->control : "");
 	int ret = dev_loop(d);
 	if (ret)
 		snprintf(err, errlen, "poll: %s", strerror(-ret));
@@ -127,8 +130,8 @@ void emu_device_free(struct emu_device *d)
 	ctl_server_free(d->ctl);
 	emu_port_close(&d->guest);
 	emu_port_close(&d->wire);
+	offload_pipeline_free(d->rx); /* it borrows the transmit pipeline's path elements */
 	offload_pipeline_free(d->tx);
-	offload_pipeline_free(d->rx);
 	free(d->profile);
 	md5sig_keytab_free(d->keys);
 	md5sig_ao_flows_free(d->flows);

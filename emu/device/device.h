@@ -4,7 +4,10 @@
  *
  * A NIC profile (profile.c, an INI file parsed by libinih) says which offload stages a NIC
  * model has, in which order, each feature's default and whether it is [fixed], the quirks of
- * its stages and how its guest driver spreads a frame over descriptors. emu_guest_frame()
+ * its stages and how its guest driver spreads a frame over descriptors. A path (path.c, the
+ * same kind of file, `--path NAME[,NAME...]`) lists the elements between the NIC and the wire
+ * (a firewall, NAT, a shaper...) with their parameters; it is joined to the profile, after
+ * the NIC's transmit stages and, in reverse, before its receive stages. emu_guest_frame()
  * (guest.c) hands a frame from a guest to a transmit pipeline the way such a vNIC receives it:
  * a TCP frame longer than the wire MTU is a TSO request (or the guest kernel's own request, from
  * a vnet-hdr port), its checksum state is read off the frame, its bytes are lent, not copied.
@@ -34,7 +37,8 @@ struct emu_rxmeta;
 
 /* ---- NIC profiles (profile.c) ---- */
 
-#define EMU_NAME_MAX 32
+#define EMU_NAME_MAX  32
+#define EMU_VALUE_MAX 64 /**< a stage parameter's value: room for an IPv6 address */
 
 /**
  * struct emu_profile - one NIC model, loaded from an INI file (see docs/profiles.md). Plain
@@ -49,12 +53,16 @@ struct emu_profile {
 	unsigned ntx;
 	char rx[OFFLOAD_MAX_STAGES][EMU_NAME_MAX]; /**< receive stages in order */
 	unsigned nrx;
+	/** path elements joined by emu_profile_add_path(), from the NIC to the wire */
+	char path_stages[OFFLOAD_MAX_STAGES][EMU_NAME_MAX];
+	unsigned npath;
+	char path_name[512];	       /**< the --path argument ("asa,nat"), or "" */
 	bool on[OFFLOAD_NFEATURES];    /**< feature defaults */
 	bool fixed[OFFLOAD_NFEATURES]; /**< cannot be changed */
 	struct {
 		char key[2 * EMU_NAME_MAX]; /**< "tso.flags" */
-		char value[EMU_NAME_MAX];
-	} params[OFFLOAD_MAX_PARAMS]; /**< quirk defaults */
+		char value[EMU_VALUE_MAX];
+	} params[OFFLOAD_MAX_PARAMS]; /**< quirk defaults (the path's too) */
 	unsigned nparams;
 	unsigned
 		header_copy; /**< guest driver: bytes of headers copied into their own descriptor */
@@ -77,17 +85,57 @@ unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg),
 
 /**
  * emu_profile_config() - fill the profile's part of the transmit (@rx false) or receive
- * pipeline's configuration: stages, features, and the parameters of those stages. @cfg points
- * into @p afterwards.
- * Return: 0, or -EINVAL when a parameter names a known stage the profile does not have.
+ * pipeline's configuration: stages (the path's elements after the transmit stages, and in
+ * reverse before the receive stages), features, the direction, and the parameters of those
+ * stages (a path element's are the transmit pipeline's: the receive pipeline, built with it as
+ * its twin, shares its instances). @cfg points into @p afterwards.
+ * Return: 0, or -EINVAL when a parameter names a known stage neither the profile nor its path
+ * has, or when they have more stages than a pipeline takes.
  */
 int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_config *cfg, char *err,
 		       size_t errlen);
 
 /**
+ * emu_profile_add_path() - join the path elements of @spec ("asa" or "asa,nat": path names,
+ * searched as profiles are, in $VNICEMU_PATH_PATH, the source tree's paths/ and the installed
+ * data directory, or files by path) to a loaded profile, in order: their stages after the
+ * NIC's, their features on, their parameters as defaults that `--set` overrides. Call it
+ * before emu_profile_set().
+ * Return: 0, or -errno with one line naming the path, file and line in @err.
+ */
+int emu_profile_add_path(struct emu_profile *p, const char *spec, char *err, size_t errlen);
+
+/** struct emu_path - one path file, for listings; plain data, valid during the callback. */
+struct emu_path {
+	char name[EMU_NAME_MAX];
+	char description[160];
+	char file[512]; /**< where it was loaded from */
+	char elements[OFFLOAD_MAX_STAGES][EMU_NAME_MAX];
+	unsigned nelements;
+	struct {
+		char key[2 * EMU_NAME_MAX];
+		char value[EMU_VALUE_MAX];
+	} params[OFFLOAD_MAX_PARAMS];
+	unsigned nparams;
+};
+
+/**
+ * emu_path_load() - one path file by name (searched as emu_profile_add_path() says) or by path
+ * (a name containing '/').
+ * Return: 0, or -errno with a one-line reason naming the file and line in @err.
+ */
+int emu_path_load(struct emu_path *path, const char *name, char *err, size_t errlen);
+
+/**
+ * emu_path_foreach() - call @fn for every path file found, the first occurrence of each name
+ * only, in the search order, each directory's sorted. Return: how many were found.
+ */
+unsigned emu_path_foreach(void (*fn)(const struct emu_path *path, void *arg), void *arg);
+
+/**
  * emu_profile_set() - apply one `--set` argument to a loaded profile: FEAT=on|off (ethtool long
- * or short name) or STAGE.PARAM=VALUE (validated when the pipeline is built). Fixed features
- * cannot change. A STAGE.PARAM given again replaces its value: a profile holds at most
+ * or short name, or a path element's name: it must be on the path) or STAGE.PARAM=VALUE
+ * (validated when the pipeline is built). Fixed features cannot change. A STAGE.PARAM given again replaces its value: a profile holds at most
  * OFFLOAD_MAX_PARAMS distinct keys, its own included.
  * Return: 0 or -EINVAL with a reason naming the argument in @err.
  */
@@ -140,6 +188,7 @@ typedef void emu_log_fn(void *arg, int prio, const char *msg);
 struct emu_run_config {
 	const char *guest_url, *wire_url; /**< any vdeplug4 URL */
 	const char *profile;		  /**< name or path */
+	const char *path;		  /**< --path NAME[,NAME...], or NULL */
 	const char *sets[64];		  /**< --set arguments, in order */
 	unsigned nsets;
 	const char *key_file;	 /**< reloaded on SIGHUP; may be NULL */

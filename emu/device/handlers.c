@@ -17,6 +17,10 @@ static int h_show(void *arg, struct ctl_out *out)
 	struct emu_device *d = arg;
 
 	for (int f = 0; f < OFFLOAD_NFEATURES; f++) {
+		/* a path element's feature exists while the path has it */
+		if (offload_feature_info(f)->dir == OFFLOAD_DIR_PATH &&
+		    !offload_pipeline_has_feature(d->tx, f))
+			continue;
 		bool on = offload_pipeline_feature(d->tx, f);
 		bool req = offload_pipeline_requested(d->tx, f);
 		ctl_printf(out, "%s: %s%s\n", offload_feature_name(f), on ? "on" : "off",
@@ -33,10 +37,15 @@ static int h_set(void *arg, const char *feature, bool on, struct ctl_out *out)
 	int f = offload_feature_find(feature);
 
 	if (f < 0) {
-		char known[128];
+		char known[256];
 
 		offload_features_list(known, sizeof(known));
 		ctl_printf(out, "unknown feature '%s' (%s or ethtool names)\n", feature, known);
+		return -EINVAL;
+	}
+	if (offload_feature_info(f)->dir == OFFLOAD_DIR_PATH &&
+	    !offload_pipeline_has_feature(d->tx, f)) {
+		ctl_printf(out, "%s is a path element, and the path (--path) has none\n", feature);
 		return -EINVAL;
 	}
 	int ret = offload_pipeline_set_feature(d->tx, f, on);
@@ -79,6 +88,9 @@ static int h_profile(void *arg, const char *name, struct ctl_out *out)
 	if (!p)
 		return -ENOMEM;
 	int ret = emu_profile_load(p, name, err, sizeof(err));
+	/* the path stays: its elements start again, with their defaults and no flows */
+	if (!ret && d->cfg->path)
+		ret = emu_profile_add_path(p, d->cfg->path, err, sizeof(err));
 	if (!ret)
 		ret = dev_build(d, p, err, sizeof(err));
 	if (ret) {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The live device's parts, private to emu/device: device.c (set-up, tear-down, logging),
- * pipelines.c (building both pipelines, keys, captures, what leaves each pipeline), loop.c
- * (the event loop: ports, signals, the one-second tick), handlers.c (the control commands),
- * report.c (the counters as text and JSON).
+ * The device room's parts, private to emu/device: profile.c and path.c (data files, found the
+ * same way), device.c (set-up, tear-down, logging), pipelines.c (building both pipelines,
+ * keys, captures, what leaves each pipeline), loop.c (the event loop: ports, signals, the
+ * one-second tick), handlers.c (the control commands), report.c (the counters as text and
+ * JSON).
  */
 #ifndef VNICEMU_EMU_DEVICE_INTERNAL_H
 #define VNICEMU_EMU_DEVICE_INTERNAL_H
@@ -35,6 +36,27 @@ struct emu_device {
 	char lro_max_size[16];	     /* lro.max_size's default: the guest port's MTU */
 	uint8_t buf[EMU_PORT_BUF];
 };
+
+/* A kind of data file: profiles, paths. */
+struct dev_data_kind {
+	const char *what;      /* "profile", in messages */
+	const char *listing;   /* "profiles": the command that lists them ('vnicemu profiles') */
+	const char *env;       /* "VNICEMU_PROFILE_PATH": colon-separated directories first */
+	const char *source;    /* the source tree's directory, or NULL for an installed build */
+	const char *installed; /* the installed data directory */
+};
+extern const struct dev_data_kind dev_profiles, dev_paths;
+
+/* profile.c: the file of data file @name (a path when it has a '/') into @file, or -errno
+ * with a reason in @err (a bad name, none found) */
+int dev_data_find(const struct dev_data_kind *k, const char *name, char *file, size_t filelen,
+		  char *err, size_t errlen);
+/* profile.c: call @load for every NAME.ini found, in search order, each directory's sorted,
+ * the first of each name that @load accepts (returns 0) hiding the later ones; how many */
+unsigned dev_data_foreach(const struct dev_data_kind *k, int (*load)(const char *file, void *arg),
+			  void *arg);
+/* profile.c: a blank- or comma-separated list of stage names into @list; -1 when too long */
+int dev_parse_stage_list(char list[][EMU_NAME_MAX], unsigned *n, const char *v);
 
 /* device.c: a message for the program's log callback (cfg->log), if it gave one */
 void dev_log(const struct emu_device *d, int prio, const char *fmt, ...)

@@ -25,21 +25,20 @@ void dev_captures_close(struct emu_device *d)
 }
 
 /*
- * One capture per tap of each pipeline: guest.pcap, a file per transmit stage, wire.pcap; the
- * receive side the same with "rx-" before each name (rx-wire.pcap ... rx-guest.pcap).
+ * One capture per tap of each pipeline: guest.pcap, a file per transmit stage (the path's
+ * elements after the NIC's), wire.pcap; the receive side the same with "rx-" before each name
+ * (rx-wire.pcap ... rx-guest.pcap).
  */
 int dev_captures_open(struct emu_device *d, char *err, size_t errlen)
 {
-	const struct emu_profile *p = d->profile;
-	const char *tx[OFFLOAD_MAX_STAGES], *rx[OFFLOAD_MAX_STAGES];
+	struct offload_config tc = {0}, rc = {0};
 	char why[512];
 	struct emu_tapcap_config c = {
 		.dir = d->cfg->capture_dir,
 		.dir_mode = 0700,
 		.in = "guest",
 		.out = "wire",
-		.stages = tx,
-		.nstages = p->ntx,
+		.stages = tc.stages,
 		.linktype = MD5SIG_LINK_ETHERNET,
 		.max_bytes = d->cfg->capture_max,
 	};
@@ -47,16 +46,19 @@ int dev_captures_open(struct emu_device *d, char *err, size_t errlen)
 	dev_captures_close(d);
 	if (!c.dir)
 		return 0;
-	for (unsigned i = 0; i < p->ntx; i++)
-		tx[i] = p->tx[i];
-	for (unsigned i = 0; i < p->nrx; i++)
-		rx[i] = p->rx[i];
+	/* the stage lists the pipelines were built with */
+	if (emu_profile_config(d->profile, false, &tc, why, sizeof(why)) ||
+	    emu_profile_config(d->profile, true, &rc, why, sizeof(why))) {
+		snprintf(err, errlen, "--capture %s", why);
+		return -EINVAL;
+	}
+	c.nstages = tc.nstages;
 	if ((d->txcap = emu_tapcap_open(&c, why, sizeof(why)))) {
 		c.prefix = "rx-";
 		c.in = "wire";
 		c.out = "guest";
-		c.stages = rx;
-		c.nstages = p->nrx;
+		c.stages = rc.stages;
+		c.nstages = rc.nstages;
 		d->rxcap = emu_tapcap_open(&c, why, sizeof(why));
 	}
 	if (!d->rxcap) {
@@ -155,6 +157,7 @@ int dev_build(struct emu_device *d, struct emu_profile *p, char *err, size_t err
 	struct offload_pipeline *tx = offload_pipeline_new(&tc, err, errlen);
 	if (!tx)
 		return -EINVAL;
+	rc.twin = tx; /* the path's elements: one instance, one per-flow state, both ways */
 	struct offload_pipeline *rx = offload_pipeline_new(&rc, err, errlen);
 	if (!rx) {
 		offload_pipeline_free(tx);
@@ -162,8 +165,9 @@ int dev_build(struct emu_device *d, struct emu_profile *p, char *err, size_t err
 	}
 	if (d->rx)
 		offload_pipeline_flush(d->rx, true);
-	offload_pipeline_free(d->tx);
+	/* the receive pipeline borrows the transmit one's path elements: it goes first */
 	offload_pipeline_free(d->rx);
+	offload_pipeline_free(d->tx);
 	if (d->profile != p)
 		free(d->profile);
 	d->tx = tx;

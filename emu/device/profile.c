@@ -3,7 +3,8 @@
  * NIC profiles are INI files (libinih parses them: a small, well-kept parser Debian ships, so we
  * write none of our own). Sections: [profile] name, description, tx (stage order);
  * [features] ethtool name = on|off [fixed]; [STAGE] quirk defaults; [descriptors] how the
- * guest driver spreads a frame over descriptors.
+ * guest driver spreads a frame over descriptors. Path elements are no NIC's: a profile naming
+ * one is refused (path.c joins them). The data directories are searched here for both.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,7 +14,7 @@
 
 #include <ini.h>
 
-#include "emu/device/device.h"
+#include "emu/device/internal.h"
 
 struct load_ctx {
 	struct emu_profile *p;
@@ -33,7 +34,7 @@ static bool parse_bool(const char *v, bool *out)
 	return false;
 }
 
-static int parse_stage_list(char list[][EMU_NAME_MAX], unsigned *n, const char *v)
+int dev_parse_stage_list(char list[][EMU_NAME_MAX], unsigned *n, const char *v)
 {
 	char buf[256];
 	char *save = NULL;
@@ -60,7 +61,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			snprintf(p->description, sizeof(p->description), "%s", value);
 		else if (!strcmp(name, "tx") || !strcmp(name, "rx")) {
 			bool tx = name[0] == 't';
-			if (parse_stage_list(tx ? p->tx : p->rx, tx ? &p->ntx : &p->nrx, value)) {
+			if (dev_parse_stage_list(tx ? p->tx : p->rx, tx ? &p->ntx : &p->nrx,
+						 value)) {
 				c->why = "too many stages";
 				return 0;
 			}
@@ -77,6 +79,10 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 
 		if (f < 0) {
 			c->why = "unknown feature";
+			return 0;
+		}
+		if (offload_feature_info(f)->dir == OFFLOAD_DIR_PATH) {
+			c->why = "a path element, not a NIC feature (see --path)";
 			return 0;
 		}
 		snprintf(v, sizeof(v), "%s", value);
@@ -153,6 +159,16 @@ static int load_file(struct emu_profile *p, const char *path, char *err, size_t 
 		snprintf(err, errlen, "%s: a profile needs [profile] name and tx", path);
 		return -EINVAL;
 	}
+	for (unsigned i = 0; i < p->ntx + p->nrx; i++) {
+		const char *st = i < p->ntx ? p->tx[i] : p->rx[i - p->ntx];
+		const struct offload_stage_ops *ops = offload_stage_find(st);
+		if (ops && ops->receive) {
+			snprintf(err, errlen,
+				 "%s: %s is a path element, not a NIC stage (see --path)", path,
+				 st);
+			return -EINVAL;
+		}
+	}
 	if (!p->nrx) {
 		const char *def[OFFLOAD_MAX_STAGES];
 		unsigned n = offload_default_stages(OFFLOAD_DIR_RX, def, OFFLOAD_MAX_STAGES);
@@ -163,11 +179,24 @@ static int load_file(struct emu_profile *p, const char *path, char *err, size_t 
 	return 0;
 }
 
-/* The search path: $VNICEMU_PROFILE_PATH (colon-separated), the source tree, the install. */
-static unsigned profile_dirs(const char *dirs[], unsigned max, char *envbuf, size_t envlen)
+/* ---- data files: profiles here, paths in path.c ---- */
+
+#ifndef VNICEMU_SOURCE_PROFILES /* only a build that may look into its source tree has these */
+#define VNICEMU_SOURCE_PROFILES NULL
+#define VNICEMU_SOURCE_PATHS	NULL
+#endif
+
+const struct dev_data_kind dev_profiles = {"profile", "profiles", "VNICEMU_PROFILE_PATH",
+					   VNICEMU_SOURCE_PROFILES, VNICEMU_INSTALLED_PROFILES};
+const struct dev_data_kind dev_paths = {"path", "--list-paths", "VNICEMU_PATH_PATH",
+					VNICEMU_SOURCE_PATHS, VNICEMU_INSTALLED_PATHS};
+
+/* The search path: $ENV (colon-separated), the source tree, the install. */
+static unsigned data_dirs(const struct dev_data_kind *k, const char *dirs[], unsigned max,
+			  char *envbuf, size_t envlen)
 {
 	unsigned n = 0;
-	const char *env = getenv("VNICEMU_PROFILE_PATH");
+	const char *env = getenv(k->env);
 
 	if (env && *env) {
 		snprintf(envbuf, envlen, "%s", env);
@@ -176,37 +205,39 @@ static unsigned profile_dirs(const char *dirs[], unsigned max, char *envbuf, siz
 		     t = strtok_r(NULL, ":", &save))
 			dirs[n++] = t;
 	}
-#ifdef VNICEMU_SOURCE_PROFILES /* a build that may look into its source tree */
-	dirs[n++] = VNICEMU_SOURCE_PROFILES;
-#endif
-	dirs[n++] = VNICEMU_INSTALLED_PROFILES;
+	if (k->source)
+		dirs[n++] = k->source;
+	dirs[n++] = k->installed;
 	return n;
 }
 
-int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t errlen)
+int dev_data_find(const struct dev_data_kind *k, const char *name, char *file, size_t filelen,
+		  char *err, size_t errlen)
 {
 	const char *dirs[16];
-	char envbuf[1024], path[512];
+	char envbuf[1024];
 
-	if (strchr(name, '/'))
-		return load_file(p, name, err, errlen);
+	if (strchr(name, '/')) {
+		snprintf(file, filelen, "%s", name);
+		return 0;
+	}
 	for (const char *c = name; *c; c++) {
 		if (!(*c >= 'a' && *c <= 'z') && !(*c >= '0' && *c <= '9') && *c != '-' &&
 		    *c != '_') {
-			snprintf(err, errlen, "bad profile name '%s'", name);
+			snprintf(err, errlen, "bad %s name '%s'", k->what, name);
 			return -EINVAL;
 		}
 	}
-	unsigned n = profile_dirs(dirs, 16, envbuf, sizeof(envbuf));
+	unsigned n = data_dirs(k, dirs, 16, envbuf, sizeof(envbuf));
 	for (unsigned i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s.ini", dirs[i], name);
-		FILE *f = fopen(path, "re");
+		snprintf(file, filelen, "%s/%s.ini", dirs[i], name);
+		FILE *f = fopen(file, "re");
 		if (!f)
 			continue;
 		fclose(f);
-		return load_file(p, path, err, errlen);
+		return 0;
 	}
-	snprintf(err, errlen, "unknown profile '%s' (see 'vnicemu profiles')", name);
+	snprintf(err, errlen, "unknown %s '%s' (see 'vnicemu %s')", k->what, name, k->listing);
 	return -ENOENT;
 }
 
@@ -215,17 +246,15 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg), void *arg)
+unsigned dev_data_foreach(const struct dev_data_kind *k, int (*load)(const char *file, void *arg),
+			  void *arg)
 {
 	const char *dirs[16];
-	char envbuf[1024], path[512], err[512];
+	char envbuf[1024], path[512];
 	char *seen[64];
 	unsigned nseen = 0;
-	unsigned n = profile_dirs(dirs, 16, envbuf, sizeof(envbuf));
-	struct emu_profile *p = malloc(sizeof(*p));
+	unsigned n = data_dirs(k, dirs, 16, envbuf, sizeof(envbuf));
 
-	if (!p)
-		return 0;
 	for (unsigned i = 0; i < n; i++) {
 		DIR *d = opendir(dirs[i]);
 		struct dirent *de;
@@ -241,23 +270,58 @@ unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg),
 		}
 		closedir(d);
 		qsort(names, nn, sizeof(names[0]), cmp_names);
-		for (unsigned k = 0; k < nn; k++) {
+		for (unsigned j = 0; j < nn; j++) {
 			bool dup = false;
 			for (unsigned s = 0; s < nseen; s++)
-				dup |= !strcmp(seen[s], names[k]);
-			snprintf(path, sizeof(path), "%s/%s.ini", dirs[i], names[k]);
-			if (dup || nseen == 64 || load_file(p, path, err, sizeof(err))) {
-				free(names[k]);
+				dup |= !strcmp(seen[s], names[j]);
+			/* a file that does not load hides nothing of the same name found later */
+			snprintf(path, sizeof(path), "%s/%s.ini", dirs[i], names[j]);
+			if (dup || nseen == 64 || load(path, arg)) {
+				free(names[j]);
 				continue;
 			}
-			seen[nseen++] = names[k];
-			fn(p, arg);
+			seen[nseen++] = names[j];
 		}
 	}
 	for (unsigned s = 0; s < nseen; s++)
 		free(seen[s]);
-	free(p);
 	return nseen;
+}
+
+int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t errlen)
+{
+	char file[512];
+	int ret = dev_data_find(&dev_profiles, name, file, sizeof(file), err, errlen);
+
+	return ret ? ret : load_file(p, file, err, errlen);
+}
+
+struct foreach_ctx {
+	struct emu_profile *p;
+	void (*fn)(const struct emu_profile *p, void *arg);
+	void *arg;
+};
+
+static int foreach_load(const char *file, void *arg)
+{
+	struct foreach_ctx *c = arg;
+	char err[512];
+
+	if (load_file(c->p, file, err, sizeof(err)))
+		return -1;
+	c->fn(c->p, c->arg);
+	return 0;
+}
+
+unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg), void *arg)
+{
+	struct foreach_ctx c = {malloc(sizeof(struct emu_profile)), fn, arg};
+
+	if (!c.p)
+		return 0;
+	unsigned n = dev_data_foreach(&dev_profiles, foreach_load, &c);
+	free(c.p);
+	return n;
 }
 
 static bool in_list(const char list[][EMU_NAME_MAX], unsigned n, const char *key)
@@ -278,22 +342,38 @@ int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_conf
 	const char(*list)[EMU_NAME_MAX] = rx ? p->rx : p->tx;
 	unsigned n = rx ? p->nrx : p->ntx;
 
-	cfg->nstages = n;
+	if (n + p->npath > OFFLOAD_MAX_STAGES) {
+		snprintf(err, errlen, "profile %s and path %s: more than %u stages", p->name,
+			 p->path_name, OFFLOAD_MAX_STAGES);
+		return -EINVAL;
+	}
+	/* the path sits between the NIC and the wire: after the transmit stages, and the
+	 * receive halves in reverse order before the receive stages */
+	cfg->nstages = 0;
+	for (unsigned i = 0; rx && i < p->npath; i++)
+		cfg->stages[cfg->nstages++] = p->path_stages[p->npath - 1 - i];
 	for (unsigned i = 0; i < n; i++)
-		cfg->stages[i] = list[i];
+		cfg->stages[cfg->nstages++] = list[i];
+	for (unsigned i = 0; !rx && i < p->npath; i++)
+		cfg->stages[cfg->nstages++] = p->path_stages[i];
+	cfg->dir = rx ? OFFLOAD_DIR_RX : OFFLOAD_DIR_TX;
 	memcpy(cfg->requested, p->on, sizeof(cfg->requested));
 	memcpy(cfg->fixed, p->fixed, sizeof(cfg->fixed));
-	/* each direction takes the parameters of its own stages; a stage in neither is a typo */
+	/* each direction takes the parameters of its own stages, the path's go to the transmit
+	 * pipeline (the receive one shares its instances); a stage in none is a typo */
 	cfg->nparams = 0;
 	for (unsigned i = 0; i < p->nparams; i++) {
 		const char *key = p->params[i].key;
-		if (!in_list(p->tx, p->ntx, key) && !in_list(p->rx, p->nrx, key) &&
+		bool on_path = in_list(p->path_stages, p->npath, key);
+		if (!in_list(p->tx, p->ntx, key) && !in_list(p->rx, p->nrx, key) && !on_path &&
 		    offload_stage_find_prefix(key)) {
-			snprintf(err, errlen, "%s: stage '%.*s' is not in profile %s", key,
-				 (int)strcspn(key, "."), key, p->name);
+			snprintf(err, errlen, "%s: stage '%.*s' is not in profile %s%s%s", key,
+				 (int)strcspn(key, "."), key, p->name, p->npath ? " or path " : "",
+				 p->path_name);
 			return -EINVAL;
 		}
-		if (!in_list(list, n, key) && offload_stage_find_prefix(key))
+		if (!(rx ? in_list(list, n, key) : in_list(list, n, key) || on_path) &&
+		    offload_stage_find_prefix(key))
 			continue;
 		cfg->params[cfg->nparams].key = key;
 		cfg->params[cfg->nparams].value = p->params[i].value;
@@ -334,11 +414,17 @@ int emu_profile_set(struct emu_profile *p, const char *arg, char *err, size_t er
 	int f = offload_feature_find(key);
 	bool on;
 	if (f < 0) {
-		char known[128];
+		char known[256];
 
 		offload_features_list(known, sizeof(known));
 		snprintf(err, errlen, "--set %s: unknown feature '%s' (%s or their ethtool names)",
 			 arg, key, known);
+		return -EINVAL;
+	}
+	const struct offload_feature_info *fi = offload_feature_info(f);
+	if (fi->dir == OFFLOAD_DIR_PATH && !in_list(p->path_stages, p->npath, fi->stage->name)) {
+		snprintf(err, errlen, "--set %s: %s is a path element, and no --path has it", arg,
+			 fi->stage->name);
 		return -EINVAL;
 	}
 	if (!parse_bool(eq + 1, &on)) {

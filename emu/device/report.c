@@ -61,7 +61,15 @@ void emu_report_json(FILE *f, const struct offload_stats *s, const char *in, con
 		for (unsigned d = 0; d < st->ndrops; d++)
 			fprintf(f, "%s\"%s\": %llu", d ? ", " : "", st->drops[d].reason,
 				(unsigned long long)st->drops[d].count);
-		fprintf(f, "}, \"bytes\": %llu, \"md5\": ", (unsigned long long)st->tap.bytes);
+		fprintf(f, "}, ");
+		if (st->ncounts) { /* only stages that count events (path elements) have them */
+			fprintf(f, "\"counts\": {");
+			for (unsigned c = 0; c < st->ncounts; c++)
+				fprintf(f, "%s\"%s\": %llu", c ? ", " : "", st->counts[c].name,
+					(unsigned long long)st->counts[c].count);
+			fprintf(f, "}, ");
+		}
+		fprintf(f, "\"bytes\": %llu, \"md5\": ", (unsigned long long)st->tap.bytes);
 		json_md5(f, &st->tap);
 		fprintf(f,
 			", \"invalidated\": %llu, \"why\": ", (unsigned long long)st->invalidated);
@@ -218,6 +226,9 @@ void emu_report_text(FILE *f, const struct offload_stats *s, const char *in)
 		if (st->merged || st->held)
 			fprintf(f, "  %s merged %llu, holds %llu\n", st->name,
 				(unsigned long long)st->merged, (unsigned long long)st->held);
+		for (unsigned c = 0; c < st->ncounts; c++)
+			fprintf(f, "  %s counted %llu %s\n", st->name,
+				(unsigned long long)st->counts[c].count, st->counts[c].name);
 	}
 	fputc('\n', f);
 	if (!s->verified) {
@@ -306,15 +317,20 @@ void emu_device_report(struct emu_device *d, FILE *f, bool json)
 		port_json(f, &d->guest);
 		fprintf(f, ", \"wire\": ");
 		port_json(f, &d->wire);
+		fprintf(f, "}");
+		if (d->cfg->path) {
+			fprintf(f, ",\n \"path\": ");
+			emu_json_string(f, d->cfg->path);
+		}
 		fprintf(f,
-			"},\n \"ao_flows\": {\"flows\": %llu, \"max\": %llu, \"learnt\": %llu, "
+			",\n \"ao_flows\": {\"flows\": %llu, \"max\": %llu, \"learnt\": %llu, "
 			"\"evictions\": %llu}}\n",
 			(unsigned long long)fl.flows, (unsigned long long)fl.max,
 			(unsigned long long)fl.learnt, (unsigned long long)fl.evictions);
 		return;
 	}
-	fprintf(f, "profile %s, wire MTU %u\n\ntransmit (guest -> wire):\n", d->profile->name,
-		d->cfg->wire_mtu);
+	fprintf(f, "profile %s%s%s, wire MTU %u\n\ntransmit (guest -> wire):\n", d->profile->name,
+		d->cfg->path ? ", path " : "", d->cfg->path ? d->cfg->path : "", d->cfg->wire_mtu);
 	emu_report_text(f, &ts, "guest");
 	fprintf(f, "\nreceive (wire -> guest):\n");
 	emu_report_text(f, &rs, "wire");

@@ -98,8 +98,12 @@ START_TEST(unknown_feature_names_the_registry_features)
 	char err[256] = "";
 
 	ck_assert_int_eq(emu_profile_set(p, "gro=on", err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "--set gro=on: unknown feature 'gro' (sg, tso, tx, rx, lro or their "
-			      "ethtool names)");
+	ck_assert_str_eq(err,
+			 "--set gro=on: unknown feature 'gro' (sg, tso, tx, rx, lro, optstrip, "
+			 "seqrand, nat, window, mss-clamp, fragment or their ethtool names)");
+	/* a path element's feature is known, but only a path has the element */
+	ck_assert_int_eq(emu_profile_set(p, "seqrand=off", err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "--set seqrand=off: seqrand is a path element, and no --path has it");
 	free(p);
 }
 END_TEST

@@ -105,6 +105,23 @@ START_TEST(loads_every_field)
 	path = put("c.ini", "[scenario]\ncapture = g.pcap\n[expect]\nculprit = tso\n");
 	ck_assert_msg(emu_scenario_load(s, path, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(s->profile, "vmxnet2");
+	ck_assert_str_eq(s->path_spec, "");
+
+	/* a path: names as they are, files relative to the scenario; the guest's addresses */
+	path = put("d.ini", "[scenario]\ncapture = g.pcap\npath = asa,p/mine.ini,/abs/x.ini\n"
+			    "guest-addr = 192.0.2.10\nguest-addr = 2001:db8::10\n"
+			    "[expect]\nrx.culprit = seqrand\n");
+	ck_assert_msg(emu_scenario_load(s, path, err, sizeof(err)) == 0, "%s", err);
+	snprintf(want, sizeof(want), "asa,%s/p/mine.ini,/abs/x.ini", dir);
+	ck_assert_str_eq(s->path_spec, want);
+	ck_assert_uint_eq(s->nguest_addrs, 2);
+	ck_assert_str_eq(s->guest_addrs[1], "2001:db8::10");
+	/* the guest's addresses tell a path's directions apart: without one they mean nothing */
+	path = put("e.ini", "[scenario]\ncapture = g.pcap\nguest-addr = 192.0.2.10\n"
+			    "[expect]\nculprit = none\n");
+	ck_assert_int_eq(emu_scenario_load(s, path, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "e.ini: guest-addr tells directions apart for a path"), "%s",
+		      err);
 	free(s);
 }
 END_TEST
@@ -228,27 +245,51 @@ START_TEST(expectation_keys)
 		{"wire.ao.valid", "0"},
 		{"tso.ao.invalid", "4"},
 		{"tso.invalidated_ao", "4"},
+		{"tso.count.evicted", "3"},
+		{"tso.count.nosuch", "0"},
+		/* the receive pipeline: its first tap is the wire's, its last the guest's */
+		{"rx.culprit", "none"},
+		{"rx.wire.valid", "10"},
+		{"rx.guest.frames", "15"},
+		{"rx.tso.created", "7"},
 	};
 	static const char *const bad[] = {
-		"bogus",	  "wire",	    "guest.bogus",   "nosuch.invalidated",
-		"tso.bogus",	  "tso.md5.frames", "tso.md5.bogus", "wire.ao.malformed",
-		"wire.ao.frames", "tso.ao.bogus",   "guest.ao",	     "tso.ao.malformed",
+		"bogus",	  "wire",
+		"guest.bogus",	  "nosuch.invalidated",
+		"tso.bogus",	  "tso.md5.frames",
+		"tso.md5.bogus",  "wire.ao.malformed",
+		"wire.ao.frames", "tso.ao.bogus",
+		"guest.ao",	  "tso.ao.malformed",
+		"bogus",	  "wire",
+		"guest.bogus",	  "nosuch.invalidated",
+		"tso.bogus",	  "tso.md5.frames",
+		"tso.md5.bogus",  "tso.count",
+		"rx.bogus",	  "rx.nosuch.created",
 	};
-	struct offload_stats st;
+	static struct emu_replay_result res;
 	char got[600];
 
-	counters(&st);
+	counters(&res.stats);
+	res.stats.stages[1].counts[0].name = "evicted";
+	res.stats.stages[1].counts[0].count = 3;
+	res.stats.stages[1].ncounts = 1;
+	res.rx = res.stats;
+	res.rx.culprit = -1;
+	res.has_rx = true;
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		ck_assert_msg(emu_scenario_actual(&st, good[i].key, got, sizeof(got)) == 0, "%s",
+		ck_assert_msg(emu_scenario_actual(&res, good[i].key, got, sizeof(got)) == 0, "%s",
 			      good[i].key);
 		ck_assert_msg(!strcmp(got, good[i].value), "%s: %s", good[i].key, got);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(emu_scenario_actual(&st, bad[i], got, sizeof(got)) == -EINVAL, "%s",
+		ck_assert_msg(emu_scenario_actual(&res, bad[i], got, sizeof(got)) == -EINVAL, "%s",
 			      bad[i]);
-	st.culprit = -1;
-	ck_assert_int_eq(emu_scenario_actual(&st, "culprit", got, sizeof(got)), 0);
+	res.stats.culprit = -1;
+	ck_assert_int_eq(emu_scenario_actual(&res, "culprit", got, sizeof(got)), 0);
 	ck_assert_str_eq(got, "none");
+	/* without a path there is no receive side to name */
+	res.has_rx = false;
+	ck_assert_int_eq(emu_scenario_actual(&res, "rx.culprit", got, sizeof(got)), -EINVAL);
 
 	struct emu_expect e = {"culprit", "tso"};
 	ck_assert(emu_scenario_holds(&e, "tso"));

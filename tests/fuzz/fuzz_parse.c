@@ -6,6 +6,7 @@
  * code reads exactly the ranges the parser vouched for; and in both schemes
  * (md5sig_classify_frame(), with TCP-AO MKTs and a flow table that follows the frames), so a
  * segment a snaplen cut is judged by its headers without reading past its captured bytes.
+ * md5sig_parse_ip()'s offsets must lie in the frame, in order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		char peers[128];
 		md5sig_seg_format(&seg, peers, sizeof(peers));
+	}
+	/* the IP layer alone: every offset it reports lies in the frame, in order */
+	struct md5sig_ip ip;
+	if (md5sig_parse_ip(lt, frame, n, &ip)) {
+		if (ip.l3_off >= ip.l4_off || ip.l4_off > ip.ip_end || ip.ip_end > n ||
+		    (ip.frag_hdr && (ip.frag_hdr < ip.l3_off || ip.frag_hdr + 8 > ip.l4_off)))
+			abort();
+		volatile uint8_t x = frame[ip.l3_off];
+		(void)x;
 	}
 
 	/* the same bytes as a capture record that was longer on the wire */

@@ -104,6 +104,10 @@ expect_has "vnicemu replay --set t" tso.md5= tso.flags= tcp-segmentation-offload
 expect_has "vnicemu run --set tso.md5=" copy
 expect_has "vnicemu run --guest " vde:// ptp:// tap://
 expect "vnicemu run --wire vde://$work/cwd/su" "//$work/cwd/sub"
+# path names from the program's own --list-paths, after any already given
+paths=$(vnicemu --list-paths)
+expect "vnicemu replay a.pcap --path " $paths
+expect "vnicemu run --path asa,n" $(grep '^n' <<<"$paths" | sed 's/^/asa,/')
 
 # Values come from the program: every value offered for a quirk is one it prints.
 if lists=$(vnicemu --list-quirks 2>/dev/null) && [ -n "$lists" ]; then

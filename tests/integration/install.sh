@@ -36,13 +36,15 @@ else
 		exit 1
 	}
 	# the program must not look into the source tree for data
-	if grep -qaF "$src/profiles" "$prefix/bin/vnicemu"; then
-		fail "the installed vnicemu searches $src/profiles"
-	fi
+	for d in profiles paths; do
+		if grep -qaF "$src/$d" "$prefix/bin/vnicemu"; then
+			fail "the installed vnicemu searches $src/$d"
+		fi
+	done
 fi
 data=$prefix/share/vnicemu
 [ "$prefix" = /usr ] && unitdir=/lib/systemd/system || unitdir=$prefix/lib/systemd/system
-unset VNICEMU_PROFILE_PATH VNICEMU_CONTROL
+unset VNICEMU_PROFILE_PATH VNICEMU_PATH_PATH VNICEMU_CONTROL
 mkdir -p "$work/elsewhere"
 cd "$work/elsewhere" || exit 2
 
@@ -73,6 +75,12 @@ while read -r file; do
 	[[ $file == "$data/profiles/"* ]] || fail "vnicemu profiles found $file, outside $data/profiles"
 done < <(sed -n 's/^  file: //p' <<<"$out")
 
+# paths: the installed program finds them all in the installed data directory
+want_paths=$(cd "$data/paths" && ls -- *.ini | sed 's/\.ini$//' | sort)
+got_paths=$("$prefix/bin/vnicemu" --list-paths | sort)
+[ -n "$want_paths" ] && [ "$want_paths" = "$got_paths" ] ||
+	fail "vnicemu --list-paths lists [$(echo $got_paths)], the data directory holds [$(echo $want_paths)]"
+
 # scenarios: each holds, by its absolute path and by a relative one from its directory
 n=0
 for sc in "$data"/scenarios/*.ini; do
@@ -88,7 +96,7 @@ sc=$(ls "$data"/scenarios/*.ini | head -n 1)
 # man pages: installed (compressed or not), each renders without a warning
 m=0
 for page in man8/vnicemu.8 man8/vnicctl.8 man5/vnicemu-keys.5 man5/vnicemu-profile.5 \
-	man5/vnicemu-scenario.5; do
+	man5/vnicemu-scenario.5 man5/vnicemu-path.5; do
 	f=$(ls "$prefix/share/man/$page" "$prefix/share/man/$page.gz" 2>/dev/null | head -n 1)
 	if [ -z "$f" ]; then
 		fail "man page not installed: $prefix/share/man/$page"
@@ -103,4 +111,4 @@ if [ "$fails" -ne 0 ]; then
 	echo "install: $fails problem(s) in $prefix" >&2
 	exit 1
 fi
-echo "install: $prefix: $(wc -l <<<"$want") profiles found there, $n scenarios hold, $m man pages render"
+echo "install: $prefix: $(wc -l <<<"$want") profiles and $(wc -l <<<"$want_paths") paths found there, $n scenarios hold, $m man pages render"

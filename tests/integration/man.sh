@@ -22,7 +22,7 @@ fail() {
 	fails=$((fails + 1))
 }
 
-pages=(vnicemu.8 vnicctl.8 vnicemu-keys.5 vnicemu-profile.5 vnicemu-scenario.5)
+pages=(vnicemu.8 vnicctl.8 vnicemu-keys.5 vnicemu-profile.5 vnicemu-scenario.5 vnicemu-path.5)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -166,9 +166,12 @@ for c in $page_cmds; do
 		fail "vnicctl.8: COMMANDS documents '$c', which 'vnicctl --help' does not list"
 done
 
-# 4. Quirks: the program's own list when it has one, else those the profiles set.
-page_quirks=$(terms "$work/vnicemu-profile.5" | awk -F'\t' '$1 == "QUIRKS" { print $3 }' |
-	awk '{ print $1 }' | sort -u)
+# 4. Quirks: the program's own list when it has one, else those the profiles set. Path
+# elements' parameters are documented in vnicemu-path(5) PARAMETERS (several to a term).
+page_quirks=$( {
+	terms "$work/vnicemu-profile.5" | awk -F'\t' '$1 == "QUIRKS" { print $3 }'
+	terms "$work/vnicemu-path.5" | awk -F'\t' '$1 == "PARAMETERS" { print $3 }' | tr ',' '\n'
+} | awk '{ print $1 }' | sort -u)
 if quirks=$("$vnicemu" --list-quirks 2>/dev/null) && [ -n "$quirks" ]; then
 	quirks=$(awk '{ print $1 }' <<<"$quirks" | sort -u)
 	for q in $page_quirks; do

@@ -33,6 +33,17 @@ START_TEST(features_are_described_once)
 		[OFFLOAD_F_TX] = {"tx-checksumming", "tx", "tx-csum", OFFLOAD_DIR_TX},
 		[OFFLOAD_F_RX] = {"rx-checksumming", "rx", "rx-csum", OFFLOAD_DIR_RX},
 		[OFFLOAD_F_LRO] = {"large-receive-offload", "lro", "lro", OFFLOAD_DIR_RX},
+		/* path elements: the feature's short name is the element's */
+		[OFFLOAD_F_OPTSTRIP] = {"tcp-option-stripping", "optstrip", "optstrip",
+					OFFLOAD_DIR_PATH},
+		[OFFLOAD_F_SEQRAND] = {"tcp-sequence-randomization", "seqrand", "seqrand",
+				       OFFLOAD_DIR_PATH},
+		[OFFLOAD_F_NAT] = {"network-address-translation", "nat", "nat", OFFLOAD_DIR_PATH},
+		[OFFLOAD_F_WINDOW] = {"tcp-window-rewrite", "window", "window", OFFLOAD_DIR_PATH},
+		[OFFLOAD_F_MSS_CLAMP] = {"tcp-mss-clamping", "mss-clamp", "mss-clamp",
+					 OFFLOAD_DIR_PATH},
+		[OFFLOAD_F_FRAGMENT] = {"ip-fragmentation", "fragment", "fragment",
+					OFFLOAD_DIR_PATH},
 	};
 
 	for (int f = 0; f < OFFLOAD_NFEATURES; f++) {
@@ -50,6 +61,8 @@ START_TEST(features_are_described_once)
 		ck_assert_str_eq(fi->stage->name, want[f].stage);
 		ck_assert_ptr_eq(offload_stage_find(want[f].stage), fi->stage);
 		ck_assert_int_eq(offload_stage_feature_of(fi->stage), f);
+		/* a path element has both halves; a NIC stage only the one it works in */
+		ck_assert_int_eq(fi->stage->receive != NULL, fi->dir == OFFLOAD_DIR_PATH);
 		/* Linux: only tso needs anything, and it needs sg and tx */
 		ck_assert_uint_eq(fi->needs, f == OFFLOAD_F_TSO
 						     ? OFFLOAD_FEATURE_BIT(OFFLOAD_F_SG) |
@@ -83,13 +96,16 @@ END_TEST
 
 START_TEST(features_list_for_messages)
 {
-	char buf[64], small[5];
 
-	ck_assert_uint_eq(offload_features_list(buf, sizeof(buf)), 20);
-	ck_assert_str_eq(buf, "sg, tso, tx, rx, lro");
-	ck_assert_uint_eq(offload_features_list(small, sizeof(small)), 20);
+	const char *all =
+		"sg, tso, tx, rx, lro, optstrip, seqrand, nat, window, mss-clamp, fragment";
+	char buf[128], small[5];
+
+	ck_assert_uint_eq(offload_features_list(buf, sizeof(buf)), strlen(all));
+	ck_assert_str_eq(buf, all);
+	ck_assert_uint_eq(offload_features_list(small, sizeof(small)), strlen(all));
 	ck_assert_str_eq(small, "sg, ");
-	ck_assert_uint_eq(offload_features_list(NULL, 0), 20);
+	ck_assert_uint_eq(offload_features_list(NULL, 0), strlen(all));
 }
 END_TEST
 
@@ -121,7 +137,10 @@ START_TEST(dependencies_are_linux_ones)
 }
 END_TEST
 
-/* Each registered stage declares no more parameters than the cap, with valid defaults. */
+/*
+ * Each registered stage declares no more parameters than the cap, with valid defaults; nat has
+ * no default mapping (it would translate nothing), so it gets one.
+ */
 START_TEST(every_stage_builds_alone_with_its_defaults)
 {
 	for (unsigned i = 0; offload_stages[i]; i++) {
@@ -131,6 +150,9 @@ START_TEST(every_stage_builds_alone_with_its_defaults)
 			.wire_mtu = 1500,
 			.stages = {ops->name},
 			.nstages = 1,
+			.params = {{"nat.source_from", "192.0.2.10"},
+				   {"nat.source_to", "192.0.2.20"}},
+			.nparams = strcmp(ops->name, "nat") ? 0 : 2,
 		};
 		char err[256];
 		unsigned np = 0;
@@ -352,33 +374,42 @@ END_TEST
 
 /* ---- the docs read the same tables ---- */
 
-static char *slurp(const char *path)
+/* The NIC's page, then the path's (appended to it in @buf). */
+static char *slurp(void)
 {
-	FILE *f = fopen(path, "r");
-	static char buf[1 << 16];
-	size_t n;
+	static char buf[1 << 17];
+	const char *files[] = {TEST_DATA_DIR "/../../docs/profiles.md",
+			       TEST_DATA_DIR "/../../docs/paths.md"};
+	size_t n = 0;
 
-	ck_assert_msg(f != NULL, "%s", path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+	for (unsigned i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i], "r");
+		ck_assert_msg(f != NULL, "%s", files[i]);
+		n += fread(buf + n, 1, sizeof(buf) - 1 - n, f);
+		fclose(f);
+	}
 	buf[n] = '\0';
-	fclose(f);
 	return buf;
 }
 
 /*
- * docs/profiles.md has a row for every feature (names, direction, stage, needs) and every stage
- * parameter (with its values), as the registry describes them.
+ * docs/profiles.md (the NIC's) and docs/paths.md (the path elements') have a row for every
+ * feature (names, direction, stage, needs) and every stage parameter (with its values, or its
+ * syntax), as the registry describes them.
  */
 START_TEST(profiles_doc_describes_every_feature_and_parameter)
 {
-	const char *doc = slurp(TEST_DATA_DIR "/../../docs/profiles.md");
+	const char *doc = slurp();
 	char want[256];
 
 	for (int f = 0; f < OFFLOAD_NFEATURES; f++) {
 		const struct offload_feature_info *fi = offload_feature_info(f);
-		size_t o = (size_t)snprintf(
-			want, sizeof(want), "| `%s` | `%s` | %s | `%s` |", fi->name, fi->shortname,
-			fi->dir == OFFLOAD_DIR_TX ? "transmit" : "receive", fi->stage->name);
+		size_t o = (size_t)snprintf(want, sizeof(want), "| `%s` | `%s` | %s | `%s` |",
+					    fi->name, fi->shortname,
+					    fi->dir == OFFLOAD_DIR_TX	? "transmit"
+					    : fi->dir == OFFLOAD_DIR_RX ? "receive"
+									: "path",
+					    fi->stage->name);
 		for (int g = 0; g < OFFLOAD_NFEATURES; g++)
 			if (fi->needs & OFFLOAD_FEATURE_BIT(g))
 				o += (size_t)snprintf(want + o, sizeof(want) - o, "%s`%s`",
@@ -396,11 +427,14 @@ START_TEST(profiles_doc_describes_every_feature_and_parameter)
 			const char *row = strstr(doc, want);
 			ck_assert_msg(row, "docs/profiles.md has no row for %s", want);
 			const char *eol = strchr(row, '\n');
-			for (unsigned k = 0; p[j].choices && p[j].choices[k]; k++) {
+			for (unsigned k = 0; !p[j].syntax && p[j].choices && p[j].choices[k]; k++) {
 				const char *c = strstr(row, p[j].choices[k]);
 				ck_assert_msg(c && c < eol, "%s: no value %s", want,
 					      p[j].choices[k]);
 			}
+			const char *c = p[j].syntax ? strstr(row, p[j].syntax) : NULL;
+			ck_assert_msg(!p[j].syntax || (c && c < eol), "%s: no syntax %s", want,
+				      p[j].syntax);
 		}
 	}
 }

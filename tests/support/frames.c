@@ -113,7 +113,7 @@ size_t tf_build(const struct tf_spec *s, uint8_t *buf, size_t cap)
 		ip[0] = (uint8_t)(0x40 | iph / 4);
 		tf_put16(ip + 2, (uint16_t)(iph + seglen));
 		tf_put16(ip + 4, s->ipid);
-		tf_put16(ip + 6, 0x4000); /* DF */
+		tf_put16(ip + 6, s->no_df ? 0 : 0x4000); /* DF */
 		ip[8] = s->ttl ? s->ttl : 64;
 		ip[9] = 6;
 		memcpy(ip + 12, sa, 4);

@@ -26,6 +26,7 @@ struct tf_spec {
 	uint16_t urg;
 	uint8_t ttl; /* default 64 */
 	uint16_t ipid;
+	bool no_df;	     /* IPv4: Don't Fragment clear (set by default, as Linux sends TCP) */
 	bool md5;	     /* add an MD5 option (zero digest until signed) */
 	const uint8_t *opts; /* extra TCP options, padded with NOPs to 4 bytes */
 	size_t opts_len;

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Paths: what lies between the NIC and the wire (a firewall, NAT, a shaper, a router clamping
+ * MSS, a hop with a smaller MTU), as data files beside the profiles (docs/paths.md). Sections:
+ * [path] name, description, elements (in order from the NIC to the wire); [ELEMENT] its
+ * parameters. `--path asa,nat` joins the elements of both files to the profile: every element
+ * on, its parameters defaults that `--set` overrides.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "emu/device/internal.h"
+
+struct load_ctx {
+	struct emu_path *p;
+	const char *why; /* first error */
+};
+
+static bool has_element(const struct emu_path *p, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < p->nelements; i++)
+		if (strlen(p->elements[i]) == len && !strncmp(p->elements[i], name, len))
+			return true;
+	return false;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *c = user;
+	struct emu_path *p = c->p;
+
+	if (!strcmp(section, "path")) {
+		if (!strcmp(name, "name"))
+			snprintf(p->name, sizeof(p->name), "%s", value);
+		else if (!strcmp(name, "description"))
+			snprintf(p->description, sizeof(p->description), "%s", value);
+		else if (!strcmp(name, "elements")) {
+			if (dev_parse_stage_list(p->elements, &p->nelements, value)) {
+				c->why = "too many elements";
+				return 0;
+			}
+			for (unsigned i = 0; i < p->nelements; i++) {
+				const struct offload_stage_ops *ops =
+					offload_stage_find(p->elements[i]);
+				if (!ops || !ops->receive) {
+					c->why =
+						"no such path element (optstrip, seqrand, nat, window, "
+						"mss-clamp, fragment)";
+					return 0;
+				}
+			}
+		} else {
+			c->why = "unknown key in [path]";
+			return 0;
+		}
+		return 1;
+	}
+	/* an element's parameters, checked against its table when the pipeline is built */
+	if (!has_element(p, section, strlen(section))) {
+		c->why = "a section that names no element of the path (elements = first)";
+		return 0;
+	}
+	if (p->nparams == OFFLOAD_MAX_PARAMS ||
+	    strlen(section) + strlen(name) + 2 > sizeof(p->params[0].key) ||
+	    strlen(value) >= sizeof(p->params[0].value)) {
+		c->why = "too many or too long parameters";
+		return 0;
+	}
+	snprintf(p->params[p->nparams].key, sizeof(p->params[0].key), "%s.%s", section, name);
+	snprintf(p->params[p->nparams].value, sizeof(p->params[0].value), "%s", value);
+	p->nparams++;
+	return 1;
+}
+
+static int load_file(struct emu_path *p, const char *file, char *err, size_t errlen)
+{
+	struct load_ctx c = {.p = p};
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->file, sizeof(p->file), "%s", file);
+	int r = ini_parse(file, on_entry, &c);
+	if (r == -1) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno ? errno : ENOENT));
+		return -ENOENT;
+	}
+	if (r) {
+		snprintf(err, errlen, "%s:%d: %s", file, r, c.why ? c.why : "syntax error");
+		return -EINVAL;
+	}
+	if (!*p->name || !p->nelements) {
+		snprintf(err, errlen, "%s: a path needs [path] name and elements", file);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int emu_path_load(struct emu_path *p, const char *name, char *err, size_t errlen)
+{
+	char file[512];
+	int ret = dev_data_find(&dev_paths, name, file, sizeof(file), err, errlen);
+
+	return ret ? ret : load_file(p, file, err, errlen);
+}
+
+struct foreach_ctx {
+	struct emu_path *p;
+	void (*fn)(const struct emu_path *p, void *arg);
+	void *arg;
+};
+
+static int foreach_load(const char *file, void *arg)
+{
+	struct foreach_ctx *c = arg;
+	char err[512];
+
+	if (load_file(c->p, file, err, sizeof(err)))
+		return -1;
+	c->fn(c->p, c->arg);
+	return 0;
+}
+
+unsigned emu_path_foreach(void (*fn)(const struct emu_path *p, void *arg), void *arg)
+{
+	struct foreach_ctx c = {malloc(sizeof(struct emu_path)), fn, arg};
+
+	if (!c.p)
+		return 0;
+	unsigned n = dev_data_foreach(&dev_paths, foreach_load, &c);
+	free(c.p);
+	return n;
+}
+
+/* Join one path file's elements and parameters to @p. */
+static int join(struct emu_profile *p, const struct emu_path *path, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < path->nelements; i++) {
+		const struct offload_stage_ops *ops = offload_stage_find(path->elements[i]);
+		int f = offload_stage_feature_of(ops);
+
+		if (p->npath == OFFLOAD_MAX_STAGES) {
+			snprintf(err, errlen, "--path %s: more than %u elements", p->path_name,
+				 OFFLOAD_MAX_STAGES);
+			return -EINVAL;
+		}
+		snprintf(p->path_stages[p->npath++], EMU_NAME_MAX, "%s", path->elements[i]);
+		if (f >= 0)
+			p->on[f] = true;
+	}
+	for (unsigned i = 0; i < path->nparams; i++) {
+		unsigned k = p->nparams;
+
+		for (unsigned j = 0; j < p->nparams; j++)
+			if (!strcmp(p->params[j].key, path->params[i].key))
+				k = j;
+		if (k == OFFLOAD_MAX_PARAMS) {
+			snprintf(err, errlen, "--path %s: too many parameters", p->path_name);
+			return -EINVAL;
+		}
+		memcpy(p->params[k].key, path->params[i].key, sizeof(p->params[k].key));
+		memcpy(p->params[k].value, path->params[i].value, sizeof(p->params[k].value));
+		if (k == p->nparams)
+			p->nparams++;
+	}
+	return 0;
+}
+
+int emu_profile_add_path(struct emu_profile *p, const char *spec, char *err, size_t errlen)
+{
+	char buf[sizeof(p->path_name)], *save = NULL;
+	struct emu_path *path = malloc(sizeof(*path));
+	int ret = 0;
+
+	if (!path)
+		return -ENOMEM;
+	if (!*spec || strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errlen, "--path '%s': expected NAME[,NAME...]", spec);
+		free(path);
+		return -EINVAL;
+	}
+	snprintf(p->path_name, sizeof(p->path_name), "%s", spec);
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (char *t = strtok_r(buf, ",", &save); t && !ret; t = strtok_r(NULL, ",", &save))
+		if (!(ret = emu_path_load(path, t, err, errlen)))
+			ret = join(p, path, err, errlen);
+	free(path);
+	return ret;
+}
