@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # vnicemu replay end to end: the ESX 3.5 VMXNET2 + BGP MD5 story from a guest capture, checked
-# against tcpdump -M on every capture replay writes; quirks, profiles, wire MTU, IPv6, jumbo
-# captures from real kernels; accounting on every run; bad input.
+# against tcpdump -M on every capture replay writes and read again by tshark; quirks, profiles,
+# wire MTU, IPv6, jumbo captures from real kernels; accounting on every run; bad input.
 set -uo pipefail
 VNICEMU=$1
 MKGUESTCAP=$2
@@ -44,6 +44,54 @@ tcpdump_count() {
 	echo "$(grep -c 'md5 valid' <<<"$out") $(grep -c 'md5  (invalid)' <<<"$out")"
 }
 
+# tshark_reads NAME: tshark, a second reader written by other people, opens every capture the
+# replay NAME wrote: each tap's pcap holds the frames its JSON counts, and every frame of
+# annotated.pcapng carries a verdict comment (frame.comment in tshark 4.0; pkt_comment is the
+# protocol) that adds up to the JSON's counts per interface and agrees, frame by frame, with
+# vnicemu verify --list on the same file.
+tshark_reads() {
+	local name=$1 dir=$tmp/$1 tap want got n
+	if ! command -v tshark >/dev/null; then
+		t_fail "tshark is not installed (tools/deps installs it)"
+		return
+	fi
+	for tap in guest $(q "$name" '.stages[].name') wire; do
+		want=$(q "$name" "if \"$tap\" == \"guest\" then .guest.frames elif \"$tap\" == \"wire\" then .wire.frames else (.stages[] | select(.name == \"$tap\") | .frames_out) end")
+		if tshark -r "$dir/$tap.pcap" -T fields -e frame.number >"$tmp/ts.out" 2>"$tmp/ts.err" &&
+			[ "$(wc -l <"$tmp/ts.out")" = "$want" ]; then
+			t_ok "$name: tshark reads $tap.pcap, $want frames as the JSON says"
+		else
+			t_fail "$name: tshark on $tap.pcap: $(wc -l <"$tmp/ts.out") frames, JSON $want; $(grep -v 'Running as user' "$tmp/ts.err")"
+		fi
+	done
+	# "INTERFACE VERDICT" per frame from the comments; "NUMBER VERDICT" for the comparison
+	if ! tshark -r "$dir/annotated.pcapng" -T fields -e frame.number -e frame.interface_name \
+		-e frame.comment >"$tmp/ts.ann" 2>"$tmp/ts.err"; then
+		t_fail "$name: tshark cannot read annotated.pcapng: $(grep -v 'Running as user' "$tmp/ts.err")"
+		return
+	fi
+	n=$(($(q "$name" .guest.frames) + $(q "$name" .wire.frames)))
+	sed -E 's/^([0-9]+)\t([a-z]+)\tguest frame [0-9]+( segment [0-9]+\/[0-9]+)?: (md5 )?([a-z]+).*$/\1 \2 \5/' \
+		"$tmp/ts.ann" >"$tmp/ts.verdicts"
+	if [ "$(wc -l <"$tmp/ts.ann")" = "$n" ] && ! grep -qv '^[0-9]* [a-z]* [a-z]*$' "$tmp/ts.verdicts"; then
+		t_ok "$name: tshark shows a verdict comment on each of the $n frames of annotated.pcapng"
+	else
+		t_fail "$name: annotated.pcapng: $(wc -l <"$tmp/ts.ann") frames (want $n), without a verdict: $(grep -v '^[0-9]* [a-z]* [a-z]*$' "$tmp/ts.verdicts" | head -2)"
+	fi
+	for side in guest wire; do
+		want=$(q "$name" ".$side.md5 | to_entries[] | select(.value > 0) | \"\\(.key) \\(.value)\"" | sort | paste -sd, | sed "s/,/, /g")
+		got=$(awk -v s=$side '$2 == s { n[$3]++ } END { for (v in n) print v, n[v] }' "$tmp/ts.verdicts" | sort | paste -sd, | sed "s/,/, /g")
+		[ "$got" = "$want" ] && t_ok "$name: tshark's $side comments: $got, as the JSON counts" ||
+			t_fail "$name: tshark's $side comments: '$got', JSON '$want'"
+	done
+	"$VNICEMU" verify "$dir/annotated.pcapng" --key "$KEY" --list | awk '{ print $1, $2 }' >"$tmp/vl"
+	if cmp -s <(awk '{ print $1, $3 }' "$tmp/ts.verdicts") "$tmp/vl"; then
+		t_ok "$name: every comment tshark shows equals vnicemu verify --list's verdict for that frame"
+	else
+		t_fail "$name: comments vs verify --list: $(diff <(awk '{ print $1, $3 }' "$tmp/ts.verdicts") "$tmp/vl" | head -4 | paste -sd' ')"
+	fi
+}
+
 # 1. The ESX 3.5 report: vmxnet2 segments signed super-frames, tso is the culprit.
 run esx "$tmp/guest.pcap" --profile vmxnet2 --key "$KEY" --out "$tmp/esx"
 if [ "$(q esx .culprit)" = tso ] && [ "$(q esx '.guest.md5.valid')" = 23 ] &&
@@ -71,6 +119,7 @@ n=$("$VNICEMU" verify "$tmp/esx/annotated.pcapng" --key "$KEY" --json | jq '.fra
 grep -aq "segment 1/6: md5 invalid (copied digest over changed bytes)" "$tmp/esx/annotated.pcapng" &&
 	t_ok "annotated.pcapng carries verdict comments" || t_fail "no verdict comments"
 grep -aq "$KEY" "$tmp/esx.json" "$tmp/esx.err" && t_fail "the secret appears in the output"
+tshark_reads esx
 
 # 2. resign: TSO need not break RFC 2385
 run resign "$tmp/guest.pcap" --key "$KEY" --set tso.md5=resign --out "$tmp/resign"
@@ -78,6 +127,7 @@ got=$(tcpdump_count "$tmp/resign/wire.pcap")
 [ "$(q resign .culprit)" = null ] && [ "$got" = "63 0" ] &&
 	t_ok "tso.md5=resign: culprit none; tcpdump -M: all 63 wire frames valid" ||
 	t_fail "resign: culprit $(q resign .culprit), tcpdump $got"
+tshark_reads resign
 
 # 3. strip: segments lose the option: missing
 run strip "$tmp/guest.pcap" --key "$KEY" --set tso.md5=strip
@@ -113,6 +163,7 @@ run v6 "$tmp/guest6.pcap" --profile vmxnet3 --key "$KEY" --out "$tmp/v6"
 	t_ok "IPv6 through vmxnet3: culprit tso ($(q v6 .wire.md5.invalid) invalid)" || t_fail "IPv6: $(cat "$tmp/v6.json")"
 bash "$here/verify_vs_tcpdump.sh" "$VNICEMU" "$tmp/v6/wire.pcap" "$tmp/key.tcpdump" >"$tmp/cmp" 2>&1 &&
 	t_ok "IPv6 wire.pcap frame by frame: $(tail -1 "$tmp/cmp")" || t_fail "IPv6 wire: $(tail -3 "$tmp/cmp")"
+tshark_reads v6
 
 # 8. Real kernels with jumbo MTU (modern Linux: signed segments up to 8980 bytes)
 run jumbo "$DATA/eth.pcap" --key-file "$DATA/keys"
