@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,10 +19,39 @@
 
 #define ETH_HLEN 14
 
+/*
+ * vdeplug4 4.0.1 joins a vxvde:// or vxlan:// group on the default route when the interface an
+ * `if=NAME` option names does not exist, so lab traffic meant for one link would leave by
+ * another: refuse the URL instead. Return: 0, or -ENODEV with a reason in @err.
+ */
+static int vde_check_iface(const struct emu_port *p, char *err, size_t errlen)
+{
+	const char *o;
+	char name[IF_NAMESIZE + 1];
+
+	if (strncmp(p->url, "vxvde://", 8) && strncmp(p->url, "vxlan://", 8))
+		return 0;
+	for (o = strchr(p->url + 8, '/'); o; o = strchr(o + 1, '/')) {
+		if (strncmp(o + 1, "if=", 3))
+			continue;
+		size_t n = strcspn(o + 4, "/");
+		if (n == 0 || n > IF_NAMESIZE - 1 ||
+		    (snprintf(name, sizeof(name), "%.*s", (int)n, o + 4), !if_nametoindex(name))) {
+			snprintf(err, errlen, "%s port %s: no interface '%.*s' here", p->name,
+				 p->url, (int)n, o + 4);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
 static int vde_port_open(struct emu_port *p, char *err, size_t errlen)
 {
 	char descr[64];
+	int ret = vde_check_iface(p, err, errlen);
 
+	if (ret)
+		return ret;
 	snprintf(descr, sizeof(descr), "vnicemu %s", p->name);
 	errno = 0;
 	VDECONN *c = vde_open(p->url, descr, NULL);

@@ -68,4 +68,10 @@ if ! grep -qa __asan_init "$vnicemu"; then
 	refused "68 is the IPv4 minimum" run --guest "ptp://$work/g" --wire "ptp://$work/w" \
 		--path fragment --set fragment.mtu=40
 fi
+# a vxvde:// or vxlan:// port whose if= names no interface: vdeplug4 would join the group on
+# the default route instead, so lab frames would leave by another link (docs/multi-host.md)
+refused "no interface 'nosuch0' here" run --guest vxvde://239.255.77.1/if=nosuch0 \
+	--wire "ptp://$work/w"
+refused "no interface 'nosuch1' here" run --guest "ptp://$work/g" \
+	--wire vxlan://239.255.77.1/ttl=1/if=nosuch1
 t_done
