@@ -17,7 +17,7 @@ int emu_port_init(struct emu_port *p, const char *name, const char *url, char *e
 	p->name = name;
 	p->ops = strncmp(url, "vnet-tap://", 11) ? &emu_port_vde : &emu_port_vnet_tap;
 	p->datafd = p->ctlfd = -1;
-	return 0;
+	return p->ops->check ? p->ops->check(p, err, errlen) : 0;
 }
 
 int emu_port_open(struct emu_port *p, char *err, size_t errlen)

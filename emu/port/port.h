@@ -43,6 +43,8 @@ struct emu_rxmeta {
 
 struct emu_port_ops {
 	const char *kind;
+	/** optional: refuse a URL that must not be opened, before any port is; 0 or -errno */
+	int (*check)(const struct emu_port *p, char *err, size_t errlen);
 	/** open @url; 0 or -errno with a reason in @err */
 	int (*open)(struct emu_port *p, char *err, size_t errlen);
 	/** one frame into @buf (and what the port knows of it into @meta): its length, 0 for
@@ -81,7 +83,7 @@ struct emu_port {
 	struct emu_port_stats stats;
 };
 
-/** Fill @p for @url (kind from the scheme) without opening it. */
+/** Fill @p for @url (kind from the scheme) and check the URL, without opening it. */
 int emu_port_init(struct emu_port *p, const char *name, const char *url, char *err, size_t errlen);
 /** Open (or reopen) the port. */
 int emu_port_open(struct emu_port *p, char *err, size_t errlen);

@@ -22,7 +22,7 @@
 /*
  * vdeplug4 4.0.1 joins a vxvde:// or vxlan:// group on the default route when the interface an
  * `if=NAME` option names does not exist, so lab traffic meant for one link would leave by
- * another: refuse the URL instead. Return: 0, or -ENODEV with a reason in @err.
+ * another: refuse the URL instead, at init, before either port is opened. Return: 0, or -ENODEV with a reason in @err.
  */
 static int vde_check_iface(const struct emu_port *p, char *err, size_t errlen)
 {
@@ -48,7 +48,7 @@ static int vde_check_iface(const struct emu_port *p, char *err, size_t errlen)
 static int vde_port_open(struct emu_port *p, char *err, size_t errlen)
 {
 	char descr[64];
-	int ret = vde_check_iface(p, err, errlen);
+	int ret = vde_check_iface(p, err, errlen); /* again: a reopen may find it gone */
 
 	if (ret)
 		return ret;
@@ -115,6 +115,7 @@ static void vde_port_close(struct emu_port *p)
 
 const struct emu_port_ops emu_port_vde = {
 	.kind = "vde",
+	.check = vde_check_iface,
 	.open = vde_port_open,
 	.recv = vde_port_recv,
 	.send = vde_port_send,
