@@ -151,4 +151,24 @@ for v in valid invalid; do
 done
 t_ok "mixed: the MD5 frames as replayed alone ($(jq -c .wire.md5 md5.json))"
 
+# diff on the replay's own guest and wire captures: with the MKTs, TCP-AO verdicts equal the
+# replay's; without any key, every AO frame is unchecked (no key given), never unexpected
+"$VNICEMU" diff copy/guest.pcap copy/wire.pcap --key-file s.keys --json >dk.json
+"$VNICEMU" diff copy/guest.pcap copy/wire.pcap --json >dn.json
+"$VNICEMU" diff copy/guest.pcap copy/wire.pcap >dn.txt
+nao=$(jq '[.wire.ao[]] | add' dk.json)
+if [ "$(jq -c '.wire.ao | {valid, invalid}' dk.json)" = "$(jq -c '.wire.ao | {valid, invalid}' copy.json)" ] &&
+	[ "$(jq .wire.ao.invalid dk.json)" -gt 0 ]; then
+	t_ok "diff with the MKTs: wire TCP-AO verdicts as replay's ($(jq -c .wire.ao dk.json))"
+else
+	t_fail "diff with the MKTs: $(jq -c .wire.ao dk.json) vs replay $(jq -c .wire.ao copy.json)"
+fi
+if [ "$(jq .wire.ao.unchecked dn.json)" = "$nao" ] && [ "$(jq .wire.ao.unexpected dn.json)" = 0 ] &&
+	[ "$(jq '.wire.unchecked_reasons.ao["no-key"]' dn.json)" = "$nao" ] &&
+	grep -q "^ao: .* could not be checked .*: no key given$" dn.txt; then
+	t_ok "diff without a key: all $nao wire TCP-AO frames unchecked (no key given)"
+else
+	t_fail "diff without a key: $(jq -c '.wire.ao, .wire.unchecked_reasons' dn.json)"
+fi
+
 t_done
