@@ -171,4 +171,34 @@ else
 	t_fail "diff without a key: $(jq -c '.wire.ao, .wire.unchecked_reasons' dn.json)"
 fi
 
+# MSS clamping on the path (issue 13's contrast case): it rewrites the MSS option of the SYN in
+# place. TCP-AO covers options unless the MKT excludes them (RFC 5925 section 5.1), so the
+# SYN's MAC breaks and mss-clamp is the culprit; with exclude-options every MAC survives, as
+# every MD5 digest does (scenarios/mss-clamp.ini). scapy checks the SYN on the wire both ways.
+jq '.sessions[0].mkts[0].exclude_options = false' "$data/ao/scenario-bgp.json" >mc.json
+jq '.sessions[0].mkts[0].exclude_options = true' "$data/ao/scenario-bgp.json" >mx.json
+for v in mc mx; do
+	$py "$oracle" sign $v.json $v.pcap --keys $v.keys
+	"$VNICEMU" replay $v.pcap --key-file $v.keys --profile none --wire-mtu 9000 --path mss-clamp \
+		--guest-addr 192.0.2.10 --out $v --json >$v.out.json
+	$py "$oracle" check $v/wire.pcap $v.keys >$v.o.txt
+done
+mcs() { jq "$1" <<<"$(jq '.stages[] | select(.name == "mss-clamp")' mc.out.json)"; }
+if [ "$(jq -r .culprit mc.out.json)" = mss-clamp ] && [ "$(mcs .invalidated_ao)" = 1 ] &&
+	[ "$(jq .wire.ao.invalid mc.out.json)" = 1 ] && [ "$(awk '$1 == 1 {print $2}' mc.o.txt)" = invalid ] &&
+	[ "$(awk '$2 == "invalid"' mc.o.txt | wc -l)" = 1 ] &&
+	grep -q "covered fields changed: options" <("$VNICEMU" replay mc.pcap --key-file mc.keys --profile none \
+		--wire-mtu 9000 --path mss-clamp --guest-addr 192.0.2.10); then
+	t_ok "mss-clamp, options covered: the SYN's MAC invalid (scapy agrees), culprit mss-clamp, options named"
+else
+	t_fail "mss-clamp, options covered: $(jq -c '.culprit, .wire.ao' mc.out.json) scapy: $(counts mc.o.txt | xargs)"
+fi
+if [ "$(jq -r .culprit mx.out.json)" = null ] && [ "$(jq .wire.ao.invalid mx.out.json)" = 0 ] &&
+	[ "$(jq .wire.ao.valid mx.out.json)" -gt 0 ] && [ "$(awk '$1 == 1 {print $2}' mx.o.txt)" = valid ] &&
+	! grep -q invalid mx.o.txt; then
+	t_ok "mss-clamp, exclude-options: every MAC valid (scapy agrees), culprit none"
+else
+	t_fail "mss-clamp, exclude-options: $(jq -c '.culprit, .wire.ao' mx.out.json) scapy: $(counts mx.o.txt | xargs)"
+fi
+
 t_done
