@@ -6,7 +6,6 @@
  * engine: read, match, classify, explain, report as text and as JSON. Any result is fine; a
  * refusal must say why, and the report must be written only when it succeeds.
  */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
