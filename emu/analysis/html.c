@@ -431,7 +431,7 @@ static void counter_table(struct emu_html *h, const struct offload_stats *s, con
 	emu_html_raw(h,
 		     "<table id=\"%s\"><tr><th class=\"l\">tap</th><th>on</th><th>in</th>"
 		     "<th>out</th><th>created</th><th>merged</th><th>held</th>"
-		     "<th class=\"l\">dropped</th><th>bytes</th>",
+		     "<th class=\"l\">dropped</th><th class=\"l\">events</th><th>bytes</th>",
 		     id);
 	for (int v = MD5SIG_VALID; v < MD5SIG_NVERDICTS; v++)
 		emu_html_raw(h, "<th>%s</th>", md5sig_verdict_str(v));
@@ -442,7 +442,7 @@ static void counter_table(struct emu_html *h, const struct offload_stats *s, con
 	emu_html_text(h, in);
 	emu_html_raw(h, "</td><td></td><td></td>");
 	td(h, "frames", s->guest.frames);
-	emu_html_raw(h, "<td></td><td></td><td></td><td></td>");
+	emu_html_raw(h, "<td></td><td></td><td></td><td></td><td></td>");
 	td(h, "bytes", s->guest.bytes);
 	tap_tds(h, &s->guest);
 	emu_html_raw(h, "<td></td><td></td></tr>\n");
@@ -471,8 +471,9 @@ static void counter_table(struct emu_html *h, const struct offload_stats *s, con
 			emu_html_text(h, st->drops[d].reason);
 			emu_html_raw(h, "</span>");
 		}
+		emu_html_raw(h, "</td><td class=\"l\">");
 		for (unsigned c = 0; c < st->ncounts; c++) {
-			emu_html_raw(h, "<br><span class=off data-event=\"");
+			emu_html_raw(h, "%s<span data-event=\"", c ? "<br>" : "");
 			emu_html_text(h, st->counts[c].name);
 			emu_html_raw(h, "\" data-count=\"%llu\">%llu ", u(st->counts[c].count),
 				     u(st->counts[c].count));
@@ -492,7 +493,7 @@ static void counter_table(struct emu_html *h, const struct offload_stats *s, con
 	emu_html_text(h, out);
 	emu_html_raw(h, "</td><td></td>");
 	td(h, "frames", last->frames);
-	emu_html_raw(h, "<td></td><td></td><td></td><td></td><td></td>");
+	emu_html_raw(h, "<td></td><td></td><td></td><td></td><td></td><td></td>");
 	td(h, "bytes", last->bytes);
 	tap_tds(h, last);
 	emu_html_raw(h, "<td></td><td></td></tr>\n</table>\n");

@@ -11,33 +11,43 @@
 #include "emu/analysis/diff/internal.h"
 #include "emu/analysis/html.h"
 
+/* Both captures' counts, one row a count (the JSON's "guest" and "wire" members). */
 static void side_table(struct emu_html *h, const struct emu_diff *d)
 {
-	emu_html_raw(h, "<table id=\"captures\"><tr><th class=\"l\">capture</th>"
-			"<th class=\"l\">file</th><th>frames</th><th>tcp</th><th>other</th>");
-	for (int v = 0; v < V5_N; v++)
-		emu_html_raw(h, "<th>md5 %s</th>", diff_v5_name(v));
-	emu_html_raw(h, "<th>malformed</th>");
-	for (int v = 0; v < VA_N; v++)
-		emu_html_raw(h, "<th>ao %s</th>", diff_va_name(v));
-	emu_html_raw(h, "</tr>\n");
+	const struct diff_side *g = &d->s[GUEST], *w = &d->s[WIRE];
+	bool ao = md5sig_aotab_count(d->ao) || g->n != g->ao[VA_UNSIGNED] ||
+		  w->n != w->ao[VA_UNSIGNED];
+
+	emu_html_raw(h, "<table id=\"captures\"><tr><th class=\"l\"></th>"
+			"<th class=\"l\" data-side=\"guest\">guest</th>"
+			"<th class=\"l\" data-side=\"wire\">wire</th></tr>\n"
+			"<tr><th class=\"l\">file</th>");
 	for (int side = GUEST; side <= WIRE; side++) {
-		const struct diff_side *s = &d->s[side];
-		emu_html_raw(h, "<tr data-side=\"%s\"><td class=\"l\">%s</td><td class=\"l\">",
-			     side == GUEST ? "guest" : "wire", side == GUEST ? "guest" : "wire");
-		emu_html_text(h, s->path);
-		emu_html_raw(h,
-			     "</td><td data-k=\"frames\">%lu</td><td data-k=\"tcp\">%zu</td>"
-			     "<td data-k=\"other\">%lu</td>",
-			     s->frames, s->n, s->other);
-		for (int v = 0; v < V5_N; v++)
-			emu_html_raw(h, "<td data-k=\"md5.%s\">%lu</td>", diff_v5_name(v),
-				     s->md5[v]);
-		emu_html_raw(h, "<td data-k=\"malformed\">%lu</td>", s->malformed);
-		for (int v = 0; v < VA_N; v++)
-			emu_html_raw(h, "<td data-k=\"ao.%s\">%lu</td>", diff_va_name(v), s->ao[v]);
-		emu_html_raw(h, "</tr>\n");
+		emu_html_raw(h, "<td class=\"l mono\">");
+		emu_html_text(h, d->s[side].path);
+		emu_html_raw(h, "</td>");
 	}
+	emu_html_raw(h, "</tr>\n");
+#define COUNT(label, key, fmt, member)                                                            \
+	emu_html_raw(h,                                                                           \
+		     "<tr data-k=\"" key "\"><th class=\"l\">%s</th><td data-side=\"guest\">" fmt \
+		     "</td><td data-side=\"wire\">" fmt "</td></tr>\n",                           \
+		     label, g->member, w->member)
+	COUNT("frames", "frames", "%lu", frames);
+	COUNT("TCP segments", "tcp", "%zu", n);
+	COUNT("not TCP", "other", "%lu", other);
+	for (int v = 0; v < V5_N; v++)
+		emu_html_raw(h,
+			     "<tr data-k=\"md5.%s\"><th class=\"l\">md5 %s</th><td "
+			     "data-side=\"guest\">%lu</td><td data-side=\"wire\">%lu</td></tr>\n",
+			     diff_v5_name(v), diff_v5_name(v), g->md5[v], w->md5[v]);
+	COUNT("malformed", "malformed", "%lu", malformed);
+#undef COUNT
+	for (int v = 0; ao && v < VA_N; v++)
+		emu_html_raw(h,
+			     "<tr data-k=\"ao.%s\"><th class=\"l\">TCP-AO %s</th><td "
+			     "data-side=\"guest\">%lu</td><td data-side=\"wire\">%lu</td></tr>\n",
+			     diff_va_name(v), diff_va_name(v), g->ao[v], w->ao[v]);
 	emu_html_raw(h, "</table>\n");
 }
 
@@ -51,12 +61,18 @@ static void explanation(struct emu_html *h, const struct emu_diff *d)
 	emu_html_text(h, e->stage ? e->stage : "");
 	emu_html_raw(h, "\" data-identical=\"%s\" data-swapped=\"%s\">",
 		     identical ? "true" : "false", d->swapped ? "true" : "false");
+	/* as the text report: the vNIC's words when it explains first, else the elements' */
+	bool nic = e->stage && e->nelements && e->etext[0] == e->text;
 	if (e->stage) {
 		emu_html_raw(h, "Explained by <b>");
 		emu_html_text(h, e->stage);
-		emu_html_raw(h, "</b>: ");
+		emu_html_raw(h, "</b>%s", nic || !e->nelements ? ": " : "");
 	}
-	emu_html_text(h, e->text);
+	if (nic || !e->nelements)
+		emu_html_text(h, e->text);
+	else
+		emu_html_raw(h, "%s the path's elements below.",
+			     e->stage ? " and" : "Explained by");
 	emu_html_raw(h, "</p>\n");
 	if (*d->warning) {
 		emu_html_raw(h, "<p class=\"verdict unk\" id=\"warning\">");
@@ -76,9 +92,9 @@ static void explanation(struct emu_html *h, const struct emu_diff *d)
 		}
 		emu_html_raw(h, "</p>\n");
 	}
-	if (e->nelements) {
+	if (e->nelements > (unsigned)nic) {
 		emu_html_raw(h, "<ul id=\"elements\">");
-		for (unsigned i = 0; i < e->nelements; i++) {
+		for (unsigned i = nic; i < e->nelements; i++) {
 			emu_html_raw(h, "<li data-element=\"");
 			emu_html_text(h, e->elements[i]);
 			emu_html_raw(h, "\"><b>");
@@ -149,7 +165,15 @@ static void flow_section(struct emu_html *h, const struct emu_diff *d, uint32_t 
 		verdict_list(h, s->ao[WIRE], VA_N, true);
 	else
 		verdict_list(h, s->md5[WIRE], V5_N, false);
-	emu_html_raw(h, ".</p>\n<table><tr><th class=\"l\">difference</th><th>covered</th>"
+	emu_html_raw(h, ".</p>\n");
+	bool anydiff = false;
+	for (int k = 0; k < DK_N; k++)
+		anydiff |= s->n[GUEST][k] || s->n[WIRE][k];
+	if (!anydiff) {
+		emu_html_raw(h, "<p>No differences.</p></div>\n");
+		return;
+	}
+	emu_html_raw(h, "<table><tr><th class=\"l\">difference</th><th>covered</th>"
 			"<th>guest frames</th><th>wire frames</th><th class=\"l\">detail</th>"
 			"<th class=\"l\">explained</th></tr>\n");
 	for (int k = 0; k < DK_N; k++) {
