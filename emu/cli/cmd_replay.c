@@ -201,9 +201,12 @@ int cmd_replay(int argc, char **argv)
 	r.cfg.verify = !r.no_verify;
 	r.cfg.progress = isatty(STDERR_FILENO) ? cli_progress : NULL;
 	r.cfg.progress_arg = cmd_name;
-	if (r.report && (emu_html_check_path(r.report, &r.cfg.in_path, 1, err, sizeof(err)) ||
-			 !(trace = emu_html_trace_new(0)))) {
-		fprintf(stderr, "%s replay: %s\n", prog, trace ? err : "out of memory");
+	if (r.report && !(trace = emu_html_trace_new(0)))
+		snprintf(err, sizeof(err), "out of memory");
+	if (r.report &&
+	    (!trace || emu_html_check_path(r.report, &r.cfg.in_path, 1, err, sizeof(err)))) {
+		fprintf(stderr, "%s replay: %s\n", prog, err);
+		emu_html_trace_free(trace);
 		free(r.isns);
 		return EXIT_USAGE;
 	}
