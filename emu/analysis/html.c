@@ -50,8 +50,9 @@ static const char style[] =
 struct emu_html *emu_html_open(const char *path, const char *title, char *err, size_t errlen)
 {
 	struct emu_html *h = calloc(1, sizeof(*h));
-	int fd = -1;
+	int fd = -1, ret;
 
+	errno = 0;
 	if (!h || !(h->path = strdup(path)) || asprintf(&h->tmp, "%s.XXXXXX", path) < 0) {
 		if (h)
 			h->tmp = NULL;
@@ -60,16 +61,20 @@ struct emu_html *emu_html_open(const char *path, const char *title, char *err, s
 	}
 	fd = mkstemp(h->tmp);
 	if (fd < 0) {
-		snprintf(err, errlen, "--report %s: cannot create it: %s", path, strerror(errno));
+		ret = errno;
+		snprintf(err, errlen, "--report %s: cannot create it: %s", path, strerror(ret));
 		free(h->tmp);
 		h->tmp = NULL;
+		errno = ret;
 		goto fail;
 	}
 	/* a page to attach and open: readable like any file the user writes */
 	if (fchmod(fd, 0644) || !(h->f = fdopen(fd, "w"))) {
-		snprintf(err, errlen, "%s: %s", h->tmp, strerror(errno));
+		ret = errno;
+		snprintf(err, errlen, "--report %s: %s", path, strerror(ret));
 		close(fd);
 		unlink(h->tmp);
+		errno = ret;
 		goto fail;
 	}
 	emu_html_raw(h,
@@ -84,12 +89,13 @@ struct emu_html *emu_html_open(const char *path, const char *title, char *err, s
 	emu_html_raw(h, "</h1>\n");
 	return h;
 fail:
+	ret = errno ? errno : ENOMEM;
 	if (h) {
 		free(h->path);
 		free(h->tmp);
 		free(h);
 	}
-	errno = ENOMEM;
+	errno = ret;
 	return NULL;
 }
 

@@ -226,8 +226,17 @@ int cmd_replay(int argc, char **argv)
 		print_human(&r, res);
 	int code = r.fail_on_invalid && emu_replay_failed(res) ? 1 : 0;
 	struct emu_html_run run = {
-		"replay",   argc,	 argv,		 res->profile,	 r.cfg.path,
-		r.cfg.sets, r.cfg.nsets, r.cfg.wire_mtu, r.cfg.key_file, r.cfg.key != NULL};
+		.command = "replay",
+		.argc = argc,
+		.argv = argv,
+		.profile = res->profile,
+		.path = r.cfg.path,
+		.sets = r.cfg.sets,
+		.nsets = r.cfg.nsets,
+		.wire_mtu = r.cfg.wire_mtu,
+		.key_file = r.cfg.key_file,
+		.key_given = r.cfg.key != NULL,
+	};
 	if (r.report &&
 	    emu_html_replay_report(r.report, &run, &r.cfg, res, trace, err, sizeof(err))) {
 		fprintf(stderr, "%s replay: %s\n", prog, err);
