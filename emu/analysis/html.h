@@ -31,7 +31,7 @@
 #define EMU_HTML_FLOWS	   64 /**< flows a trace counts one by one (the rest: together) */
 #define EMU_HTML_ROWS	   40 /**< guest frames of the ladder */
 #define EMU_HTML_BEFORE	   12 /**< ...of which at most this many before the target */
-#define EMU_HTML_CELL_SEGS 48 /**< segments of one guest frame at one tap shown one by one */
+#define EMU_HTML_CELL_SEGS 32 /**< segments of one guest frame at one tap shown one by one */
 
 /** struct emu_html_run - what was run, so that the page reproduces it; borrowed strings. */
 struct emu_html_run {
