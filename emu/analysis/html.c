@@ -919,6 +919,8 @@ int emu_html_replay_report(const char *path, const struct emu_html_run *run,
 		c.progress = NULL;
 		c.trace = emu_html_trace_tap;
 		c.trace_arg = ladder;
+		ladder->target_tap = (unsigned)s->culprit + 1;
+		ladder->target_seg = s->stages[s->culprit].why.seg_no;
 		if ((ret = emu_replay(&c, again, err, errlen)))
 			goto out;
 	}

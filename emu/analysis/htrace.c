@@ -308,6 +308,9 @@ void emu_html_trace_tap(void *trace, bool rx, unsigned tap, const struct offload
 	cell->cls[c]++;
 	if (cell->nsegs < EMU_HTML_CELL_SEGS)
 		seg_fill(&cell->segs[cell->nsegs++], f, tcp, seg, ao, c);
+	else if (t->target_tap && r->no == t->target && tap == t->target_tap &&
+		 f->seg_no == t->target_seg)
+		seg_fill(&cell->segs[EMU_HTML_CELL_SEGS - 1], f, tcp, seg, ao, c);
 	if (tap + 1 > r->ntaps)
 		r->ntaps = tap + 1;
 }

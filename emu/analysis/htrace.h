@@ -66,6 +66,9 @@ struct ht_row {
 
 struct emu_html_trace {
 	uint64_t target; /* the capture frame whose flow the ladder follows; 0: first signed */
+	/* the target's frame to keep at its tap even past EMU_HTML_CELL_SEGS (the outlined one) */
+	unsigned target_tap;
+	uint16_t target_seg;
 	/* per-flow totals (transmit pipeline) */
 	struct ht_flow flows[EMU_HTML_FLOWS];
 	unsigned nflows;

@@ -176,6 +176,40 @@ START_TEST(ladder_follows_the_target_flow)
 }
 END_TEST
 
+/* The outlined frame stays in a full cell: frame 1 cut into 40 segments, the 39th invalid. */
+START_TEST(ladder_keeps_the_target_segment)
+{
+	struct emu_html_trace *t = emu_html_trace_new(1);
+	struct tf_spec s = {.md5 = true, .plen = 10};
+	uint8_t buf[256];
+	struct offload_frame f = {.seg_count = 40,
+				  .guest_no = 1,
+				  .verdict_known = true,
+				  .ao_verdict = MD5SIG_AO_UNSIGNED,
+				  .data = buf};
+	struct md5sig_seg seg;
+
+	ck_assert_ptr_nonnull(t);
+	t->target_tap = 1;
+	t->target_seg = 38;
+	f.len = (uint32_t)tf_build(&s, buf, sizeof(buf));
+	ck_assert_int_eq(md5sig_parse(MD5SIG_LINK_ETHERNET, buf, f.len, &seg), MD5SIG_TCP);
+	emu_html_trace_tap(t, false, 0, &f, &seg, MD5SIG_TCP);
+	for (uint16_t i = 0; i < 40; i++) {
+		f.seg_no = i;
+		f.verdict = i == 38 ? MD5SIG_INVALID : MD5SIG_VALID;
+		emu_html_trace_tap(t, false, 1, &f, &seg, MD5SIG_TCP);
+	}
+	const struct ht_cell *c = &t->rows[0].cell[1];
+	ck_assert_uint_eq(c->n, 40);
+	ck_assert_uint_eq(c->nsegs, EMU_HTML_CELL_SEGS);
+	ck_assert_uint_eq(c->segs[EMU_HTML_CELL_SEGS - 1].seg_no, 38);
+	ck_assert_uint_eq(c->segs[EMU_HTML_CELL_SEGS - 1].cls, HT_INVALID);
+	ck_assert_uint_eq(c->cls[HT_INVALID], 1);
+	emu_html_trace_free(t);
+}
+END_TEST
+
 START_TEST(flow_table_is_bounded)
 {
 	struct emu_html_trace *t = emu_html_trace_new(0);
@@ -206,6 +240,7 @@ Suite *suite_html(void)
 	tcase_add_test(tc, escapes_and_renames);
 	tcase_add_test(tc, refuses_an_input);
 	tcase_add_test(tc, ladder_follows_the_target_flow);
+	tcase_add_test(tc, ladder_keeps_the_target_segment);
 	tcase_add_test(tc, flow_table_is_bounded);
 	suite_add_tcase(s, tc);
 	return s;
