@@ -563,13 +563,47 @@ static const struct ht_row *find_row(const struct emu_html_trace *t, uint64_t no
 	return NULL;
 }
 
+/* "192.0.2.10 > 192.0.2.1" */
+static const char *addr_pair(const struct ht_seg *s, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	int fam = s->family == AF_INET6 ? AF_INET6 : AF_INET;
+
+	inet_ntop(fam, s->saddr, a, sizeof(a));
+	inet_ntop(fam, s->daddr, b, sizeof(b));
+	snprintf(buf, len, "%s > %s", a, b);
+	return buf;
+}
+
+static const char *port_pair(const struct ht_seg *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u > %u", s->sport, s->dport);
+	return buf;
+}
+
+/* One field going into a stage (@x) and coming out (@y). */
+static void field_row(struct emu_html *h, const char *name, const char *x, const char *y)
+{
+	bool ch = strcmp(x, y) != 0;
+
+	emu_html_raw(h,
+		     "<tr data-field=\"%s\" data-changed=\"%s\"><td class=\"l\">%s</td>"
+		     "<td class=\"mono\">",
+		     name, ch ? "true" : "false", name);
+	emu_html_text(h, x);
+	emu_html_raw(h, "</td><td class=\"mono\">");
+	emu_html_text(h, y);
+	emu_html_raw(h, "</td><td class=\"l\">%s</td></tr>\n",
+		     ch ? "<b style=\"color:#c62828\">changed</b>" : "unchanged");
+}
+
 /* Before and after the culprit, field by field, from the ladder. */
 static void field_table(struct emu_html *h, const struct ht_row *r, unsigned k,
 			const struct offload_why *w)
 {
 	const struct ht_cell *pc = &r->cell[k], *cc = &r->cell[k + 1];
 	const struct ht_seg *p = NULL, *c = NULL;
-	char a[16], b[16], x[32], y[32];
+	char a[INET6_ADDRSTRLEN * 2 + 4], b[sizeof(a)], x[sizeof(a)], y[sizeof(a)];
 
 	for (unsigned i = 0; i < cc->nsegs; i++)
 		if (cc->segs[i].seg_no == w->seg_no)
@@ -583,18 +617,14 @@ static void field_table(struct emu_html *h, const struct ht_row *r, unsigned k,
 		return;
 	emu_html_raw(h, "<table id=\"fields\"><tr><th class=\"l\">field</th><th>into the stage</th>"
 			"<th>out of it</th><th class=\"l\"></th></tr>\n");
-#define ROW(name, fmt, pv, cv)                                                                   \
-	do {                                                                                     \
-		snprintf(x, sizeof(x), fmt, pv);                                                 \
-		snprintf(y, sizeof(y), fmt, cv);                                                 \
-		bool ch = strcmp(x, y) != 0;                                                     \
-		emu_html_raw(h,                                                                  \
-			     "<tr data-field=\"%s\" data-changed=\"%s\"><td class=\"l\">%s</td>" \
-			     "<td class=\"mono\">%s</td><td class=\"mono\">%s</td>"              \
-			     "<td class=\"l\">%s</td></tr>\n",                                   \
-			     name, ch ? "true" : "false", name, x, y,                            \
-			     ch ? "<b style=\"color:#c62828\">changed</b>" : "unchanged");       \
+#define ROW(name, fmt, pv, cv)                   \
+	do {                                     \
+		snprintf(x, sizeof(x), fmt, pv); \
+		snprintf(y, sizeof(y), fmt, cv); \
+		field_row(h, name, x, y);        \
 	} while (0)
+	ROW("addresses", "%s", addr_pair(p, a, sizeof(a)), addr_pair(c, b, sizeof(b)));
+	ROW("ports", "%s", port_pair(p, a, sizeof(a)), port_pair(c, b, sizeof(b)));
 	ROW("pseudo-header length", "%u", p->tcp_len, c->tcp_len);
 	ROW("seq", "%u", p->seq, c->seq);
 	ROW("ack", "%u", p->ack, c->ack);
@@ -602,7 +632,7 @@ static void field_table(struct emu_html *h, const struct ht_row *r, unsigned k,
 	ROW("flags", "%s", flag_str(p->flags, a), flag_str(c->flags, b));
 	ROW("window", "%u", p->win, c->win);
 	ROW("urgent pointer", "%u", p->urp, c->urp);
-	ROW("payload bytes", "%u", p->plen, c->plen);
+	ROW("payload length", "%u", p->plen, c->plen);
 	ROW(w->ao ? "MAC (first bytes, not covered)" : "digest (first bytes, not covered)", "%s",
 	    p->digest, c->digest);
 #undef ROW

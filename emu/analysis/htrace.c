@@ -152,6 +152,11 @@ static void seg_fill(struct ht_seg *s, const struct offload_frame *f, bool tcp,
 		return;
 	const uint8_t *t = f->data + seg->l4_off;
 	s->tcp = true;
+	s->family = seg->family;
+	memcpy(s->saddr, seg->saddr, sizeof(s->saddr));
+	memcpy(s->daddr, seg->daddr, sizeof(s->daddr));
+	s->sport = seg->sport;
+	s->dport = seg->dport;
 	s->seq = wire_get32(t + WIRE_TCP_SEQ);
 	s->ack = wire_get32(t + WIRE_TCP_ACK);
 	s->flags = t[WIRE_TCP_FLAGS];

@@ -41,6 +41,8 @@ struct ht_flow {
 struct ht_seg {
 	uint32_t seq, ack, plen, tcp_len;
 	uint16_t win, urp, seg_no, seg_count;
+	uint16_t sport, dport;
+	uint8_t family, saddr[16], daddr[16];
 	uint8_t flags, thlen, cls;
 	bool tcp, ao;
 	char verdict[16]; /* the verdict's name in its scheme */

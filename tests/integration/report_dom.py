@@ -113,6 +113,18 @@ def check_replay(p, j):
         hit = p.by_id.get("first-invalidated")
         if hit is None:
             fails.append("the ladder does not outline the first invalidated frame")
+        # the field table (from the ladder's frames) against the pipeline's own explanation
+        changed = [c.strip() for c in st["why"]["changed"].split(";")]
+        fields = {a["data-field"]: a["data-changed"] for t, a in p.elems
+                  if t == "tr" and "data-field" in a}
+        if not fields:
+            fails.append("no field table for the culprit's first invalidated frame")
+        for name in ("addresses", "ports", "pseudo-header length", "seq", "ack", "data offset",
+                     "flags", "window", "urgent pointer"):
+            want = any(c.startswith(name) for c in changed)
+            if fields and str(want).lower() != fields.get(name):
+                fails.append(f"field {name}: page changed={fields.get(name)}, why says "
+                             f"{st['why']['changed']!r}")
     if "rx" in j:
         check_pipeline(p, j["rx"], "rx", "wire", "guest")
         eq("rx culprit", p.by_id.get("rx-culprit", {}).get("data-culprit"),
