@@ -27,8 +27,8 @@ static const char style[] =
 	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}"
 	"h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em;"
 	"border-bottom:1px solid #ccc}"
-	"table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;"
-	"padding:2px 6px;text-align:right;vertical-align:top}th{background:#f3f3f3}"
+	"table{border-collapse:collapse;margin:.5em 0;font-size:13px}td,th{border:1px solid #ccc;"
+	"padding:2px 5px;text-align:right;vertical-align:top}th{background:#f3f3f3;font-size:12px}"
 	"td.l,th.l{text-align:left}code,.mono{font-family:ui-monospace,monospace;font-size:12px}"
 	".verdict{font-size:1.15em;padding:.5em .8em;border-left:6px solid #2e7d32;"
 	"background:#f1f8e9}.verdict.bad{border-color:#c62828;background:#ffebee}"
@@ -441,7 +441,7 @@ static void counter_table(struct emu_html *h, const struct offload_stats *s, con
 		     id);
 	for (int v = MD5SIG_VALID; v < MD5SIG_NVERDICTS; v++)
 		emu_html_raw(h, "<th>%s</th>", md5sig_verdict_str(v));
-	emu_html_raw(h, "<th>invalidated</th><th>of which TCP-AO</th></tr>\n"
+	emu_html_raw(h, "<th>invalidated</th><th>TCP-AO</th></tr>\n"
 			"<tr data-tap=\"");
 	emu_html_text(h, in);
 	emu_html_raw(h, "\"><td class=\"l\">");
