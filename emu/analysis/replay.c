@@ -34,15 +34,28 @@ struct replay {
 	bool given; /* --guest-addr: nothing is learnt */
 };
 
-static void sink(void *arg, unsigned tap, const struct offload_frame *f,
+static void sink(struct replay *r, bool rx, unsigned tap, const struct offload_frame *f,
 		 const struct md5sig_seg *seg, enum md5sig_status st)
 {
-	struct emu_tapcap *out = arg;
+	struct emu_tapcap *out = rx ? r->rxout : r->out;
 
-	(void)seg;
 	/* a file that fails stops; emu_tapcap_close() reports the first failure */
 	if (out)
 		emu_tapcap_write(out, tap, f, st);
+	if (r->cfg->trace)
+		r->cfg->trace(r->cfg->trace_arg, rx, tap, f, seg, st);
+}
+
+static void tx_sink(void *arg, unsigned tap, const struct offload_frame *f,
+		    const struct md5sig_seg *seg, enum md5sig_status st)
+{
+	sink(arg, false, tap, f, seg, st);
+}
+
+static void rx_sink(void *arg, unsigned tap, const struct offload_frame *f,
+		    const struct md5sig_seg *seg, enum md5sig_status st)
+{
+	sink(arg, true, tap, f, seg, st);
 }
 
 /*
@@ -229,9 +242,9 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 	if (c->out_dir && (ret = open_out(r, &cfg, &rcfg, err, errlen)))
 		return ret;
 	/* set without --out too: the sink sees every frame whole, as it always has */
-	offload_pipeline_set_sink(r->pl, sink, r->out);
+	offload_pipeline_set_sink(r->pl, tx_sink, r);
 	if (r->rx)
-		offload_pipeline_set_sink(r->rx, sink, r->rxout);
+		offload_pipeline_set_sink(r->rx, rx_sink, r);
 
 	while ((ret = emu_capin_next(r->in, &pkt, err, errlen)) > 0) {
 		ret = push_frame(r, &pkt, ++no);

@@ -56,6 +56,14 @@ struct emu_replay_config {
 	 */
 	void (*progress)(void *arg, unsigned long long frames, bool done);
 	void *progress_arg;
+	/**
+	 * Called with every frame at every tap of the transmit pipeline (@rx false) or, with a
+	 * path, of the receive pipeline, as a sink is (offload_sink_fn); may be NULL. What a
+	 * report draws its ladder from (emu_html_trace_tap()).
+	 */
+	void (*trace)(void *arg, bool rx, unsigned tap, const struct offload_frame *f,
+		      const struct md5sig_seg *seg, enum md5sig_status st);
+	void *trace_arg;
 };
 
 /** struct emu_replay_result - what a replay found; plain data, the caller's. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "emu/analysis/diff/diff.h"
+#include "emu/analysis/html.h"
 #include "emu/capture/capture.h"
 #include "emu/cli/cli.h"
 
@@ -19,7 +20,7 @@ static void diff_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s diff GUEST.pcap WIRE.pcap [--key SECRET | --key-file FILE]\n"
-		"           [--isn ADDR.PORT=ISN]... [--no-swap] [--json]\n"
+		"           [--isn ADDR.PORT=ISN]... [--no-swap] [--json] [--report FILE.html]\n"
 		"  GUEST.pcap         captured inside the guest (before the vNIC)\n"
 		"  WIRE.pcap          captured on the wire (after it); any link type\n"
 		"  --key SECRET       one secret for every peer, like tcpdump -M (visible in ps)\n"
@@ -28,6 +29,8 @@ static void diff_usage(FILE *f)
 		"  --isn ADDR.PORT=ISN  the ISN of an endpoint whose SYN was not captured (TCP-AO)\n"
 		"  --no-swap          compare as given even if the captures look swapped\n"
 		"  --json             print one JSON object (see docs/diff.md)\n"
+		"  --report FILE.html also write one self-contained page: the flows, the frames\n"
+		"                     side by side, the explanation, what was run\n"
 		"Matches TCP segments by flow and sequence range and says what changed between\n"
 		"the captures, whether the MD5 or TCP-AO signatures cover it, the verdicts on both\n"
 		"sides, and which element of the vNIC (stage and quirks) or of the path explains it.\n",
@@ -56,10 +59,11 @@ int cmd_diff(int argc, char **argv)
 		{"isn", required_argument, NULL, 'i'},
 		{"no-swap", no_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
+		{"report", required_argument, NULL, 'r'}, /* FILE.html */
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *key = NULL, *key_file = NULL;
+	const char *key = NULL, *key_file = NULL, *report = NULL;
 	struct md5sig_ao_isn_arg isns[DIFF_ISNS_MAX];
 	struct emu_diff_config cfg = {.isns = isns};
 	bool json = false, shown = false;
@@ -91,6 +95,9 @@ int cmd_diff(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'r':
+			report = optarg;
+			break;
 		case 'h':
 			diff_usage(stdout);
 			return 0;
@@ -112,9 +119,17 @@ int cmd_diff(int argc, char **argv)
 	cfg.keys = kt;
 	if (!(d = emu_diff_new_config(&cfg)))
 		goto nomem;
-	if (emu_keys_from_options(kt, key, key_file, err, sizeof(err)) ||
+	struct emu_html_run run = {.command = "diff",
+				   .argc = argc,
+				   .argv = argv,
+				   .key_file = key_file,
+				   .key_given = key != NULL};
+	if ((report && emu_html_check_path(report, (const char *const *)argv + optind, 2, err,
+					   sizeof(err))) ||
+	    emu_keys_from_options(kt, key, key_file, err, sizeof(err)) ||
 	    emu_diff_read(d, argv[optind], argv[optind + 1], err, sizeof(err)) ||
-	    emu_diff_report(d, stdout, json, err, sizeof(err)))
+	    emu_diff_report(d, stdout, json, err, sizeof(err)) ||
+	    (report && emu_diff_html(d, report, &run, err, sizeof(err))))
 		fprintf(stderr, "%s diff: %s\n", prog, err);
 	else
 		ret = 0;

@@ -13,11 +13,13 @@
 #include "emu/cli/cli.h"
 
 static char cmd_name[] = "replay"; /* progress lines */
+#include "emu/analysis/html.h"
 #include "emu/analysis/replay.h"
 
 struct replay_cli {
 	struct emu_replay_config cfg;
 	struct md5sig_ao_isn_arg *isns; /* room for one --isn per argument */
+	const char *report;		/* --report FILE.html */
 	bool json, fail_on_invalid, no_verify;
 };
 
@@ -29,6 +31,7 @@ static void replay_usage(FILE *f)
 		"                      [--set STAGE.PARAM=VALUE]... [--key SECRET | --key-file FILE]\n"
 		"                      [--isn ADDR.PORT=ISN]... [--wire-mtu N] [--out DIR] [--json]\n"
 		"                      [--fail-on-invalid] [--full-verify | --no-verify]\n"
+		"                      [--report FILE.html]\n"
 		"  CAPTURE          taken inside the guest (frames larger than the wire MTU are TSO\n"
 		"                   requests with MSS = wire MTU - IP header - TCP header)\n"
 		"  --profile NAME   NIC model (default vmxnet2; see 'vnicemu profiles')\n"
@@ -47,7 +50,9 @@ static void replay_usage(FILE *f)
 		"  --out DIR        write guest.pcap, <stage>.pcap, wire.pcap, annotated.pcapng\n"
 		"                   (with a path also rx-wire.pcap, rx-<stage>.pcap, rx-guest.pcap)\n"
 		"  --full-verify    recompute every digest (default: infer copied digests invalid)\n"
-		"  --no-verify      no verification taps (throughput runs)\n",
+		"  --no-verify      no verification taps (throughput runs)\n"
+		"  --report FILE.html  also write one self-contained page: the pipeline, the\n"
+		"                   culprit, a ladder of the first invalidated flow, what was run\n",
 		prog);
 }
 
@@ -67,6 +72,7 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 		{"full-verify", no_argument, NULL, 'V'},
 		{"no-verify", no_argument, NULL, 'N'},
 		{"isn", required_argument, NULL, 'I'},
+		{"report", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -124,6 +130,9 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 				return -EINVAL;
 			r->cfg.nisns++;
 			break;
+		case 'R':
+			r->report = optarg;
+			break;
 		case 'h':
 			replay_usage(stdout);
 			exit(0);
@@ -180,6 +189,7 @@ int cmd_replay(int argc, char **argv)
 {
 	struct replay_cli r = {.cfg = {.profile = "vmxnet2", .wire_mtu = 1500}};
 	struct emu_replay_result *res;
+	struct emu_html_trace *trace = NULL;
 	char err[1024];
 
 	r.isns = calloc((size_t)argc, sizeof(*r.isns));
@@ -191,11 +201,23 @@ int cmd_replay(int argc, char **argv)
 	r.cfg.verify = !r.no_verify;
 	r.cfg.progress = isatty(STDERR_FILENO) ? cli_progress : NULL;
 	r.cfg.progress_arg = cmd_name;
+	if (r.report && !(trace = emu_html_trace_new(0)))
+		snprintf(err, sizeof(err), "out of memory");
+	if (r.report &&
+	    (!trace || emu_html_check_path(r.report, &r.cfg.in_path, 1, err, sizeof(err)))) {
+		fprintf(stderr, "%s replay: %s\n", prog, err);
+		emu_html_trace_free(trace);
+		free(r.isns);
+		return EXIT_USAGE;
+	}
+	r.cfg.trace = trace ? emu_html_trace_tap : NULL;
+	r.cfg.trace_arg = trace;
 	res = calloc(1, sizeof(*res));
 	if (!res || emu_replay(&r.cfg, res, err, sizeof(err))) {
 		fprintf(stderr, "%s replay: %s\n", prog, res ? err : "out of memory");
 		free(res);
 		free(r.isns);
+		emu_html_trace_free(trace);
 		return EXIT_USAGE;
 	}
 	if (r.json)
@@ -203,6 +225,24 @@ int cmd_replay(int argc, char **argv)
 	else
 		print_human(&r, res);
 	int code = r.fail_on_invalid && emu_replay_failed(res) ? 1 : 0;
+	struct emu_html_run run = {
+		.command = "replay",
+		.argc = argc,
+		.argv = argv,
+		.profile = res->profile,
+		.path = r.cfg.path,
+		.sets = r.cfg.sets,
+		.nsets = r.cfg.nsets,
+		.wire_mtu = r.cfg.wire_mtu,
+		.key_file = r.cfg.key_file,
+		.key_given = r.cfg.key != NULL,
+	};
+	if (r.report &&
+	    emu_html_replay_report(r.report, &run, &r.cfg, res, trace, err, sizeof(err))) {
+		fprintf(stderr, "%s replay: %s\n", prog, err);
+		code = EXIT_USAGE;
+	}
+	emu_html_trace_free(trace);
 	free(res);
 	free(r.isns);
 	return code;

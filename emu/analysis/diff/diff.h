@@ -118,6 +118,24 @@ int emu_diff_read(struct emu_diff *d, const char *guest, const char *wire, char 
  */
 int emu_diff_report(struct emu_diff *d, FILE *out, bool json, char *err, size_t errlen);
 
+struct emu_html_run;
+
+/**
+ * emu_diff_html() - after emu_diff_report(), the same comparison as one HTML page at @path
+ * (emu/analysis/html.h): both captures' counts and the explanation as the JSON has them, per
+ * flow the differences (the first EMU_DIFF_HTML_FLOWS flows), and for the first flows their
+ * first guest frames beside the wire frames matched to them by sequence range, with the
+ * differences found and whether the explanation accounts for them; @run says what was run.
+ * Return: 0, or -errno with a reason in @err (-EINVAL before emu_diff_report()); nothing is
+ * left at @path on failure.
+ */
+int emu_diff_html(const struct emu_diff *d, const char *path, const struct emu_html_run *run,
+		  char *err, size_t errlen);
+
+#define EMU_DIFF_HTML_FLOWS  64 /**< flows whose differences the page lists */
+#define EMU_DIFF_HTML_PAIRS  8	/**< flows whose frames it shows side by side */
+#define EMU_DIFF_HTML_FRAMES 40 /**< guest frames of each such flow */
+
 /** The explanation the report gave (after emu_diff_report()); its strings are @d's. */
 void emu_diff_explain(const struct emu_diff *d, struct emu_diff_explanation *e);
 

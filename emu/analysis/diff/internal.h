@@ -445,6 +445,18 @@ int diff_payloads(struct emu_diff *d, char *err, size_t errlen);
 /* explain.c: what accounts for the differences (after diff_finish()) */
 void diff_explain(const struct emu_diff *d, struct diff_expl *e);
 
+/* output.c, for html.c: kind @k's stable name and title in a flow of TCP-AO (@ao) or not;
+ * the title of a name index (DK_AO() included); its one-line detail in a flow pair; whether
+ * the pair's scheme covers it (-1: not a field); the verdicts' names */
+const char *diff_kind_name(int k, bool ao);
+const char *diff_kind_title(int k, bool ao);
+const char *diff_kind_name_any(int k);
+void diff_kind_detail(char *buf, size_t len, const struct diff_stats *s,
+		      const struct diff_flow *g, const struct diff_flow *w, int k);
+int diff_kind_covered(const struct diff_flow *g, const struct diff_flow *w, int k);
+const char *diff_v5_name(int v);
+const char *diff_va_name(int v);
+
 /* output.c: append to the string in @buf (@len bytes), cut at the end */
 void diff_appendf(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -854,3 +854,45 @@ void emu_diff_explain(const struct emu_diff *d, struct emu_diff_explanation *e)
 	memcpy(e->elements, d->expl.elements, sizeof(e->elements));
 	e->swapped = d->swapped;
 }
+
+/* ---- for the HTML page (html.c): the names and words above, shared ---- */
+
+const char *diff_kind_name(int k, bool ao)
+{
+	return kinds[name_of(k, ao)].name;
+}
+
+const char *diff_kind_title(int k, bool ao)
+{
+	return kinds[name_of(k, ao)].title;
+}
+
+const char *diff_kind_name_any(int k)
+{
+	return k >= 0 && k < DK_NAMES ? kinds[k].title : "?";
+}
+
+void diff_kind_detail(char *buf, size_t len, const struct diff_stats *s,
+		      const struct diff_flow *g, const struct diff_flow *w, int k)
+{
+	struct flow_pair fp = {g, w};
+
+	detail(buf, len, s, &fp, k);
+}
+
+int diff_kind_covered(const struct diff_flow *g, const struct diff_flow *w, int k)
+{
+	struct flow_pair fp = {g, w};
+
+	return covered(&fp, k);
+}
+
+const char *diff_v5_name(int v)
+{
+	return v >= 0 && v < V5_N ? v5_names[v] : "?";
+}
+
+const char *diff_va_name(int v)
+{
+	return v >= 0 && v < VA_N ? va_names[v] : "?";
+}
