@@ -245,7 +245,7 @@ _vnicctl()
 	fi
 	if [[ -z $cmd ]]; then
 		if [[ $_vnm_cur == -* ]]; then
-			_vnicemu_reply -s --socket -h --help
+			_vnicemu_reply -s --socket -h --help --version
 		else
 			_vnicemu_reply $(_vnicemu_commands "$prog")
 		fi

@@ -75,7 +75,7 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cfg.isns = isns;
-	while ((opt = cli_getopt("verify", argc, argv, ":", opts)) != -1) {
+	while ((opt = cli_getopt("verify", argc, argv, ":h", opts)) != -1) {
 		switch (opt) {
 		case 'k':
 			key = optarg;

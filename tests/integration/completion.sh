@@ -144,7 +144,7 @@ fi
 
 # vnicctl: commands, options, arguments per command.
 expect "vnicctl " $ctl_commands
-expect "vnicctl -" -s --socket -h --help
+expect "vnicctl -" -s --socket -h --help --version
 expect "vnicctl -s sub/" sub/c.pcap
 expect "vnicctl profile " $profiles
 expect "vnicctl stats -" --json
