@@ -64,6 +64,8 @@ struct emu_verify_config {
 	/** "FRAME VERDICT SRC.PORT > DST.PORT" per TCP frame (TCP-AO: "FRAME ao VERDICT ..."), or
 	 * NULL */
 	FILE *list;
+	/** the --list lines as JSON objects, one a line (docs/verify.md) */
+	bool list_json;
 };
 
 /** The thread count @jobs asks for: itself, or for 0 the online CPUs (at most the maximum). */

@@ -25,7 +25,8 @@ static void verify_usage(FILE *f)
 		"                     TCP-AO connections whose handshake the capture lacks; repeatable\n"
 		"  --list             one line per TCP frame: FRAME VERDICT SRC.PORT > DST.PORT\n"
 		"                     (TCP-AO: FRAME ao VERDICT ...)\n"
-		"  --json             print the summary as one JSON object\n"
+		"  --json             print the summary as one JSON object; with --list, one JSON\n"
+		"                     object per --list line, the summary object last\n"
 		"  --fail-on-invalid  exit 1 when any digest or MAC is invalid or missing, or a key\n"
 		"                     covered segments that could not be checked\n"
 		"  --jobs N           check digests in N threads (default 0: one per CPU; 1: no\n"
@@ -117,6 +118,7 @@ int cmd_verify(int argc, char **argv)
 		goto usage;
 	}
 	cfg.path = argv[optind];
+	cfg.list_json = json; /* with --list: JSON lines, the summary object last */
 	if (!(kt = md5sig_keytab_new())) {
 		fprintf(stderr, "%s verify: out of memory\n", prog);
 		goto usage;
