@@ -33,7 +33,7 @@ check() {
 		t_fail "$name: rc $rc, $(cat "$name.err")"
 		return
 	fi
-	if out=$(python3 - "$name.jsonl" "$name.list" "$name.json" <<'PY'
+	if out=$(python3 - "$name.jsonl" "$name.list" "$name.json" 2>&1 <<'PY'
 import json, sys
 lines = open(sys.argv[1]).read().split("\n")
 assert lines[-1] == "", "the output does not end in a newline"
