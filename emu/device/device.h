@@ -35,6 +35,22 @@
 
 struct emu_rxmeta;
 
+/* ---- INI text with line numbers (ini.c), for profiles, paths and scenarios ---- */
+
+/** One NAME = VALUE in [SECTION], on line @line (from 1). Return: 1, or 0 to refuse it. */
+typedef int (*emu_ini_handler)(void *user, unsigned line, const char *section, const char *name,
+			       const char *value);
+
+/**
+ * emu_ini_parse() - parse INI text from @in with libinih, handing @fn each entry and its line;
+ * after the first entry @fn refuses, it is not called again.
+ * Return: 0, or -1 with *@line the line of the first error: an entry @fn refused (@why is then
+ * "": @fn keeps its own reason), a line that is no section, entry or comment, a line longer
+ * than libinih takes, a NUL byte, or a read error (each said in @why).
+ */
+int emu_ini_parse(FILE *in, emu_ini_handler fn, void *user, unsigned *line, char *why,
+		  size_t whylen);
+
 /* ---- NIC profiles (profile.c) ---- */
 
 #define EMU_NAME_MAX  32
