@@ -37,7 +37,15 @@ static void resolve(const struct emu_scenario *s, char *dst, size_t len, const c
 		snprintf(dst, len, "%s/%s", s->dir, v);
 }
 
-/* Path names as they are, path files (with a slash) relative to the scenario file. */
+/* Does @v name a file (a slash, or ending in .ini) rather than a profile's or path's name? */
+static bool names_file(const char *v)
+{
+	size_t l = strlen(v);
+
+	return strchr(v, '/') || (l > 4 && !strcmp(v + l - 4, ".ini"));
+}
+
+/* Path names as they are, path files (a slash, or .ini) relative to the scenario file. */
 static int path_spec(struct emu_scenario *s, const char *v)
 {
 	char buf[sizeof(s->path_spec)], one[sizeof(s->path_spec)], *save = NULL;
@@ -45,7 +53,7 @@ static int path_spec(struct emu_scenario *s, const char *v)
 
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (strchr(t, '/'))
+		if (names_file(t))
 			resolve(s, one, sizeof(one), t);
 		else
 			snprintf(one, sizeof(one), "%s", t);
@@ -152,7 +160,7 @@ static int on_scenario(struct load_ctx *c, unsigned line, const char *name, cons
 		snprintf(s->guest_addrs[s->nguest_addrs++], sizeof(s->guest_addrs[0]), "%s", value);
 	} else if (!strcmp(name, "profile")) {
 		/* a profile file next to the scenario, or a name */
-		if (strchr(value, '/'))
+		if (names_file(value))
 			resolve(s, s->profile, sizeof(s->profile), value);
 		else
 			snprintf(s->profile, sizeof(s->profile), "%s", value);

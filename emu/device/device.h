@@ -87,17 +87,29 @@ struct emu_profile {
 
 /**
  * emu_profile_load() - load a profile by name (searched in $VNICEMU_PROFILE_PATH, the source
- * tree's profiles/ and the installed data directory) or by path (a name containing '/').
+ * tree's profiles/ and the installed data directory) or by path (a name containing '/' or
+ * ending in ".ini").
  * Return: 0, or -errno with a one-line reason naming the file and line in @err.
  */
 int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t errlen);
 
 /**
+ * emu_profile_parse() - a profile from the text of its file, read from @in (@file names it in
+ * @p->path and in messages). Opens no file. Each stage named once and known, each key once,
+ * quirk defaults checked against their stage's table and only for the profile's stages.
+ * Return: 0, or -errno with a one-line reason naming @file and the line in @err.
+ */
+int emu_profile_parse(struct emu_profile *p, const char *file, FILE *in, char *err, size_t errlen);
+
+/**
  * emu_profile_foreach() - call @fn for every profile found, the first occurrence of each name
- * only; @p is valid during the call only.
+ * only; @p is valid during the call only. @warn (or NULL) hears one line about each file that
+ * does not load (its error), each file hidden by an earlier one of the same name, and each
+ * profile whose [profile] name another one listed already has.
  * Return: how many profiles were found.
  */
-unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg), void *arg);
+unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg),
+			     void (*warn)(const char *msg, void *arg), void *arg);
 
 /**
  * emu_profile_config() - fill the profile's part of the transmit (@rx false) or receive
@@ -137,10 +149,18 @@ struct emu_path {
 
 /**
  * emu_path_load() - one path file by name (searched as emu_profile_add_path() says) or by path
- * (a name containing '/').
+ * (a name containing '/' or ending in ".ini").
  * Return: 0, or -errno with a one-line reason naming the file and line in @err.
  */
 int emu_path_load(struct emu_path *path, const char *name, char *err, size_t errlen);
+
+/**
+ * emu_path_parse() - a path from the text of its file, read from @in (@file names it in
+ * @path->file and in messages). Opens no file. Each key once, elements known and each listed
+ * once, parameters checked against their element's table.
+ * Return: 0, or -errno with a one-line reason naming @file and the line in @err.
+ */
+int emu_path_parse(struct emu_path *path, const char *file, FILE *in, char *err, size_t errlen);
 
 /**
  * emu_path_foreach() - call @fn for every path file found, the first occurrence of each name
