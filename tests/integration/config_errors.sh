@@ -103,4 +103,25 @@ else
 fi
 "$VNICEMU" profiles >out 2>err && ! [ -s err ] && t_ok "the shipped profiles: no warning" ||
 	t_fail "shipped profiles warn: $(cat err)"
+# ---- item 18: replay --set of the receive side ----------------------------------------------
+for set in lro=on rx=off lro.options=any large-receive-offload=off rx-checksumming=on; do
+	rm -rf out.d
+	refused "--set $set: (lro|rx-csum) acts on received frames, which this replay does not run" \
+		"$VNICEMU" replay "$cap" --key quagga-md5 --profile vmxnet3 --set "$set" --out out.d
+	[ -e out.d ] && t_fail "--set $set: out.d was created"
+done
+# with a path the peer's frames go through rx-csum and lro: the same settings count
+cp "$SCEN"/path-guest.pcap "$SCEN"/path.keys .
+"$VNICEMU" replay path-guest.pcap --key-file path.keys --path asa --profile vmxnet3 \
+	--set lro.options=any --set rx=on --json >out 2>err
+rc=$?
+if [ $rc -eq 0 ] && python3 -c '
+import json, sys
+r = json.load(open("out"))
+lro = [s for s in r["rx"]["stages"] if s["name"] == "lro"][0]
+sys.exit(0 if lro["enabled"] and lro["frames_in"] > 0 else 1)' 2>/dev/null; then
+	t_ok "with --path, --set lro.options=any and rx=on are taken: lro saw the peer's frames"
+else
+	t_fail "with --path: rc $rc, $(head -c 300 err out)"
+fi
 t_done
