@@ -123,16 +123,10 @@ static int on_scenario(struct load_ctx *c, unsigned line, const char *name, cons
 {
 	struct emu_scenario *s = c->s;
 
-	for (unsigned i = 0; i < NONCE; i++) {
-		if (strcmp(name, once[i]))
-			continue;
-		if (c->seen[i]) {
-			snprintf(c->why, sizeof(c->why), "%s given twice (first on line %u)", name,
-				 c->seen[i]);
+	for (unsigned i = 0; i < NONCE; i++)
+		if (!strcmp(name, once[i]) &&
+		    emu_ini_once(&c->seen[i], line, name, c->why, sizeof(c->why)))
 			return 0;
-		}
-		c->seen[i] = line;
-	}
 	if (strlen(value) >= VAL_MAX) {
 		snprintf(c->why, sizeof(c->why), "value too long");
 		return 0;

@@ -51,6 +51,13 @@ typedef int (*emu_ini_handler)(void *user, unsigned line, const char *section, c
 int emu_ini_parse(FILE *in, emu_ini_handler fn, void *user, unsigned *line, char *why,
 		  size_t whylen);
 
+/**
+ * emu_ini_once() - a key a file may give once, seen on @line: the first time *@seen (0 until
+ * then) becomes @line; again, "@what given twice (first on line N)" goes to @why.
+ * Return: 0, or -1 the second time.
+ */
+int emu_ini_once(unsigned *seen, unsigned line, const char *what, char *why, size_t whylen);
+
 /* ---- NIC profiles (profile.c) ---- */
 
 #define EMU_NAME_MAX  32

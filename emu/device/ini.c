@@ -65,6 +65,16 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	return !c->bad;
 }
 
+int emu_ini_once(unsigned *seen, unsigned line, const char *what, char *why, size_t whylen)
+{
+	if (*seen) {
+		snprintf(why, whylen, "%s given twice (first on line %u)", what, *seen);
+		return -1;
+	}
+	*seen = line;
+	return 0;
+}
+
 int emu_ini_parse(FILE *in, emu_ini_handler fn, void *user, unsigned *line, char *why,
 		  size_t whylen)
 {

@@ -32,12 +32,7 @@ static bool has_element(const struct emu_path *p, const char *name, size_t len)
 /* A key given a second time: the line of the first, then this one takes it. */
 static int once(struct load_ctx *c, unsigned *seen, unsigned line, const char *what)
 {
-	if (*seen) {
-		snprintf(c->why, sizeof(c->why), "%s given twice (first on line %u)", what, *seen);
-		return -1;
-	}
-	*seen = line;
-	return 0;
+	return emu_ini_once(seen, line, what, c->why, sizeof(c->why));
 }
 
 static int on_path(struct load_ctx *c, unsigned line, const char *name, const char *value)

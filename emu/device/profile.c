@@ -60,12 +60,7 @@ int dev_parse_stage_list(char list[][EMU_NAME_MAX], unsigned *n, const char *v)
 /* A key given a second time: the line of the first, then this one takes it. */
 static int once(struct load_ctx *c, unsigned *seen, unsigned line, const char *what)
 {
-	if (*seen) {
-		snprintf(c->why, sizeof(c->why), "%s given twice (first on line %u)", what, *seen);
-		return -1;
-	}
-	*seen = line;
-	return 0;
+	return emu_ini_once(seen, line, what, c->why, sizeof(c->why));
 }
 
 /* tx = / rx = : NIC stages the registry knows, each once. */
@@ -289,8 +284,8 @@ int emu_profile_parse(struct emu_profile *p, const char *file, FILE *in, char *e
 		const char *key = p->params[i].key;
 		if (!in_list(p->tx, p->ntx, key) && !in_list(p->rx, p->nrx, key)) {
 			snprintf(err, errlen,
-				 "%s:%u: [%.*s]: the profile has no such stage (tx = ...)", file,
-				 c->param_line[i], (int)strcspn(key, "."), key);
+				 "%s:%u: [%.*s]: a stage the profile does not list (tx = or rx =)",
+				 file, c->param_line[i], (int)strcspn(key, "."), key);
 			goto out;
 		}
 	}

@@ -68,7 +68,7 @@ refused "twice-tso.ini:3: tx: tso listed twice" "$VNICEMU" replay "$cap" --key q
 printf '[profile]\nname = bad\ntx = sg tso tx-csum\n\n[tso]\nflags = sideways\n' >badq.ini
 refused "badq.ini:6: bad value 'sideways' for tso.flags" "$VNICEMU" replay "$cap" --key quagga-md5 --profile ./badq.ini
 printf '[profile]\nname = bad\ntx = sg tx-csum\n[tso]\nmd5 = resign\n' >nostage.ini
-refused "nostage.ini:5: \[tso\]: the profile has no such stage" "$VNICEMU" replay "$cap" --key quagga-md5 --profile ./nostage.ini
+refused "nostage.ini:5: \[tso\]: a stage the profile does not list" "$VNICEMU" replay "$cap" --key quagga-md5 --profile ./nostage.ini
 printf '[profile]\nname = bad\ntx = sg tso\n[features]\ntso = on\ntcp-segmentation-offload = off\n' >twicef.ini
 refused "twicef.ini:6: tcp-segmentation-offload given twice \(first on line 5\)" "$VNICEMU" replay "$cap" --profile ./twicef.ini
 # a file named without ./ (the scenario form too)
