@@ -169,6 +169,10 @@ _vnicemu()
 		return 0
 	fi
 
+	if [[ $cmd == help ]]; then # vnicemu help COMMAND
+		((n == i + 2)) && _vnicemu_reply $(_vnicemu_commands "$prog")
+		return 0
+	fi
 	opts=$(_vnicemu_options "$prog" "$cmd")
 	# the argument of an option
 	arg=$(awk -v o="$prev" '$1 == o { print $2 }' <<<"$opts")
@@ -245,7 +249,7 @@ _vnicctl()
 	fi
 	if [[ -z $cmd ]]; then
 		if [[ $_vnm_cur == -* ]]; then
-			_vnicemu_reply -s --socket -h --help
+			_vnicemu_reply -s --socket -h --help --version
 		else
 			_vnicemu_reply $(_vnicemu_commands "$prog")
 		fi

@@ -446,6 +446,12 @@ enum offload_csum offload_csum_classify_sum(const struct md5sig_seg *seg, uint16
 const struct offload_stage_ops *offload_stage_find(const char *name);
 /** The stage a "STAGE.PARAM" key names; NULL if unknown. */
 const struct offload_stage_ops *offload_stage_find_prefix(const char *key);
+/**
+ * offload_param_check() - check a "STAGE.PARAM" @key and its @value against the stage's table,
+ * as a pipeline would when built (a free-text parameter's value is its init()'s to check).
+ * Return: 0, or -EINVAL with the reason (unknown stage or parameter, bad value) in @err.
+ */
+int offload_param_check(const char *key, const char *value, char *err, size_t errlen);
 /** All stages, NULL-terminated. */
 extern const struct offload_stage_ops *const offload_stages[];
 /** The feature that enables @ops, or -1 for a stage that is always on. */

@@ -390,6 +390,37 @@ static void describe_choices(const struct offload_param *p, char *buf, size_t le
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "|" : "", p->choices[i]);
 }
 
+/* The index of the parameter "STAGE.PARAM" @key names in @ops' table, @val checked; or -EINVAL
+ * with a reason in @err. */
+static int param_index(const struct offload_stage_ops *ops, const char *key, const char *val,
+		       char *err, size_t errlen)
+{
+	const struct offload_param *p = ops->params;
+	const char *name = strchr(key, '.') + 1;
+	int j = 0;
+
+	for (; p && p[j].name; j++)
+		if (!strcmp(p[j].name, name))
+			break;
+	if (!p || !p[j].name) {
+		char names[128] = "";
+		size_t o = 0;
+		for (unsigned q = 0; p && p[q].name && o < sizeof(names); q++)
+			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", q ? ", " : "",
+					      p[q].name);
+		snprintf(err, errlen, "unknown parameter '%s' (%s takes: %s)", key, ops->name,
+			 *names ? names : "none");
+		return -EINVAL;
+	}
+	if (!valid_value(&p[j], val)) {
+		char choices[128];
+		describe_choices(&p[j], choices, sizeof(choices));
+		snprintf(err, errlen, "bad value '%s' for %s (expected %s)", val, key, choices);
+		return -EINVAL;
+	}
+	return j;
+}
+
 /*
  * Find the stage and parameter a "STAGE.PARAM" key names and check @val: on success *@ps and
  * *@idx locate the value slot; otherwise a reason in @err.
@@ -410,30 +441,24 @@ static int find_param(struct offload_pipeline *pl, const char *key, const char *
 		snprintf(err, errlen, "unknown stage parameter '%s' (expected STAGE.PARAM)", key);
 		return -EINVAL;
 	}
-	const struct offload_param *p = ps->ops->params;
-	unsigned j = 0;
-	for (; p && p[j].name; j++)
-		if (!strcmp(p[j].name, dot + 1))
-			break;
-	if (!p || !p[j].name) {
-		char names[128] = "";
-		size_t o = 0;
-		for (unsigned q = 0; p && p[q].name && o < sizeof(names); q++)
-			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", q ? ", " : "",
-					      p[q].name);
-		snprintf(err, errlen, "unknown parameter '%s' (%s takes: %s)", key, ps->ops->name,
-			 *names ? names : "none");
-		return -EINVAL;
-	}
-	if (!valid_value(&p[j], val)) {
-		char choices[128];
-		describe_choices(&p[j], choices, sizeof(choices));
-		snprintf(err, errlen, "bad value '%s' for %s (expected %s)", val, key, choices);
-		return -EINVAL;
-	}
+	int j = param_index(ps->ops, key, val, err, errlen);
+	if (j < 0)
+		return j;
 	*psp = ps;
-	*idx = j;
+	*idx = (unsigned)j;
 	return 0;
+}
+
+int offload_param_check(const char *key, const char *value, char *err, size_t errlen)
+{
+	const struct offload_stage_ops *ops = offload_stage_find_prefix(key);
+
+	if (!ops || !strchr(key, '.')) {
+		snprintf(err, errlen, "unknown stage parameter '%s' (expected STAGE.PARAM)", key);
+		return -EINVAL;
+	}
+	int j = param_index(ops, key, value, err, errlen);
+	return j < 0 ? j : 0;
 }
 
 /* Replace the value of parameter @j of @ps with a copy of @value. */

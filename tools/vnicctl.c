@@ -67,7 +67,8 @@ static int fail(int status, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vnicctl [-s PATH] COMMAND\n\nCommands:\n");
+	fprintf(f,
+		"Usage: vnicctl [-s PATH] COMMAND\n       vnicctl --help | --version\n\nCommands:\n");
 	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
 		const struct ctl_command *c = &ctl_commands[i];
 
@@ -419,6 +420,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	struct conn c = {.fd = -1};
@@ -437,6 +439,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vnicctl %s\n", VNICEMU_VERSION);
 			return 0;
 		case ':':
 			return fail(EXIT_USAGE, "missing argument for '%s' (try 'vnicctl --help')",

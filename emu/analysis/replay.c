@@ -208,6 +208,30 @@ static int open_out(struct replay *r, const struct offload_config *cfg,
 	return (r->rxout = emu_tapcap_open(&tc, err, errlen)) ? 0 : -errno;
 }
 
+/*
+ * Without a path a replay runs the guest's frames only, so a --set of the receive side (rx, lro,
+ * their stages' quirks) would change nothing: the name of the stage it acts on, else NULL.
+ */
+static const char *receive_only(const char *set)
+{
+	char key[2 * EMU_NAME_MAX];
+	size_t kl = strcspn(set, "=");
+	const struct offload_stage_ops *ops;
+	int f;
+
+	if (kl >= sizeof(key))
+		return NULL;
+	memcpy(key, set, kl);
+	key[kl] = '\0';
+	if (strchr(key, '.'))
+		f = (ops = offload_stage_find_prefix(key)) ? offload_stage_feature_of(ops) : -1;
+	else
+		f = offload_feature_find(key);
+	if (f < 0 || offload_feature_info(f)->dir != OFFLOAD_DIR_RX)
+		return NULL;
+	return offload_feature_info(f)->stage->name;
+}
+
 static int run(struct replay *r, struct emu_replay_result *res, char *err, size_t errlen)
 {
 	const struct emu_replay_config *c = r->cfg;
@@ -220,8 +244,17 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 	ret = emu_profile_load(&r->profile, c->profile, err, errlen);
 	if (!ret && c->path)
 		ret = emu_profile_add_path(&r->profile, c->path, err, errlen);
-	for (unsigned i = 0; !ret && i < c->nsets; i++)
+	for (unsigned i = 0; !ret && i < c->nsets; i++) {
+		const char *st = r->profile.npath ? NULL : receive_only(c->sets[i]);
+		if (st) {
+			snprintf(err, errlen,
+				 "--set %s: %s acts on received frames, which this replay does not "
+				 "run (it replays the guest's frames; with --path, the peer's too)",
+				 c->sets[i], st);
+			return -EINVAL;
+		}
 		ret = emu_profile_set(&r->profile, c->sets[i], err, errlen);
+	}
 	if (!ret)
 		ret = guest_addrs(r, err, errlen);
 	if (ret)

@@ -40,7 +40,7 @@ struct emu_replay_config {
 	/** with a path: the guest's addresses (IPv4 or IPv6 text); none: learnt (see above) */
 	const char *guest_addrs[8];
 	unsigned nguest_addrs;
-	const char *sets[64]; /**< --set arguments, in order */
+	const char *sets[64]; /**< --set arguments, in order (the receive side only with a path) */
 	unsigned nsets;
 	const char *key;		      /**< one secret for every peer, or NULL */
 	const char *key_file;		      /**< or a key file, or NULL */

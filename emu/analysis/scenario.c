@@ -12,13 +12,20 @@
 #include <ini.h>
 
 #include "emu/analysis/scenario.h"
+#include "emu/device/device.h"
 
 #define VAL_MAX EMU_SCENARIO_VALUE_MAX
 
-/* What ini_parse() fills: the scenario, and the first error. */
+/* The keys of [scenario] given at most once; set and guest-addr may repeat. */
+static const char *const once[] = {"name",    "description", "capture",	 "key-file",   "key",
+				   "profile", "path",	     "wire-mtu", "full-verify"};
+#define NONCE (sizeof(once) / sizeof(once[0]))
+
+/* What emu_ini_parse() fills: the scenario, where each key of [scenario] was, the first error. */
 struct load_ctx {
 	struct emu_scenario *s;
-	const char *why;
+	unsigned seen[NONCE]; /* line of each key of once[], or 0 */
+	char why[320];
 };
 
 /* A path in the scenario is relative to the scenario file's directory. */
@@ -30,7 +37,15 @@ static void resolve(const struct emu_scenario *s, char *dst, size_t len, const c
 		snprintf(dst, len, "%s/%s", s->dir, v);
 }
 
-/* Path names as they are, path files (with a slash) relative to the scenario file. */
+/* Does @v name a file (a slash, or ending in .ini) rather than a profile's or path's name? */
+static bool names_file(const char *v)
+{
+	size_t l = strlen(v);
+
+	return strchr(v, '/') || (l > 4 && !strcmp(v + l - 4, ".ini"));
+}
+
+/* Path names as they are, path files (a slash, or .ini) relative to the scenario file. */
 static int path_spec(struct emu_scenario *s, const char *v)
 {
 	char buf[sizeof(s->path_spec)], one[sizeof(s->path_spec)], *save = NULL;
@@ -38,7 +53,7 @@ static int path_spec(struct emu_scenario *s, const char *v)
 
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (strchr(t, '/'))
+		if (names_file(t))
 			resolve(s, one, sizeof(one), t);
 		else
 			snprintf(one, sizeof(one), "%s", t);
@@ -51,103 +66,190 @@ static int path_spec(struct emu_scenario *s, const char *v)
 	return 0;
 }
 
-static int on_entry(void *user, const char *section, const char *name, const char *value)
+/* A count: 0, or digits without a sign or a leading zero, that fit an unsigned long long. */
+static bool is_count(const char *v)
+{
+	char *end;
+
+	if (!(*v >= '1' && *v <= '9') && strcmp(v, "0"))
+		return false;
+	errno = 0;
+	strtoull(v, &end, 10);
+	return !*end && !errno;
+}
+
+/* What @key's value must be, and whether @v is that; a reason in @why if not. */
+static bool valid_expectation(const char *key, const char *v, char *why, size_t len)
+{
+	const char *k = strncmp(key, "rx.", 3) ? key : key + 3;
+	const char *field = strrchr(k, '.');
+
+	if (!strcmp(k, "culprit")) {
+		char names[160];
+		size_t o = 0;
+
+		if (!strcmp(v, "none") || offload_stage_find(v))
+			return true;
+		names[0] = '\0';
+		for (unsigned i = 0; offload_stages[i] && o < sizeof(names); i++)
+			o += (size_t)snprintf(names + o, sizeof(names) - o, ", %s",
+					      offload_stages[i]->name);
+		snprintf(why, len, "[expect] %s = %s: no such stage (expected none%s)", key, v,
+			 names);
+		return false;
+	}
+	if (strstr(k, "why-contains")) {
+		if (*v)
+			return true;
+		snprintf(why, len, "[expect] %s: expected the text to look for", key);
+		return false;
+	}
+	if (field && !strcmp(field, ".enabled")) {
+		if (!strcmp(v, "on") || !strcmp(v, "off"))
+			return true;
+		snprintf(why, len, "[expect] %s = %s: expected on or off", key, v);
+		return false;
+	}
+	if (is_count(v))
+		return true;
+	snprintf(why, len,
+		 "[expect] %s = %s: expected a count (0, or digits without a sign or a leading "
+		 "zero)",
+		 key, v);
+	return false;
+}
+
+static int on_scenario(struct load_ctx *c, unsigned line, const char *name, const char *value)
+{
+	struct emu_scenario *s = c->s;
+
+	for (unsigned i = 0; i < NONCE; i++)
+		if (!strcmp(name, once[i]) &&
+		    emu_ini_once(&c->seen[i], line, name, c->why, sizeof(c->why)))
+			return 0;
+	if (strlen(value) >= VAL_MAX) {
+		snprintf(c->why, sizeof(c->why), "value too long");
+		return 0;
+	}
+	if (!strcmp(name, "name"))
+		snprintf(s->name, sizeof(s->name), "%s", value);
+	else if (!strcmp(name, "description"))
+		snprintf(s->description, sizeof(s->description), "%s", value);
+	else if (!strcmp(name, "capture"))
+		resolve(s, s->capture, sizeof(s->capture), value);
+	else if (!strcmp(name, "key-file"))
+		resolve(s, s->key_file, sizeof(s->key_file), value);
+	else if (!strcmp(name, "key"))
+		snprintf(s->key, sizeof(s->key), "%s", value);
+	else if (!strcmp(name, "path")) {
+		if (path_spec(s, value)) {
+			snprintf(c->why, sizeof(c->why), "path: too long");
+			return 0;
+		}
+	} else if (!strcmp(name, "guest-addr")) {
+		if (s->nguest_addrs == 8 || strlen(value) >= sizeof(s->guest_addrs[0])) {
+			snprintf(c->why, sizeof(c->why), "too many or too long guest-addr lines");
+			return 0;
+		}
+		snprintf(s->guest_addrs[s->nguest_addrs++], sizeof(s->guest_addrs[0]), "%s", value);
+	} else if (!strcmp(name, "profile")) {
+		/* a profile file next to the scenario, or a name */
+		if (names_file(value))
+			resolve(s, s->profile, sizeof(s->profile), value);
+		else
+			snprintf(s->profile, sizeof(s->profile), "%s", value);
+	} else if (!strcmp(name, "wire-mtu")) {
+		char *end;
+		unsigned long v = strtoul(value, &end, 10);
+		if (*end || !*value || *value == '-' || v < 576 || v > 65535) {
+			snprintf(c->why, sizeof(c->why), "wire-mtu: expected 576..65535");
+			return 0;
+		}
+		s->wire_mtu = (unsigned)v;
+	} else if (!strcmp(name, "set")) {
+		if (s->nsets == EMU_SCENARIO_SETS_MAX || strlen(value) >= sizeof(s->sets[0])) {
+			snprintf(c->why, sizeof(c->why), "too many or too long set lines");
+			return 0;
+		}
+		snprintf(s->sets[s->nsets++], sizeof(s->sets[0]), "%s", value);
+	} else if (!strcmp(name, "full-verify")) {
+		if (strcmp(value, "on") && strcmp(value, "off") && strcmp(value, "yes") &&
+		    strcmp(value, "no")) {
+			snprintf(c->why, sizeof(c->why), "full-verify: expected on or off");
+			return 0;
+		}
+		s->full_verify = !strcmp(value, "on") || !strcmp(value, "yes");
+	} else {
+		snprintf(c->why, sizeof(c->why), "unknown key in [scenario]: %s", name);
+		return 0;
+	}
+	return 1;
+}
+
+static int on_expect(struct load_ctx *c, unsigned line, const char *name, const char *value)
+{
+	struct emu_scenario *s = c->s;
+
+	if (s->nexpect == EMU_SCENARIO_EXPECT_MAX || strlen(name) >= sizeof(s->expect[0].key) ||
+	    strlen(value) >= VAL_MAX) {
+		snprintf(c->why, sizeof(c->why), "too many or too long expectations");
+		return 0;
+	}
+	/* a key has one value; only texts an explanation must contain add up */
+	for (unsigned i = 0; i < s->nexpect && !strstr(name, "why-contains"); i++) {
+		if (!strcmp(s->expect[i].key, name)) {
+			snprintf(c->why, sizeof(c->why),
+				 "[expect] %s given twice (first on line %u)", name,
+				 s->expect[i].line);
+			return 0;
+		}
+	}
+	if (!valid_expectation(name, value, c->why, sizeof(c->why)))
+		return 0;
+	struct emu_expect *e = &s->expect[s->nexpect++];
+	snprintf(e->key, sizeof(e->key), "%s", name);
+	snprintf(e->value, sizeof(e->value), "%s", value);
+	e->line = line;
+	return 1;
+}
+
+static int on_entry(void *user, unsigned line, const char *section, const char *name,
+		    const char *value)
 {
 	struct load_ctx *c = user;
-	struct emu_scenario *s = c->s;
-	const char **why = &c->why;
 
-	if (!strcmp(section, "scenario")) {
-		if (strlen(value) >= VAL_MAX) {
-			*why = "value too long";
-			return 0;
-		}
-		if (!strcmp(name, "name"))
-			snprintf(s->name, sizeof(s->name), "%s", value);
-		else if (!strcmp(name, "description"))
-			snprintf(s->description, sizeof(s->description), "%s", value);
-		else if (!strcmp(name, "capture"))
-			resolve(s, s->capture, sizeof(s->capture), value);
-		else if (!strcmp(name, "key-file"))
-			resolve(s, s->key_file, sizeof(s->key_file), value);
-		else if (!strcmp(name, "key"))
-			snprintf(s->key, sizeof(s->key), "%s", value);
-		else if (!strcmp(name, "path")) {
-			if (path_spec(s, value)) {
-				*why = "path: too long";
-				return 0;
-			}
-		} else if (!strcmp(name, "guest-addr")) {
-			if (s->nguest_addrs == 8 || strlen(value) >= sizeof(s->guest_addrs[0])) {
-				*why = "too many or too long guest-addr lines";
-				return 0;
-			}
-			snprintf(s->guest_addrs[s->nguest_addrs++], sizeof(s->guest_addrs[0]), "%s",
-				 value);
-		} else if (!strcmp(name, "profile")) {
-			/* a profile file next to the scenario, or a name */
-			if (strchr(value, '/'))
-				resolve(s, s->profile, sizeof(s->profile), value);
-			else
-				snprintf(s->profile, sizeof(s->profile), "%s", value);
-		} else if (!strcmp(name, "wire-mtu")) {
-			char *end;
-			unsigned long v = strtoul(value, &end, 10);
-			if (*end || v < 576 || v > 65535) {
-				*why = "wire-mtu: expected 576..65535";
-				return 0;
-			}
-			s->wire_mtu = (unsigned)v;
-		} else if (!strcmp(name, "set")) {
-			if (s->nsets == EMU_SCENARIO_SETS_MAX ||
-			    strlen(value) >= sizeof(s->sets[0])) {
-				*why = "too many or too long set lines";
-				return 0;
-			}
-			snprintf(s->sets[s->nsets++], sizeof(s->sets[0]), "%s", value);
-		} else if (!strcmp(name, "full-verify")) {
-			s->full_verify = !strcmp(value, "on") || !strcmp(value, "yes");
-		} else {
-			*why = "unknown key in [scenario]";
-			return 0;
-		}
-		return 1;
-	}
-	if (!strcmp(section, "expect")) {
-		if (s->nexpect == EMU_SCENARIO_EXPECT_MAX ||
-		    strlen(name) >= sizeof(s->expect[0].key) || strlen(value) >= VAL_MAX) {
-			*why = "too many or too long expectations";
-			return 0;
-		}
-		struct emu_expect *e = &s->expect[s->nexpect++];
-		snprintf(e->key, sizeof(e->key), "%s", name);
-		snprintf(e->value, sizeof(e->value), "%s", value);
-		return 1;
-	}
-	*why = "unknown section (expected [scenario] or [expect])";
+	if (!strcmp(section, "scenario"))
+		return on_scenario(c, line, name, value);
+	if (!strcmp(section, "expect"))
+		return on_expect(c, line, name, value);
+	snprintf(c->why, sizeof(c->why), "unknown section [%s] (expected [scenario] or [expect])",
+		 section);
 	return 0;
 }
 
-int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_t errlen)
+int emu_scenario_parse(struct emu_scenario *s, const char *path, FILE *in, char *err, size_t errlen)
 {
-	struct load_ctx c = {.s = s};
-	char tmp[512];
+	struct load_ctx *c = calloc(1, sizeof(*c));
+	char tmp[512], why[128];
+	unsigned line;
 
 	memset(s, 0, sizeof(*s));
+	if (!c) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	c->s = s;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->wire_mtu = 1500;
 	snprintf(s->profile, sizeof(s->profile), "vmxnet2");
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	snprintf(s->dir, sizeof(s->dir), "%s", dirname(tmp));
-	int r = ini_parse(path, on_entry, &c);
-	if (r == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : ENOENT));
-		return -ENOENT;
-	}
-	if (r) {
-		snprintf(err, errlen, "%s:%d: %s", path, r, c.why ? c.why : "syntax error");
+	int r = emu_ini_parse(in, on_entry, c, &line, why, sizeof(why));
+	if (r)
+		snprintf(err, errlen, "%s:%u: %s", path, line, *why ? why : c->why);
+	free(c);
+	if (r)
 		return -EINVAL;
-	}
 	if (!*s->capture) {
 		snprintf(err, errlen, "%s: [scenario] needs capture = FILE", path);
 		return -EINVAL;
@@ -165,6 +267,21 @@ int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		int e = errno;
+		memset(s, 0, sizeof(*s));
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	int r = emu_scenario_parse(s, path, f, err, errlen);
+	fclose(f);
+	return r;
 }
 
 /* ---- expectations ---- */
@@ -327,8 +444,8 @@ int emu_scenario_run(const struct emu_scenario *s, struct emu_scenario_result *r
 	for (unsigned i = 0; i < s->nexpect; i++) {
 		if (emu_scenario_actual(&res->replay, s->expect[i].key, res->outcome[i].got,
 					sizeof(res->outcome[i].got))) {
-			snprintf(err, errlen, "%s: [expect] %s: names no counter of this run",
-				 s->path, s->expect[i].key);
+			snprintf(err, errlen, "%s:%u: [expect] %s: names no counter of this run",
+				 s->path, s->expect[i].line, s->expect[i].key);
 			return -EINVAL;
 		}
 	}

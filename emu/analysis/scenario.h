@@ -28,6 +28,7 @@
 struct emu_expect {
 	char key[96];
 	char value[EMU_SCENARIO_VALUE_MAX];
+	unsigned line; /**< where the file says it */
 };
 
 /** struct emu_scenario - a loaded scenario file; plain data, the caller's. */
@@ -61,10 +62,19 @@ struct emu_scenario_result {
 };
 
 /**
- * emu_scenario_load() - read and check a scenario file: known sections and keys, values in
- * range, a capture, at most one of key and key-file, at least one expectation.
+ * emu_scenario_parse() - read and check the text of a scenario file from @in (@path names it
+ * in messages, and relative paths in it are resolved against its directory): known sections
+ * and keys, each key of [scenario] at most once (set and guest-addr may repeat), values in
+ * range, a capture, at most one of key and key-file, at least one expectation, each key of
+ * [expect] once (why-contains may repeat) with a value of its kind: a count (digits, no sign,
+ * no leading zero) for counters, none or a stage's name for culprit, on or off for .enabled,
+ * text for why-contains. Opens no file.
  * Return: 0, or -errno with "PATH[:LINE]: reason" in @err.
  */
+int emu_scenario_parse(struct emu_scenario *s, const char *path, FILE *in, char *err,
+		       size_t errlen);
+
+/** emu_scenario_load() - emu_scenario_parse() of the file @path. */
 int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_t errlen);
 
 /**

@@ -22,6 +22,7 @@
  * batch by the reassembled frame, which is checked like any other; the others are held and
  * checked nowhere. So the output stays the same whatever the thread count.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -37,7 +38,7 @@
 
 #define VERIFY_BATCH	   256	     /* frames per batch */
 #define VERIFY_BATCH_BYTES (1 << 20) /* ...or fewer, once this many bytes are in it */
-#define VERIFY_LINE	   320	     /* a frame's --list lines: two, with IPv6 peers */
+#define VERIFY_LINE	   768	     /* a frame's --list lines: two, JSON, with IPv6 peers */
 
 /* What the reading thread found of a frame when it follows connections. */
 struct verify_pre {
@@ -53,6 +54,7 @@ struct verify_worker {
 	struct md5sig_checker chk; /* its own hasher and TCP-AO verifier */
 	uint32_t linktype;
 	FILE *list;			     /* --list lines, or NULL */
+	bool list_json;			     /* ...as JSON objects */
 	const struct emu_verify_config *cfg; /* the reader's (w[0]) progress goes to it */
 	time_t shown;			     /* when progress was last reported */
 	struct emu_verify_counts c;	     /* all but frames, which the reader counts */
@@ -103,12 +105,49 @@ static void count(struct emu_verify_counts *c, const struct md5sig_verdicts *v)
 		c->unchecked[v->unchecked]++;
 }
 
-/* A --list line: FRAME [ao ]VERDICT PEERS[ (reason)]. Return: its length. */
-static size_t list_line(char *line, size_t at, unsigned long frame, const char *scheme,
-			const char *verdict, const char *peers, const char *why)
+/* The JSON form of a --list line: one object (docs/verify.md). Return: its length. */
+static size_t list_json(char *line, size_t at, unsigned long frame, const char *scheme,
+			const char *verdict, const struct md5sig_seg *seg, const char *why)
 {
-	int n = snprintf(line + at, VERIFY_LINE - at, "%lu %s%s %s%s%s%s\n", frame, scheme, verdict,
-			 peers, why ? " (" : "", why ? why : "", why ? ")" : "");
+	char s[INET6_ADDRSTRLEN + 2] = "null", d[INET6_ADDRSTRLEN + 2] = "null";
+	char sp[8] = "null", dp[8] = "null";
+	char reason[64] = "null";
+
+	if (seg->family == AF_INET || seg->family == AF_INET6) {
+		s[0] = d[0] = '"';
+		inet_ntop(seg->family, seg->saddr, s + 1, INET6_ADDRSTRLEN);
+		inet_ntop(seg->family, seg->daddr, d + 1, INET6_ADDRSTRLEN);
+		strcat(s, "\"");
+		strcat(d, "\"");
+		snprintf(sp, sizeof(sp), "%u", seg->sport);
+		snprintf(dp, sizeof(dp), "%u", seg->dport);
+	}
+	if (why) /* reason names are fixed words: nothing to escape */
+		snprintf(reason, sizeof(reason), "\"%s\"", why);
+	int n = snprintf(line + at, VERIFY_LINE - at,
+			 "{\"frame\": %lu, \"scheme\": \"%s\", \"verdict\": \"%s\", \"src\": %s, "
+			 "\"sport\": %s, \"dst\": %s, \"dport\": %s, \"reason\": %s}\n",
+			 frame, scheme, verdict, s, sp, d, dp, reason);
+
+	return n < 0 ? 0 : (size_t)n < VERIFY_LINE - at ? (size_t)n : VERIFY_LINE - at - 1;
+}
+
+/*
+ * A --list line: FRAME [ao ]VERDICT PEERS[ (reason)], or its JSON form. @scheme is "md5", "ao"
+ * or, for a malformed frame (counted in both), "both". Return: its length.
+ */
+static size_t list_line(const struct verify_worker *w, char *line, size_t at, unsigned long frame,
+			const char *scheme, const char *verdict, const struct md5sig_seg *seg,
+			const char *why)
+{
+	char peers[128];
+
+	if (w->list_json)
+		return list_json(line, at, frame, scheme, verdict, seg, why);
+	md5sig_seg_format(seg, peers, sizeof(peers));
+	int n = snprintf(line + at, VERIFY_LINE - at, "%lu %s%s %s%s%s%s\n", frame,
+			 strcmp(scheme, "ao") ? "" : "ao ", verdict, peers, why ? " (" : "",
+			 why ? why : "", why ? ")" : "");
 
 	return n < 0 ? 0 : (size_t)n < VERIFY_LINE - at ? (size_t)n : VERIFY_LINE - at - 1;
 }
@@ -138,17 +177,16 @@ static size_t verify_frame(struct verify_worker *w, const uint8_t *data, uint32_
 	if (!w->list)
 		return 0;
 
-	char peers[128];
 	const char *why = md5sig_unchecked_name(v.unchecked);
 	size_t n = 0;
-	md5sig_seg_format(seg, peers, sizeof(peers));
 	if (v.md5 == MD5SIG_MALFORMED)
-		return list_line(line, 0, frame, "", "malformed", peers, md5sig_malformed_name(&v));
+		return list_line(w, line, 0, frame, "both", "malformed", seg,
+				 md5sig_malformed_name(&v));
 	if (v.md5 != MD5SIG_UNSIGNED || v.ao == MD5SIG_AO_UNSIGNED)
-		n = list_line(line, 0, frame, "", md5sig_verdict_str(v.md5), peers,
+		n = list_line(w, line, 0, frame, "md5", md5sig_verdict_str(v.md5), seg,
 			      v.md5 == MD5SIG_UNCHECKED ? why : NULL);
 	if (v.ao != MD5SIG_AO_UNSIGNED)
-		n += list_line(line, n, frame, "ao ", md5sig_ao_verdict_str(v.ao), peers,
+		n += list_line(w, line, n, frame, "ao", md5sig_ao_verdict_str(v.ao), seg,
 			       v.ao == MD5SIG_AO_UNCHECKED ? why : NULL);
 	return n;
 }
@@ -489,6 +527,7 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 	for (unsigned i = 0; i < jobs; i++) {
 		w[i].chk.kt = cfg->keys;
 		w[i].list = cfg->list;
+		w[i].list_json = cfg->list_json;
 		w[i].cfg = cfg;
 		if (!(w[i].chk.h = md5sig_hasher_new()) ||
 		    (mkts && !(w[i].chk.ao = md5sig_ao_verifier_new(mkts, 1024)))) {

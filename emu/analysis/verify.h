@@ -67,6 +67,8 @@ struct emu_verify_config {
 	/** "FRAME VERDICT SRC.PORT > DST.PORT" per TCP frame (TCP-AO: "FRAME ao VERDICT ..."), or
 	 * NULL */
 	FILE *list;
+	/** the --list lines as JSON objects, one a line (docs/verify.md) */
+	bool list_json;
 	/** the frames read so far, about once a second, then once with @done; or NULL */
 	emu_verify_progress_fn *progress;
 	void *progress_arg;

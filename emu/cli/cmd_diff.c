@@ -72,7 +72,7 @@ int cmd_diff(int argc, char **argv)
 	char err[1024];
 	int opt, ret = EXIT_USAGE;
 
-	while ((opt = cli_getopt("diff", argc, argv, ":", opts)) != -1) {
+	while ((opt = cli_getopt("diff", argc, argv, ":h", opts)) != -1) {
 		switch (opt) {
 		case 'k':
 			key = optarg;

@@ -30,6 +30,12 @@ static void show(const struct emu_profile *p, void *arg)
 	       p->header_copy, p->fragment_size);
 }
 
+static void warn(const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "%s profiles: warning: %s\n", prog, msg);
+}
+
 int cmd_profiles(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -42,7 +48,7 @@ int cmd_profiles(int argc, char **argv)
 		fprintf(stderr, "%s profiles: unexpected argument '%s'\n", prog, argv[1]);
 		return EXIT_USAGE;
 	}
-	if (!emu_profile_foreach(show, NULL)) {
+	if (!emu_profile_foreach(show, warn, NULL)) {
 		fprintf(stderr, "%s profiles: no profiles found (set VNICEMU_PROFILE_PATH)\n",
 			prog);
 		return EXIT_USAGE;

@@ -78,7 +78,7 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 	};
 	int opt;
 
-	while ((opt = cli_getopt("replay", argc, argv, ":", opts)) != -1) {
+	while ((opt = cli_getopt("replay", argc, argv, ":h", opts)) != -1) {
 		switch (opt) {
 		case 'p':
 			r->cfg.profile = optarg;

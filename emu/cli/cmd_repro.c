@@ -32,7 +32,7 @@ int cmd_repro(int argc, char **argv)
 	bool verbose = false;
 	int opt, code = EXIT_USAGE;
 
-	while ((opt = cli_getopt("repro", argc, argv, ":", opts)) != -1) {
+	while ((opt = cli_getopt("repro", argc, argv, ":h", opts)) != -1) {
 		switch (opt) {
 		case 'v':
 			verbose = true;

@@ -70,7 +70,7 @@ int cmd_run(int argc, char **argv)
 	unsigned long v;
 	int opt;
 
-	while ((opt = cli_getopt("run", argc, argv, ":", opts)) != -1) {
+	while ((opt = cli_getopt("run", argc, argv, ":h", opts)) != -1) {
 		switch (opt) {
 		case 'g':
 			cfg.guest_url = optarg;

@@ -28,7 +28,8 @@ static void verify_usage(FILE *f)
 		"                     TCP-AO connections whose handshake the capture lacks; repeatable\n"
 		"  --list             one line per TCP frame: FRAME VERDICT SRC.PORT > DST.PORT\n"
 		"                     (TCP-AO: FRAME ao VERDICT ...)\n"
-		"  --json             print the summary as one JSON object\n"
+		"  --json             print the summary as one JSON object; with --list, one JSON\n"
+		"                     object per --list line, the summary object last\n"
 		"  --fail-on-invalid  exit 1 when any digest or MAC is invalid or missing, or a key\n"
 		"                     covered segments that could not be checked\n"
 		"  --jobs N           check digests in N threads (default 0: one per CPU; 1: no\n"
@@ -78,7 +79,7 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cfg.isns = isns;
-	while ((opt = cli_getopt("verify", argc, argv, ":", opts)) != -1) {
+	while ((opt = cli_getopt("verify", argc, argv, ":h", opts)) != -1) {
 		switch (opt) {
 		case 'k':
 			key = optarg;
@@ -120,6 +121,7 @@ int cmd_verify(int argc, char **argv)
 		goto usage;
 	}
 	cfg.path = argv[optind];
+	cfg.list_json = json; /* with --list: JSON lines, the summary object last */
 	if (isatty(STDERR_FILENO)) {
 		cfg.progress = cli_progress;
 		cfg.progress_arg = cmd_name;

@@ -72,16 +72,33 @@ int cli_isn(const char *cmd, const char *arg, struct md5sig_ao_isn_arg *out)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s <command> [arguments]\n\nCommands:\n", prog);
+	fprintf(f, "Usage: %s <command> [arguments]\n       %s --help | --version\n\nCommands:\n",
+		prog, prog);
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(f, "  %-9s %s\n", subcommands[i].name, subcommands[i].desc);
-	fprintf(f, "\n'%s <command> --help' describes a command.\n", prog);
+	fprintf(f, "\n'%s <command> --help' or '%s help <command>' describes a command.\n", prog,
+		prog);
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		/* 'vnicemu help CMD' is 'vnicemu CMD --help' */
+		char *args[] = {argv[2], "--help", NULL};
+
+		if (argc > 3) {
+			fprintf(stderr, "%s help: expected one command\n", prog);
+			return EXIT_USAGE;
+		}
+		for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+			if (!strcmp(argv[2], subcommands[i].name))
+				return subcommands[i].fn(2, args);
+		fprintf(stderr, "%s help: unknown command '%s' (try '%s --help')\n", prog, argv[2],
+			prog);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -35,6 +35,29 @@
 
 struct emu_rxmeta;
 
+/* ---- INI text with line numbers (ini.c), for profiles, paths and scenarios ---- */
+
+/** One NAME = VALUE in [SECTION], on line @line (from 1). Return: 1, or 0 to refuse it. */
+typedef int (*emu_ini_handler)(void *user, unsigned line, const char *section, const char *name,
+			       const char *value);
+
+/**
+ * emu_ini_parse() - parse INI text from @in with libinih, handing @fn each entry and its line;
+ * after the first entry @fn refuses, it is not called again.
+ * Return: 0, or -1 with *@line the line of the first error: an entry @fn refused (@why is then
+ * "": @fn keeps its own reason), a line that is no section, entry or comment, a line longer
+ * than libinih takes, a NUL byte, or a read error (each said in @why).
+ */
+int emu_ini_parse(FILE *in, emu_ini_handler fn, void *user, unsigned *line, char *why,
+		  size_t whylen);
+
+/**
+ * emu_ini_once() - a key a file may give once, seen on @line: the first time *@seen (0 until
+ * then) becomes @line; again, "@what given twice (first on line N)" goes to @why.
+ * Return: 0, or -1 the second time.
+ */
+int emu_ini_once(unsigned *seen, unsigned line, const char *what, char *why, size_t whylen);
+
 /* ---- NIC profiles (profile.c) ---- */
 
 #define EMU_NAME_MAX  32
@@ -71,17 +94,29 @@ struct emu_profile {
 
 /**
  * emu_profile_load() - load a profile by name (searched in $VNICEMU_PROFILE_PATH, the source
- * tree's profiles/ and the installed data directory) or by path (a name containing '/').
+ * tree's profiles/ and the installed data directory) or by path (a name containing '/' or
+ * ending in ".ini").
  * Return: 0, or -errno with a one-line reason naming the file and line in @err.
  */
 int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t errlen);
 
 /**
+ * emu_profile_parse() - a profile from the text of its file, read from @in (@file names it in
+ * @p->path and in messages). Opens no file. Each stage named once and known, each key once,
+ * quirk defaults checked against their stage's table and only for the profile's stages.
+ * Return: 0, or -errno with a one-line reason naming @file and the line in @err.
+ */
+int emu_profile_parse(struct emu_profile *p, const char *file, FILE *in, char *err, size_t errlen);
+
+/**
  * emu_profile_foreach() - call @fn for every profile found, the first occurrence of each name
- * only; @p is valid during the call only.
+ * only; @p is valid during the call only. @warn (or NULL) hears one line about each file that
+ * does not load (its error), each file hidden by an earlier one of the same name, and each
+ * profile whose [profile] name another one listed already has.
  * Return: how many profiles were found.
  */
-unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg), void *arg);
+unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg),
+			     void (*warn)(const char *msg, void *arg), void *arg);
 
 /**
  * emu_profile_config() - fill the profile's part of the transmit (@rx false) or receive
@@ -121,10 +156,18 @@ struct emu_path {
 
 /**
  * emu_path_load() - one path file by name (searched as emu_profile_add_path() says) or by path
- * (a name containing '/').
+ * (a name containing '/' or ending in ".ini").
  * Return: 0, or -errno with a one-line reason naming the file and line in @err.
  */
 int emu_path_load(struct emu_path *path, const char *name, char *err, size_t errlen);
+
+/**
+ * emu_path_parse() - a path from the text of its file, read from @in (@file names it in
+ * @path->file and in messages). Opens no file. Each key once, elements known and each listed
+ * once, parameters checked against their element's table.
+ * Return: 0, or -errno with a one-line reason naming @file and the line in @err.
+ */
+int emu_path_parse(struct emu_path *path, const char *file, FILE *in, char *err, size_t errlen);
 
 /**
  * emu_path_foreach() - call @fn for every path file found, the first occurrence of each name

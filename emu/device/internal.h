@@ -47,15 +47,19 @@ struct dev_data_kind {
 };
 extern const struct dev_data_kind dev_profiles, dev_paths;
 
-/* profile.c: the file of data file @name (a path when it has a '/') into @file, or -errno
- * with a reason in @err (a bad name, none found) */
+/* profile.c: the file of data file @name (a path when it has a '/' or ends in ".ini") into
+ * @file, or -errno with a reason in @err (a bad name, none found) */
 int dev_data_find(const struct dev_data_kind *k, const char *name, char *file, size_t filelen,
 		  char *err, size_t errlen);
 /* profile.c: call @load for every NAME.ini found, in search order, each directory's sorted,
- * the first of each name that @load accepts (returns 0) hiding the later ones; how many */
-unsigned dev_data_foreach(const struct dev_data_kind *k, int (*load)(const char *file, void *arg),
-			  void *arg);
-/* profile.c: a blank- or comma-separated list of stage names into @list; -1 when too long */
+ * the first of each name that @load accepts (returns 0, else -1 with a reason in @err) hiding
+ * the later ones; @warn (or NULL) hears of each file that does not load, with its reason, and
+ * each file hidden. Return: how many loaded. */
+unsigned dev_data_foreach(const struct dev_data_kind *k,
+			  int (*load)(const char *file, void *arg, char *err, size_t errlen),
+			  void (*warn)(const char *msg, void *arg), void *arg);
+/* profile.c: a blank- or comma-separated list of stage names into @list; -1 when too long,
+ * -2 when a name is listed twice (that name is then in @list[*@n]) */
 int dev_parse_stage_list(char list[][EMU_NAME_MAX], unsigned *n, const char *v);
 
 /* device.c: a message for the program's log callback (cfg->log), if it gave one */

@@ -11,13 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
 #include "emu/device/internal.h"
 
+/* What emu_ini_parse() fills: the path, where its keys were, the first error. */
 struct load_ctx {
 	struct emu_path *p;
-	const char *why; /* first error */
+	unsigned name_line, desc_line, elements_line;
+	unsigned param_line[OFFLOAD_MAX_PARAMS];
+	char why[256];
 };
 
 static bool has_element(const struct emu_path *p, const char *name, size_t len)
@@ -28,74 +29,129 @@ static bool has_element(const struct emu_path *p, const char *name, size_t len)
 	return false;
 }
 
-static int on_entry(void *user, const char *section, const char *name, const char *value)
+/* A key given a second time: the line of the first, then this one takes it. */
+static int once(struct load_ctx *c, unsigned *seen, unsigned line, const char *what)
+{
+	return emu_ini_once(seen, line, what, c->why, sizeof(c->why));
+}
+
+static int on_path(struct load_ctx *c, unsigned line, const char *name, const char *value)
+{
+	struct emu_path *p = c->p;
+
+	if (!strcmp(name, "name")) {
+		if (once(c, &c->name_line, line, name))
+			return 0;
+		snprintf(p->name, sizeof(p->name), "%s", value);
+	} else if (!strcmp(name, "description")) {
+		if (once(c, &c->desc_line, line, name))
+			return 0;
+		snprintf(p->description, sizeof(p->description), "%s", value);
+	} else if (!strcmp(name, "elements")) {
+		if (once(c, &c->elements_line, line, name))
+			return 0;
+		int r = dev_parse_stage_list(p->elements, &p->nelements, value);
+		if (r == -2) {
+			snprintf(c->why, sizeof(c->why), "elements: %s listed twice",
+				 p->elements[p->nelements]);
+			return 0;
+		}
+		if (r) {
+			snprintf(c->why, sizeof(c->why), "too many elements");
+			return 0;
+		}
+		for (unsigned i = 0; i < p->nelements; i++) {
+			const struct offload_stage_ops *ops = offload_stage_find(p->elements[i]);
+			if (!ops || !ops->receive) {
+				snprintf(c->why, sizeof(c->why),
+					 "no such path element '%s' (optstrip, seqrand, "
+					 "nat, window, mss-clamp, fragment)",
+					 p->elements[i]);
+				return 0;
+			}
+		}
+	} else {
+		snprintf(c->why, sizeof(c->why), "unknown key in [path]: %s", name);
+		return 0;
+	}
+	return 1;
+}
+
+static int on_entry(void *user, unsigned line, const char *section, const char *name,
+		    const char *value)
 {
 	struct load_ctx *c = user;
 	struct emu_path *p = c->p;
+	char key[sizeof(p->params[0].key)];
 
-	if (!strcmp(section, "path")) {
-		if (!strcmp(name, "name"))
-			snprintf(p->name, sizeof(p->name), "%s", value);
-		else if (!strcmp(name, "description"))
-			snprintf(p->description, sizeof(p->description), "%s", value);
-		else if (!strcmp(name, "elements")) {
-			if (dev_parse_stage_list(p->elements, &p->nelements, value)) {
-				c->why = "too many elements";
-				return 0;
-			}
-			for (unsigned i = 0; i < p->nelements; i++) {
-				const struct offload_stage_ops *ops =
-					offload_stage_find(p->elements[i]);
-				if (!ops || !ops->receive) {
-					c->why =
-						"no such path element (optstrip, seqrand, nat, window, "
-						"mss-clamp, fragment)";
-					return 0;
-				}
-			}
-		} else {
-			c->why = "unknown key in [path]";
-			return 0;
-		}
-		return 1;
-	}
-	/* an element's parameters, checked against its table when the pipeline is built */
+	if (!strcmp(section, "path"))
+		return on_path(c, line, name, value);
+	/* an element's parameters, checked against its table as the pipeline will */
 	if (!has_element(p, section, strlen(section))) {
-		c->why = "a section that names no element of the path (elements = first)";
+		snprintf(c->why, sizeof(c->why),
+			 "a section that names no element of the path (elements = first): [%s]",
+			 section);
 		return 0;
 	}
-	if (p->nparams == OFFLOAD_MAX_PARAMS ||
-	    strlen(section) + strlen(name) + 2 > sizeof(p->params[0].key) ||
+	if (strlen(section) + strlen(name) + 2 > sizeof(key) ||
 	    strlen(value) >= sizeof(p->params[0].value)) {
-		c->why = "too many or too long parameters";
+		snprintf(c->why, sizeof(c->why), "[%s] %s: name or value too long", section, name);
 		return 0;
 	}
-	snprintf(p->params[p->nparams].key, sizeof(p->params[0].key), "%s.%s", section, name);
+	snprintf(key, sizeof(key), "%s.%s", section, name);
+	for (unsigned i = 0; i < p->nparams; i++)
+		if (!strcmp(p->params[i].key, key))
+			return !once(c, &c->param_line[i], line, key);
+	if (offload_param_check(key, value, c->why, sizeof(c->why)))
+		return 0;
+	if (p->nparams == OFFLOAD_MAX_PARAMS) {
+		snprintf(c->why, sizeof(c->why), "more than %u parameters", OFFLOAD_MAX_PARAMS);
+		return 0;
+	}
+	memcpy(p->params[p->nparams].key, key, sizeof(key));
 	snprintf(p->params[p->nparams].value, sizeof(p->params[0].value), "%s", value);
-	p->nparams++;
+	c->param_line[p->nparams++] = line;
 	return 1;
+}
+
+int emu_path_parse(struct emu_path *p, const char *file, FILE *in, char *err, size_t errlen)
+{
+	struct load_ctx *c = calloc(1, sizeof(*c));
+	char why[128];
+	unsigned line;
+	int ret = -EINVAL;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->file, sizeof(p->file), "%s", file);
+	if (!c) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -ENOMEM;
+	}
+	c->p = p;
+	if (emu_ini_parse(in, on_entry, c, &line, why, sizeof(why)))
+		snprintf(err, errlen, "%s:%u: %s", file, line, *why ? why : c->why);
+	else if (!*p->name || !p->nelements)
+		snprintf(err, errlen, "%s: a path needs [path] name and elements (it has no %s)",
+			 file, !*p->name ? "name" : "elements");
+	else
+		ret = 0;
+	free(c);
+	return ret;
 }
 
 static int load_file(struct emu_path *p, const char *file, char *err, size_t errlen)
 {
-	struct load_ctx c = {.p = p};
+	FILE *f = fopen(file, "re");
 
-	memset(p, 0, sizeof(*p));
-	snprintf(p->file, sizeof(p->file), "%s", file);
-	int r = ini_parse(file, on_entry, &c);
-	if (r == -1) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno ? errno : ENOENT));
-		return -ENOENT;
+	if (!f) {
+		int e = errno;
+		memset(p, 0, sizeof(*p));
+		snprintf(err, errlen, "%s: %s", file, strerror(e));
+		return -e;
 	}
-	if (r) {
-		snprintf(err, errlen, "%s:%d: %s", file, r, c.why ? c.why : "syntax error");
-		return -EINVAL;
-	}
-	if (!*p->name || !p->nelements) {
-		snprintf(err, errlen, "%s: a path needs [path] name and elements", file);
-		return -EINVAL;
-	}
-	return 0;
+	int r = emu_path_parse(p, file, f, err, errlen);
+	fclose(f);
+	return r;
 }
 
 int emu_path_load(struct emu_path *p, const char *name, char *err, size_t errlen)
@@ -112,12 +168,11 @@ struct foreach_ctx {
 	void *arg;
 };
 
-static int foreach_load(const char *file, void *arg)
+static int foreach_load(const char *file, void *arg, char *err, size_t errlen)
 {
 	struct foreach_ctx *c = arg;
-	char err[512];
 
-	if (load_file(c->p, file, err, sizeof(err)))
+	if (load_file(c->p, file, err, errlen))
 		return -1;
 	c->fn(c->p, c->arg);
 	return 0;
@@ -129,7 +184,7 @@ unsigned emu_path_foreach(void (*fn)(const struct emu_path *p, void *arg), void 
 
 	if (!c.p)
 		return 0;
-	unsigned n = dev_data_foreach(&dev_paths, foreach_load, &c);
+	unsigned n = dev_data_foreach(&dev_paths, foreach_load, NULL, &c);
 	free(c.p);
 	return n;
 }

@@ -12,13 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
 #include "emu/device/internal.h"
 
+/* What emu_ini_parse() fills: the profile, where each entry was, the first error. */
 struct load_ctx {
 	struct emu_profile *p;
-	const char *why; /* first error */
+	unsigned name_line, desc_line, tx_line, rx_line, hc_line, fs_line;
+	unsigned feature_line[OFFLOAD_NFEATURES];
+	unsigned param_line[OFFLOAD_MAX_PARAMS];
+	char why[256]; /* first error */
 };
 
 static bool parse_bool(const char *v, bool *out)
@@ -44,130 +46,231 @@ int dev_parse_stage_list(char list[][EMU_NAME_MAX], unsigned *n, const char *v)
 	for (char *t = strtok_r(buf, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
 		if (*n == OFFLOAD_MAX_STAGES || strlen(t) >= EMU_NAME_MAX)
 			return -1;
+		for (unsigned i = 0; i < *n; i++) {
+			if (!strcmp(list[i], t)) {
+				snprintf(list[*n], EMU_NAME_MAX, "%s", t); /* for the message */
+				return -2;
+			}
+		}
 		snprintf(list[(*n)++], EMU_NAME_MAX, "%s", t);
 	}
 	return 0;
 }
 
-static int on_entry(void *user, const char *section, const char *name, const char *value)
+/* A key given a second time: the line of the first, then this one takes it. */
+static int once(struct load_ctx *c, unsigned *seen, unsigned line, const char *what)
 {
-	struct load_ctx *c = user;
+	return emu_ini_once(seen, line, what, c->why, sizeof(c->why));
+}
+
+/* tx = / rx = : NIC stages the registry knows, each once. */
+static int stage_list(struct load_ctx *c, bool tx, const char *value)
+{
+	struct emu_profile *p = c->p;
+	char(*list)[EMU_NAME_MAX] = tx ? p->tx : p->rx;
+	unsigned *n = tx ? &p->ntx : &p->nrx;
+	int r = dev_parse_stage_list(list, n, value);
+
+	if (r == -2) {
+		snprintf(c->why, sizeof(c->why), "%s: %s listed twice", tx ? "tx" : "rx", list[*n]);
+		return -1;
+	}
+	if (r) {
+		snprintf(c->why, sizeof(c->why), "%s: more than %u stages, or a name too long",
+			 tx ? "tx" : "rx", OFFLOAD_MAX_STAGES);
+		return -1;
+	}
+	for (unsigned i = 0; i < *n; i++) {
+		const struct offload_stage_ops *ops = offload_stage_find(list[i]);
+		if (!ops) {
+			snprintf(c->why, sizeof(c->why), "%s: no such stage '%s'", tx ? "tx" : "rx",
+				 list[i]);
+			return -1;
+		}
+		if (ops->receive) {
+			snprintf(c->why, sizeof(c->why),
+				 "%s: %s is a path element, not a NIC stage (see --path)",
+				 tx ? "tx" : "rx", list[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int on_profile(struct load_ctx *c, unsigned line, const char *name, const char *value)
+{
 	struct emu_profile *p = c->p;
 
-	if (!strcmp(section, "profile")) {
-		if (!strcmp(name, "name"))
-			snprintf(p->name, sizeof(p->name), "%s", value);
-		else if (!strcmp(name, "description"))
-			snprintf(p->description, sizeof(p->description), "%s", value);
-		else if (!strcmp(name, "tx") || !strcmp(name, "rx")) {
-			bool tx = name[0] == 't';
-			if (dev_parse_stage_list(tx ? p->tx : p->rx, tx ? &p->ntx : &p->nrx,
-						 value)) {
-				c->why = "too many stages";
-				return 0;
-			}
-		} else {
-			c->why = "unknown key in [profile]";
+	if (!strcmp(name, "name")) {
+		if (once(c, &c->name_line, line, "name"))
 			return 0;
-		}
-		return 1;
-	}
-	if (!strcmp(section, "features")) {
-		int f = offload_feature_find(name);
-		char v[32];
-		bool on;
-
-		if (f < 0) {
-			c->why = "unknown feature";
+		snprintf(p->name, sizeof(p->name), "%s", value);
+	} else if (!strcmp(name, "description")) {
+		if (once(c, &c->desc_line, line, "description"))
 			return 0;
-		}
-		if (offload_feature_info(f)->dir == OFFLOAD_DIR_PATH) {
-			c->why = "a path element, not a NIC feature (see --path)";
+		snprintf(p->description, sizeof(p->description), "%s", value);
+	} else if (!strcmp(name, "tx") || !strcmp(name, "rx")) {
+		bool tx = name[0] == 't';
+		if (once(c, tx ? &c->tx_line : &c->rx_line, line, name) || stage_list(c, tx, value))
 			return 0;
-		}
-		snprintf(v, sizeof(v), "%s", value);
-		char *sp = strpbrk(v, " \t");
-		bool fixed = false;
-		if (sp) {
-			*sp++ = '\0';
-			sp += strspn(sp, " \t");
-			if (strcmp(sp, "fixed") && strcmp(sp, "[fixed]")) {
-				c->why = "expected on|off [fixed]";
-				return 0;
-			}
-			fixed = true;
-		}
-		if (!parse_bool(v, &on)) {
-			c->why = "expected on|off [fixed]";
-			return 0;
-		}
-		p->on[f] = on;
-		p->fixed[f] = fixed;
-		return 1;
-	}
-	if (!strcmp(section, "descriptors")) {
-		char *end;
-		unsigned long n = strtoul(value, &end, 0);
-		if (*end || n > 65536) {
-			c->why = "expected a number up to 65536";
-			return 0;
-		}
-		if (!strcmp(name, "header_copy"))
-			p->header_copy = (unsigned)n;
-		else if (!strcmp(name, "fragment_size"))
-			p->fragment_size = (unsigned)n;
-		else {
-			c->why = "unknown key in [descriptors]";
-			return 0;
-		}
-		return 1;
-	}
-	/* any other section is a stage's quirk defaults, checked when the pipeline is built */
-	if (p->nparams == OFFLOAD_MAX_PARAMS ||
-	    strlen(section) + strlen(name) + 2 > sizeof(p->params[0].key) ||
-	    strlen(value) >= sizeof(p->params[0].value)) {
-		c->why = "too many or too long stage parameters";
+	} else {
+		snprintf(c->why, sizeof(c->why), "unknown key in [profile]: %s", name);
 		return 0;
 	}
-	/* lengths checked above */
-	char *k = p->params[p->nparams].key;
-	size_t sl = strlen(section), nl = strlen(name);
-	memcpy(k, section, sl);
-	k[sl] = '.';
-	memcpy(k + sl + 1, name, nl + 1);
-	memcpy(p->params[p->nparams].value, value, strlen(value) + 1);
-	p->nparams++;
 	return 1;
 }
 
-static int load_file(struct emu_profile *p, const char *path, char *err, size_t errlen)
+static int on_feature(struct load_ctx *c, unsigned line, const char *name, const char *value)
 {
-	struct load_ctx c = {.p = p};
+	struct emu_profile *p = c->p;
+	int f = offload_feature_find(name);
+	char v[32];
+	bool on;
+
+	if (f < 0) {
+		snprintf(c->why, sizeof(c->why), "unknown feature '%s'", name);
+		return 0;
+	}
+	if (offload_feature_info(f)->dir == OFFLOAD_DIR_PATH) {
+		snprintf(c->why, sizeof(c->why),
+			 "%s: a path element, not a NIC feature (see --path)", name);
+		return 0;
+	}
+	if (once(c, &c->feature_line[f], line, offload_feature_name(f)))
+		return 0;
+	snprintf(v, sizeof(v), "%s", value);
+	char *sp = strpbrk(v, " \t");
+	bool fixed = false;
+	if (sp) {
+		*sp++ = '\0';
+		sp += strspn(sp, " \t");
+		if (strcmp(sp, "fixed") && strcmp(sp, "[fixed]")) {
+			snprintf(c->why, sizeof(c->why), "%s: expected on|off [fixed]", name);
+			return 0;
+		}
+		fixed = true;
+	}
+	if (!parse_bool(v, &on)) {
+		snprintf(c->why, sizeof(c->why), "%s: expected on|off [fixed]", name);
+		return 0;
+	}
+	p->on[f] = on;
+	p->fixed[f] = fixed;
+	return 1;
+}
+
+static int on_descriptors(struct load_ctx *c, unsigned line, const char *name, const char *value)
+{
+	struct emu_profile *p = c->p;
+	char *end;
+	unsigned long n = strtoul(value, &end, 0);
+	bool hc = !strcmp(name, "header_copy");
+
+	if (!hc && strcmp(name, "fragment_size")) {
+		snprintf(c->why, sizeof(c->why), "unknown key in [descriptors]: %s", name);
+		return 0;
+	}
+	if (!*value || *end || *value == '-' || n > 65536) {
+		snprintf(c->why, sizeof(c->why), "%s: expected a number up to 65536", name);
+		return 0;
+	}
+	if (once(c, hc ? &c->hc_line : &c->fs_line, line, name))
+		return 0;
+	*(hc ? &p->header_copy : &p->fragment_size) = (unsigned)n;
+	return 1;
+}
+
+/* [STAGE] NAME = VALUE: a NIC stage's quirk default, checked against its table. */
+static int on_param(struct load_ctx *c, unsigned line, const char *section, const char *name,
+		    const char *value)
+{
+	struct emu_profile *p = c->p;
+	const struct offload_stage_ops *ops = offload_stage_find(section);
+	char key[sizeof(p->params[0].key)];
+
+	if (!ops) {
+		snprintf(c->why, sizeof(c->why),
+			 "unknown section [%s] (expected profile, features, descriptors or a "
+			 "stage's name)",
+			 section);
+		return 0;
+	}
+	if (ops->receive) {
+		snprintf(c->why, sizeof(c->why),
+			 "[%s]: a path element's parameters belong in a path file (see --path)",
+			 section);
+		return 0;
+	}
+	if (strlen(section) + strlen(name) + 2 > sizeof(key) ||
+	    strlen(value) >= sizeof(p->params[0].value)) {
+		snprintf(c->why, sizeof(c->why), "[%s] %s: name or value too long", section, name);
+		return 0;
+	}
+	snprintf(key, sizeof(key), "%s.%s", section, name);
+	for (unsigned i = 0; i < p->nparams; i++)
+		if (!strcmp(p->params[i].key, key))
+			return !once(c, &c->param_line[i], line, key);
+	if (offload_param_check(key, value, c->why, sizeof(c->why)))
+		return 0;
+	if (p->nparams == OFFLOAD_MAX_PARAMS) {
+		snprintf(c->why, sizeof(c->why), "more than %u stage parameters",
+			 OFFLOAD_MAX_PARAMS);
+		return 0;
+	}
+	memcpy(p->params[p->nparams].key, key, sizeof(key));
+	memcpy(p->params[p->nparams].value, value, strlen(value) + 1);
+	c->param_line[p->nparams++] = line;
+	return 1;
+}
+
+static int on_entry(void *user, unsigned line, const char *section, const char *name,
+		    const char *value)
+{
+	struct load_ctx *c = user;
+
+	if (!strcmp(section, "profile"))
+		return on_profile(c, line, name, value);
+	if (!strcmp(section, "features"))
+		return on_feature(c, line, name, value);
+	if (!strcmp(section, "descriptors"))
+		return on_descriptors(c, line, name, value);
+	return on_param(c, line, section, name, value);
+}
+
+static bool in_list(const char list[][EMU_NAME_MAX], unsigned n, const char *key)
+{
+	size_t l = strcspn(key, ".");
+
+	if (l >= EMU_NAME_MAX)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (!strncmp(list[i], key, l) && list[i][l] == '\0')
+			return true;
+	return false;
+}
+
+int emu_profile_parse(struct emu_profile *p, const char *file, FILE *in, char *err, size_t errlen)
+{
+	struct load_ctx *c = calloc(1, sizeof(*c));
+	char why[128];
+	unsigned line;
+	int ret = -EINVAL;
 
 	memset(p, 0, sizeof(*p));
-	snprintf(p->path, sizeof(p->path), "%s", path);
-	int r = ini_parse(path, on_entry, &c);
-	if (r == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : ENOENT));
-		return -ENOENT;
+	snprintf(p->path, sizeof(p->path), "%s", file);
+	if (!c) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -ENOMEM;
 	}
-	if (r) {
-		snprintf(err, errlen, "%s:%d: %s", path, r, c.why ? c.why : "syntax error");
-		return -EINVAL;
+	c->p = p;
+	if (emu_ini_parse(in, on_entry, c, &line, why, sizeof(why))) {
+		snprintf(err, errlen, "%s:%u: %s", file, line, *why ? why : c->why);
+		goto out;
 	}
 	if (!*p->name || !p->ntx) {
-		snprintf(err, errlen, "%s: a profile needs [profile] name and tx", path);
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < p->ntx + p->nrx; i++) {
-		const char *st = i < p->ntx ? p->tx[i] : p->rx[i - p->ntx];
-		const struct offload_stage_ops *ops = offload_stage_find(st);
-		if (ops && ops->receive) {
-			snprintf(err, errlen,
-				 "%s: %s is a path element, not a NIC stage (see --path)", path,
-				 st);
-			return -EINVAL;
-		}
+		snprintf(err, errlen, "%s: a profile needs [profile] name and tx (it has no %s)",
+			 file, !*p->name ? "name" : "tx");
+		goto out;
 	}
 	if (!p->nrx) {
 		const char *def[OFFLOAD_MAX_STAGES];
@@ -176,7 +279,35 @@ static int load_file(struct emu_profile *p, const char *path, char *err, size_t 
 		for (; p->nrx < n && p->nrx < OFFLOAD_MAX_STAGES; p->nrx++)
 			snprintf(p->rx[p->nrx], EMU_NAME_MAX, "%s", def[p->nrx]);
 	}
-	return 0;
+	/* a stage's quirks where the profile has no such stage: a typo, or a stage forgotten */
+	for (unsigned i = 0; i < p->nparams; i++) {
+		const char *key = p->params[i].key;
+		if (!in_list(p->tx, p->ntx, key) && !in_list(p->rx, p->nrx, key)) {
+			snprintf(err, errlen,
+				 "%s:%u: [%.*s]: a stage the profile does not list (tx = or rx =)",
+				 file, c->param_line[i], (int)strcspn(key, "."), key);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(c);
+	return ret;
+}
+
+static int load_file(struct emu_profile *p, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		int e = errno;
+		memset(p, 0, sizeof(*p));
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	int r = emu_profile_parse(p, path, f, err, errlen);
+	fclose(f);
+	return r;
 }
 
 /* ---- data files: profiles here, paths in path.c ---- */
@@ -217,7 +348,10 @@ int dev_data_find(const struct dev_data_kind *k, const char *name, char *file, s
 	const char *dirs[16];
 	char envbuf[1024];
 
-	if (strchr(name, '/')) {
+	size_t len = strlen(name);
+
+	/* a file: a path, or a name ending in .ini (relative to the current directory) */
+	if (strchr(name, '/') || (len > 4 && !strcmp(name + len - 4, ".ini"))) {
 		snprintf(file, filelen, "%s", name);
 		return 0;
 	}
@@ -246,12 +380,14 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-unsigned dev_data_foreach(const struct dev_data_kind *k, int (*load)(const char *file, void *arg),
-			  void *arg)
+unsigned dev_data_foreach(const struct dev_data_kind *k,
+			  int (*load)(const char *file, void *arg, char *err, size_t errlen),
+			  void (*warn)(const char *msg, void *arg), void *arg)
 {
 	const char *dirs[16];
-	char envbuf[1024], path[512];
+	char envbuf[1024], path[512], msg[1200];
 	char *seen[64];
+	const char *seen_dir[64];
 	unsigned nseen = 0;
 	unsigned n = data_dirs(k, dirs, 16, envbuf, sizeof(envbuf));
 
@@ -263,23 +399,44 @@ unsigned dev_data_foreach(const struct dev_data_kind *k, int (*load)(const char 
 
 		if (!d)
 			continue;
-		while ((de = readdir(d)) && nn < 64) {
+		while ((de = readdir(d))) {
 			size_t l = strlen(de->d_name);
-			if (l > 4 && !strcmp(de->d_name + l - 4, ".ini"))
-				names[nn++] = strndup(de->d_name, l - 4);
+			if (l <= 4 || strcmp(de->d_name + l - 4, ".ini"))
+				continue;
+			if (nn == 64) {
+				snprintf(msg, sizeof(msg),
+					 "%s: more than 64 %s files: some are skipped", dirs[i],
+					 k->what);
+				if (warn)
+					warn(msg, arg);
+				break;
+			}
+			names[nn++] = strndup(de->d_name, l - 4);
 		}
 		closedir(d);
 		qsort(names, nn, sizeof(names[0]), cmp_names);
 		for (unsigned j = 0; j < nn; j++) {
-			bool dup = false;
+			int dup = -1;
 			for (unsigned s = 0; s < nseen; s++)
-				dup |= !strcmp(seen[s], names[j]);
-			/* a file that does not load hides nothing of the same name found later */
+				if (!strcmp(seen[s], names[j]))
+					dup = (int)s;
 			snprintf(path, sizeof(path), "%s/%s.ini", dirs[i], names[j]);
-			if (dup || nseen == 64 || load(path, arg)) {
+			if (dup >= 0 && warn) {
+				snprintf(
+					msg, sizeof(msg),
+					"%s: hidden by %s/%s.ini (the same name: the first found is "
+					"used)",
+					path, seen_dir[dup], names[j]);
+				warn(msg, arg);
+			}
+			/* a file that does not load hides nothing of the same name found later */
+			if (dup >= 0 || nseen == 64 || load(path, arg, msg, sizeof(msg))) {
+				if (dup < 0 && nseen < 64 && warn)
+					warn(msg, arg);
 				free(names[j]);
 				continue;
 			}
+			seen_dir[nseen] = dirs[i];
 			seen[nseen++] = names[j];
 		}
 	}
@@ -299,41 +456,69 @@ int emu_profile_load(struct emu_profile *p, const char *name, char *err, size_t 
 struct foreach_ctx {
 	struct emu_profile *p;
 	void (*fn)(const struct emu_profile *p, void *arg);
+	void (*warn)(const char *msg, void *arg);
 	void *arg;
+	char names[64][EMU_NAME_MAX]; /* [profile] names listed so far */
+	char *files[64];	      /* ...and their files */
+	unsigned n;
 };
 
-static int foreach_load(const char *file, void *arg)
+static void foreach_warn(const char *msg, void *arg)
 {
 	struct foreach_ctx *c = arg;
-	char err[512];
 
-	if (load_file(c->p, file, err, sizeof(err)))
+	if (c->warn)
+		c->warn(msg, c->arg);
+}
+
+static int foreach_load(const char *file, void *arg, char *err, size_t errlen)
+{
+	struct foreach_ctx *c = arg;
+
+	if (load_file(c->p, file, err, errlen))
 		return -1;
+	/* --profile finds a file by its name: one saying another name is listed as that */
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	if (strlen(base) != strlen(c->p->name) + 4 || strncmp(base, c->p->name, strlen(base) - 4)) {
+		char msg[1200];
+		snprintf(msg, sizeof(msg), "%s: name = %s, but --profile finds it as %.*s", file,
+			 c->p->name, (int)strlen(base) - 4, base);
+		foreach_warn(msg, c);
+	}
+	/* two files with one [profile] name: listed twice, told apart only by their files */
+	for (unsigned i = 0; i < c->n; i++) {
+		if (strcmp(c->names[i], c->p->name))
+			continue;
+		char msg[1200];
+		snprintf(msg, sizeof(msg), "%s: name = %s, as in %s", file, c->p->name,
+			 c->files[i]);
+		foreach_warn(msg, c);
+		break;
+	}
+	if (c->n < 64 && (c->files[c->n] = strdup(file)))
+		memcpy(c->names[c->n++], c->p->name, EMU_NAME_MAX);
 	c->fn(c->p, c->arg);
 	return 0;
 }
 
-unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg), void *arg)
+unsigned emu_profile_foreach(void (*fn)(const struct emu_profile *p, void *arg),
+			     void (*warn)(const char *msg, void *arg), void *arg)
 {
-	struct foreach_ctx c = {malloc(sizeof(struct emu_profile)), fn, arg};
+	struct foreach_ctx *c = calloc(1, sizeof(*c));
 
-	if (!c.p)
+	if (!c || !(c->p = malloc(sizeof(struct emu_profile)))) {
+		free(c);
 		return 0;
-	unsigned n = dev_data_foreach(&dev_profiles, foreach_load, &c);
-	free(c.p);
+	}
+	c->fn = fn;
+	c->warn = warn;
+	c->arg = arg;
+	unsigned n = dev_data_foreach(&dev_profiles, foreach_load, foreach_warn, c);
+	for (unsigned i = 0; i < c->n; i++)
+		free(c->files[i]);
+	free(c->p);
+	free(c);
 	return n;
-}
-
-static bool in_list(const char list[][EMU_NAME_MAX], unsigned n, const char *key)
-{
-	size_t l = strcspn(key, ".");
-
-	if (l >= EMU_NAME_MAX)
-		return false;
-	for (unsigned i = 0; i < n; i++)
-		if (!strncmp(list[i], key, l) && list[i][l] == '\0')
-			return true;
-	return false;
 }
 
 int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_config *cfg, char *err,

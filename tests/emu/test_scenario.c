@@ -132,16 +132,58 @@ START_TEST(bad_files)
 		const char *text, *why;
 	} bad[] = {
 		{"[scenario]\ncapture = x\n[bogus]\nx = 1\n",
-		 ":4: unknown section (expected [scenario] or [expect])"},
+		 ":4: unknown section [bogus] (expected [scenario] or [expect])"},
 		{"[scenario]\ncapture = x\nfrob = 1\n[expect]\nculprit = tso\n",
-		 ":3: unknown key in [scenario]"},
+		 ":3: unknown key in [scenario]: frob"},
 		{"[scenario]\nwire-mtu = 100\n", ":2: wire-mtu: expected 576..65535"},
 		{"[scenario]\nwire-mtu = 1500x\n", ":2: wire-mtu: expected 576..65535"},
 		{"[expect]\nculprit = tso\n", ": [scenario] needs capture = FILE"},
 		{"[scenario]\ncapture = x\nkey = a\nkey-file = k\n[expect]\nculprit = tso\n",
 		 ": key and key-file are exclusive"},
 		{"[scenario]\ncapture = x\n", ": no [expect] section: nothing to check"},
-		{"[scenario]\ncapture x\n", ":2: syntax error"},
+		{"[scenario]\ncapture x\n",
+		 ":2: syntax error (expected [SECTION], NAME = VALUE or a # comment)"},
+		/* a syntax error before a refused entry is the first error, and named as such */
+		{"[scenario]\ncapture x\nfrob = 1\n",
+		 ":2: syntax error (expected [SECTION], NAME = VALUE or a # comment)"},
+		{"[scenario]\nfrob = 1\ncapture x\n", ":2: unknown key in [scenario]: frob"},
+		/* issue 11 item 16: expectation values of the wrong kind */
+		{"[scenario]\ncapture = x\n[expect]\nwire.invalid = 023\n",
+		 ":4: [expect] wire.invalid = 023: expected a count (0, or digits without a sign or "
+		 "a leading zero)"},
+		{"[scenario]\ncapture = x\n[expect]\nwire.invalid = +23\n",
+		 ":4: [expect] wire.invalid = +23: expected a count (0, or digits without a sign or "
+		 "a leading zero)"},
+		{"[scenario]\ncapture = x\n[expect]\ntso.created = yes\n",
+		 ":4: [expect] tso.created = yes: expected a count (0, or digits without a sign or "
+		 "a leading zero)"},
+		{"[scenario]\ncapture = x\n[expect]\nguest.valid = -1\n",
+		 ":4: [expect] guest.valid = -1: expected a count (0, or digits without a sign or "
+		 "a leading zero)"},
+		{"[scenario]\ncapture = x\n[expect]\nguest.valid = 99999999999999999999999\n",
+		 ":4: [expect] guest.valid = 99999999999999999999999: expected a count (0, or digits "
+		 "without a sign or a leading zero)"},
+		{"[scenario]\ncapture = x\n[expect]\nguest.valid = 1.5\n",
+		 ":4: [expect] guest.valid = 1.5: expected a count (0, or digits without a sign or "
+		 "a leading zero)"},
+		{"[scenario]\ncapture = x\n[expect]\nrx.seqrand.invalidated = \n",
+		 ":4: [expect] rx.seqrand.invalidated = : expected a count (0, or digits without a "
+		 "sign or a leading zero)"},
+		{"[scenario]\ncapture = x\n[expect]\nsg.enabled = yes\n",
+		 ":4: [expect] sg.enabled = yes: expected on or off"},
+		{"[scenario]\ncapture = x\n[expect]\ntso.why-contains =\n",
+		 ":4: [expect] tso.why-contains: expected the text to look for"},
+		/* a key given twice */
+		{"[scenario]\ncapture = x\n[expect]\nculprit = tso\nwire.valid = 1\nculprit = sg\n",
+		 ":6: [expect] culprit given twice (first on line 4)"},
+		{"[scenario]\ncapture = a.pcap\nname = n\ncapture = b.pcap\n",
+		 ":4: capture given twice (first on line 2)"},
+		{"[scenario]\ncapture = x\nwire-mtu = 1500\nwire-mtu = 9000\n",
+		 ":4: wire-mtu given twice (first on line 3)"},
+		{"[scenario]\ncapture = x\nfull-verify = maybe\n",
+		 ":3: full-verify: expected on or off"},
+		{"[scenario]\ncapture = x\nwire-mtu = -1500\n",
+		 ":3: wire-mtu: expected 576..65535"},
 	};
 	struct emu_scenario *s = malloc(sizeof(*s));
 	char err[512], want[600], text[8192];
@@ -164,12 +206,62 @@ START_TEST(bad_files)
 	snprintf(text, sizeof(text), "[scenario]\nname = %0300d\n", 0);
 	path = put("long.ini", text);
 	ck_assert_int_eq(emu_scenario_load(s, path, err, sizeof(err)), -EINVAL);
-	/* past libinih's line length, or past ours: refused either way, naming the file */
-	ck_assert_msg(strstr(err, "long.ini:"), "%s", err);
+	/* past libinih's line length: refused with its line, not parsed as two lines */
+	ck_assert_msg(strstr(err, "long.ini:2: line too long (more than "), "%s", err);
 
 	snprintf(want, sizeof(want), "%s/none.ini", dir);
 	ck_assert_int_eq(emu_scenario_load(s, want, err, sizeof(err)), -ENOENT);
 	ck_assert_msg(strstr(err, "none.ini: No such file or directory"), "%s", err);
+	free(s);
+}
+END_TEST
+
+/* Issue 11 item 16: what the expectations accept, from text in memory (no file). */
+START_TEST(expectation_values)
+{
+	static const char ok[] = "[scenario]\ncapture = x\nfull-verify = off\n[expect]\n"
+				 "culprit = none\nrx.culprit = seqrand\nwire.invalid = 0\n"
+				 "guest.valid = 18446744073709551615\ntso.created = 40\n"
+				 "sg.enabled = off\ntso.why-contains = seq\n"
+				 "tso.why-contains = payload\nrx.wire.ao.no-isn = 7\n";
+	struct emu_scenario *s = malloc(sizeof(*s));
+	char err[512];
+
+	ck_assert_ptr_nonnull(s);
+	FILE *in = fmemopen((void *)ok, sizeof(ok) - 1, "r");
+	ck_assert_ptr_nonnull(in);
+	ck_assert_msg(emu_scenario_parse(s, "/d/mem.ini", in, err, sizeof(err)) == 0, "%s", err);
+	fclose(in);
+	ck_assert_uint_eq(s->nexpect, 9);
+	ck_assert_str_eq(s->capture, "/d/x");
+	ck_assert_str_eq(s->expect[1].key, "rx.culprit");
+	ck_assert_uint_eq(s->expect[0].line, 5);
+	ck_assert_uint_eq(s->expect[7].line, 12);
+	ck_assert_str_eq(s->expect[7].value, "payload");
+
+	/* every stage the registry knows is a culprit; a name it does not know is not */
+	for (unsigned i = 0; offload_stages[i]; i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "[scenario]\ncapture = x\n[expect]\nculprit = %s\n",
+			 offload_stages[i]->name);
+		in = fmemopen(text, strlen(text), "r");
+		ck_assert_msg(emu_scenario_parse(s, "m.ini", in, err, sizeof(err)) == 0, "%s", err);
+		fclose(in);
+	}
+	static const char bad[] = "[scenario]\ncapture = x\n[expect]\nculprit = tsoo\n";
+	in = fmemopen((void *)bad, sizeof(bad) - 1, "r");
+	ck_assert_int_eq(emu_scenario_parse(s, "m.ini", in, err, sizeof(err)), -EINVAL);
+	fclose(in);
+	ck_assert_msg(strstr(err, "m.ini:4: [expect] culprit = tsoo: no such stage (expected none, "
+				  "sg, tso, tx-csum"),
+		      "%s", err);
+
+	/* a NUL byte: not text */
+	static const char nul[] = "[scenario]\ncapture = x\0y\n[expect]\nculprit = tso\n";
+	in = fmemopen((void *)nul, sizeof(nul) - 1, "r");
+	ck_assert_int_eq(emu_scenario_parse(s, "m.ini", in, err, sizeof(err)), -EINVAL);
+	fclose(in);
+	ck_assert_str_eq(err, "m.ini:2: a NUL byte: not a text file");
 	free(s);
 }
 END_TEST
@@ -385,7 +477,7 @@ START_TEST(runs_and_judges)
 			    res, &ret, false);
 	ck_assert_int_eq(ret, -EINVAL);
 	snprintf(want, sizeof(want),
-		 "error: %s/run.ini: [expect] wire.bogus: names no counter of this run\n", dir);
+		 "error: %s/run.ini:6: [expect] wire.bogus: names no counter of this run\n", dir);
 	ck_assert_str_eq(out, want);
 	free(out);
 
@@ -407,6 +499,7 @@ Suite *suite_scenario(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, loads_every_field);
 	tcase_add_test(tc, bad_files);
+	tcase_add_test(tc, expectation_values);
 	tcase_add_test(tc, expectation_keys);
 	tcase_add_test(tc, runs_and_judges);
 	suite_add_tcase(s, tc);

@@ -87,6 +87,9 @@ ctl_commands=$(vnicctl --help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/ { 
 # vnicemu: commands, options per command, option arguments, positional files.
 expect "vnicemu " $commands
 expect "vnicemu rep" $(grep '^rep' <<<"$commands")
+expect "vnicemu help " $commands
+expect "vnicemu help re" $(grep '^re' <<<"$commands")
+expect "vnicemu help repro "
 expect "vnicemu verify --" --key --key-file --isn --json --list --fail-on-invalid --jobs
 expect "vnicemu diff --k" --key --key-file
 expect "vnicemu repro --" --verbose
@@ -144,7 +147,7 @@ fi
 
 # vnicctl: commands, options, arguments per command.
 expect "vnicctl " $ctl_commands
-expect "vnicctl -" -s --socket -h --help
+expect "vnicctl -" -s --socket -h --help --version
 expect "vnicctl -s sub/" sub/c.pcap
 expect "vnicctl profile " $profiles
 expect "vnicctl stats -" --json
