@@ -214,9 +214,22 @@ int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr,
  *        `hex:0011...` for binary secrets. NUL-terminated, with or without a newline.
  * @why: set to a static reason on -EINVAL; it never contains the secret.
  *
- * Return: 0 (including blank and comment lines), -EINVAL, -ENOMEM.
+ * Return: 0 (including blank and comment lines), -EINVAL, -EEXIST (see
+ * md5sig_keytab_parse_line_at()), -ENOMEM.
  */
 int md5sig_keytab_parse_line(struct md5sig_keytab *kt, const char *line, const char **why);
+
+/**
+ * md5sig_keytab_parse_line_at() - md5sig_keytab_parse_line() of line @lineno of a file.
+ * A line for the peer and prefix of an earlier line (`192.0.2.1/24` is `192.0.2.0/24`) is
+ * accepted when its secret is the same and refused with -EEXIST when it differs, *@earlier
+ * then naming the earlier line (0 for an entry md5sig_keytab_add() made), since a file that
+ * gives one peer two secrets means one of them by mistake. md5sig_keytab_add() replaces.
+ *
+ * Return: 0, -EINVAL, -EEXIST, -ENOMEM, with *@why set on error.
+ */
+int md5sig_keytab_parse_line_at(struct md5sig_keytab *kt, const char *line, unsigned lineno,
+				const char **why, unsigned *earlier);
 
 /** Number of entries. */
 size_t md5sig_keytab_count(const struct md5sig_keytab *kt);
