@@ -65,7 +65,7 @@ int cmd_diff(int argc, char **argv)
 	bool json = false, shown = false;
 	struct md5sig_keytab *kt = NULL;
 	struct emu_diff *d = NULL;
-	char err[1024];
+	char err[1024], warn[EMU_KEYS_WARN_MAX];
 	int opt, ret = EXIT_USAGE;
 
 	while ((opt = cli_getopt("diff", argc, argv, ":", opts)) != -1) {
@@ -112,8 +112,10 @@ int cmd_diff(int argc, char **argv)
 	cfg.keys = kt;
 	if (!(d = emu_diff_new_config(&cfg)))
 		goto nomem;
-	if (emu_keys_from_options(kt, key, key_file, err, sizeof(err)) ||
-	    emu_diff_read(d, argv[optind], argv[optind + 1], err, sizeof(err)) ||
+	int kret = emu_keys_from_options(kt, key, key_file, warn, sizeof(warn), err, sizeof(err));
+	if (*warn)
+		fprintf(stderr, "%s diff: warning: %s\n", prog, warn);
+	if (kret || emu_diff_read(d, argv[optind], argv[optind + 1], err, sizeof(err)) ||
 	    emu_diff_report(d, stdout, json, err, sizeof(err)))
 		fprintf(stderr, "%s diff: %s\n", prog, err);
 	else

@@ -199,7 +199,10 @@ int cmd_replay(int argc, char **argv)
 	r.cfg.verify = !r.no_verify;
 	r.cfg.progress = isatty(STDERR_FILENO) ? progress : NULL;
 	res = calloc(1, sizeof(*res));
-	if (!res || emu_replay(&r.cfg, res, err, sizeof(err))) {
+	int ret = res ? emu_replay(&r.cfg, res, err, sizeof(err)) : -ENOMEM;
+	if (res && *res->key_warning)
+		fprintf(stderr, "%s replay: warning: %s\n", prog, res->key_warning);
+	if (ret) {
 		fprintf(stderr, "%s replay: %s\n", prog, res ? err : "out of memory");
 		free(res);
 		free(r.isns);

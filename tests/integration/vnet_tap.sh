@@ -23,6 +23,7 @@ ip netns add "$G" && LAB_NS+=("$G")
 ip -n "$G" link set lo up
 lab_ns "$P" wsw 192.0.2.1 2001:db8::1 1500 || exit 1
 printf '192.0.2.0/24 %s\n' "$SECRET" >"$LAB/keys"
+chmod 600 "$LAB/keys" # vnicemu run refuses a key file others can read
 lab_vnicemu --netns "$G" vnet-tap://vt0 --profile vmxnet2 --wire-mtu 1500 \
 	--key-file "$LAB/keys" || exit 1
 ip -n "$G" addr add 192.0.2.10/24 dev vt0
