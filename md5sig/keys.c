@@ -185,7 +185,7 @@ int md5sig_keytab_parse_line_at(struct md5sig_keytab *kt, const char *line, unsi
 			*why = "out of memory";
 			return -ENOMEM;
 		}
-		return md5sig_aotab_parse_line(kt->ao, a, why);
+		return md5sig_aotab_parse_line_at(kt->ao, a, lineno, why, earlier);
 	}
 	if (!md5sig_tok_next(&p, &s, &se)) {
 		*why = "missing secret (expected ADDR[/PREFIX] SECRET)";

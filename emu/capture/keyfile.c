@@ -105,7 +105,12 @@ int emu_keys_load(struct md5sig_keytab *kt, const char *path, unsigned flags, ch
 		ret = md5sig_keytab_parse_line_at(kt, text, lineno, &why, &earlier);
 		if (ret == -EEXIST && earlier) {
 			snprintf(err, errlen,
-				 "%s:%u: the same peer and prefix as line %u, with another secret",
+				 md5sig_ao_line(text)
+					 ? "%s:%u: the same peer as line %u with one of "
+					   "its KeyIDs (RFC 5925 §3.1: they must not "
+					   "overlap)"
+					 : "%s:%u: the same peer and prefix as line %u, "
+					   "with another secret",
 				 path, lineno, earlier);
 			ret = -EINVAL;
 			break;

@@ -116,6 +116,9 @@ expect 0 "" -- verify "$tmp/ok.pcap" --key-file "$tmp/mapped.keys"
 printf '::ffff:192.0.2.0/100 TopSecret\n' >"$tmp/mapped-prefix.keys"
 expect 2 "mapped-prefix.keys:1: prefix length of a ::ffff: .*32" -- \
 	verify "$tmp/ok.pcap" --key-file "$tmp/mapped-prefix.keys"
+printf 'ao 192.0.2.2 1:2 hmac-sha-1-96 TopSecret\n\nao 192.0.2.2 3:2 hmac-sha-1-96 TopSecret2\n' >"$tmp/ao-dup.keys"
+expect 2 "ao-dup.keys:3: the same peer as line 1 with one of its KeyIDs" -- \
+	verify "$tmp/ok.pcap" --key-file "$tmp/ao-dup.keys"
 printf '# nothing yet\n' >"$tmp/empty.keys"
 warns "$tmp/empty.keys: the key file holds no keys" verify "$tmp/ok.pcap" --key-file "$tmp/empty.keys"
 printf '192.0.2.1 TopSecret\n' >"$tmp/open.keys"
