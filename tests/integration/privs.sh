@@ -124,6 +124,15 @@ crosses 1 && t_ok "a frame crosses guest switch -> vnicemu -> wire switch, all r
 as_nobody "$VNICCTL" -s "$D/ctl" set tso off >/dev/null &&
 	as_nobody "$VNICCTL" -s "$D/ctl" show | grep -qx "tcp-segmentation-offload: off" &&
 	t_ok "vnicctl as nobody: set tso off" || t_fail "vnicctl as nobody"
+# a key file opened up later is refused on SIGHUP too: the old keys stay
+as_nobody chmod 640 "$D/keys"
+kill -HUP "$VPID"
+for _ in $(seq 40); do grep -q "SIGHUP" "$W/run.err" && break; sleep 0.05; done
+grep -q "SIGHUP: keeping the old keys: $D/keys: group or others can read this key file (mode 0640); make it private with chmod 600 $D/keys" "$W/run.err" &&
+	"$VNICCTL" -s "$D/ctl" keys | grep -q "192.0.2.0/24 key length 12" &&
+	t_ok "SIGHUP refuses a key file others can read, keeps the old keys" ||
+	t_fail "SIGHUP with mode 0640: $(cat "$W/run.err")"
+as_nobody chmod 600 "$D/keys"
 stop
 
 # 2. --user nobody, started as root: nothing kept with VDE ports
