@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "emu/analysis/reasm.h"
@@ -51,8 +52,10 @@ struct verify_pre {
 struct verify_worker {
 	struct md5sig_checker chk; /* its own hasher and TCP-AO verifier */
 	uint32_t linktype;
-	FILE *list;		    /* --list lines, or NULL */
-	struct emu_verify_counts c; /* all but frames, which the reader counts */
+	FILE *list;			     /* --list lines, or NULL */
+	const struct emu_verify_config *cfg; /* the reader's (w[0]) progress goes to it */
+	time_t shown;			     /* when progress was last reported */
+	struct emu_verify_counts c;	     /* all but frames, which the reader counts */
 	struct verify_pool *pool;
 	pthread_t thread;
 };
@@ -226,6 +229,20 @@ static bool reassemble(struct emu_reasm *ra, uint32_t lt, const struct emu_pkt *
 	}
 }
 
+/* Report progress to the caller at most once a second. */
+static void tick(struct verify_worker *w, unsigned long frames)
+{
+	const struct emu_verify_config *cfg = w->cfg;
+
+	if (!cfg->progress || frames < 0x1000) /* cli_progress() erases only after that many */
+		return;
+	time_t now = time(NULL);
+	if (now != w->shown) {
+		w->shown = now;
+		cfg->progress(cfg->progress_arg, frames, false);
+	}
+}
+
 /*
  * Read the next frames of @in into @b: pointers when @held (the reader keeps them), else
  * copies; a segment reassembled from fragments (by @ra) is always copied. Return: as
@@ -340,6 +357,7 @@ static int verify_parallel(struct emu_capin *in, struct emu_reasm *ra, struct ve
 		if (r > 0 && seq - printed < p.nring) {
 			struct verify_batch *b = &p.ring[seq % p.nring];
 			r = verify_fill(in, held, ra, fl, b, c, err, errlen);
+			tick(w, c->frames); /* the clock once a batch */
 			if (b->n) {
 				pthread_mutex_lock(&p.lock);
 				p.queued = ++seq;
@@ -396,7 +414,8 @@ static int verify_serial(struct emu_capin *in, struct emu_reasm *ra, struct veri
 		const uint8_t *data;
 		uint32_t len;
 
-		++c->frames;
+		if (!(++c->frames & 0xfff)) /* the clock every 4096 frames */
+			tick(w, c->frames);
 		if (!reassemble(ra, c->linktype, &pkt, &data, &len))
 			continue;
 		/* a reassembled segment was as long on the wire as it is now */
@@ -470,6 +489,7 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 	for (unsigned i = 0; i < jobs; i++) {
 		w[i].chk.kt = cfg->keys;
 		w[i].list = cfg->list;
+		w[i].cfg = cfg;
 		if (!(w[i].chk.h = md5sig_hasher_new()) ||
 		    (mkts && !(w[i].chk.ao = md5sig_ao_verifier_new(mkts, 1024)))) {
 			snprintf(err, errlen, "cannot set up MD5 or TCP-AO (libcrypto)");
@@ -491,6 +511,8 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 		r = verify_serial(in, ra, w, fl, c, err, errlen);
 	else
 		r = verify_parallel(in, ra, w, jobs, fl, c, err, errlen);
+	if (cfg->progress)
+		cfg->progress(cfg->progress_arg, c->frames, true);
 	emu_reasm_stats(ra, &c->reasm);
 	for (unsigned i = 0; i < jobs; i++)
 		add_counts(c, &w[i].c);
