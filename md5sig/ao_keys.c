@@ -16,6 +16,7 @@
 
 struct md5sig_aotab {
 	struct md5sig_ao_mkt **m; /* one allocation each, so MKT pointers never move */
+	unsigned *line;		  /* the key-file line of each, 0 if none */
 	size_t n, cap;
 };
 
@@ -193,6 +194,7 @@ void md5sig_aotab_free(struct md5sig_aotab *t)
 		free(t->m[i]);
 	}
 	free(t->m);
+	free(t->line);
 	free(t);
 }
 
@@ -214,14 +216,18 @@ static bool same_peer(const struct md5sig_ao_mkt *a, const struct md5sig_ao_mkt 
 	return a->family == b->family && a->prefix == b->prefix && !memcmp(a->addr, b->addr, 16);
 }
 
-int md5sig_aotab_add(struct md5sig_aotab *t, const struct md5sig_ao_mkt *mkt)
+static int aotab_put(struct md5sig_aotab *t, const struct md5sig_ao_mkt *mkt, unsigned line,
+		     unsigned *earlier)
 {
 	if (!md5sig_ao_mkt_valid(mkt))
 		return -EINVAL;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct md5sig_ao_mkt *o = t->m[i];
-		if (same_peer(o, mkt) && (o->sendid == mkt->sendid || o->recvid == mkt->recvid))
+		if (same_peer(o, mkt) && (o->sendid == mkt->sendid || o->recvid == mkt->recvid)) {
+			if (earlier)
+				*earlier = t->line[i];
 			return -EEXIST;
+		}
 	}
 	if (t->n == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 8;
@@ -229,6 +235,10 @@ int md5sig_aotab_add(struct md5sig_aotab *t, const struct md5sig_ao_mkt *mkt)
 		if (!nm)
 			return -ENOMEM;
 		t->m = nm;
+		unsigned *nl = realloc(t->line, ncap * sizeof(*nl));
+		if (!nl)
+			return -ENOMEM;
+		t->line = nl;
 		t->cap = ncap;
 	}
 	struct md5sig_ao_mkt *c = malloc(sizeof(*c));
@@ -238,11 +248,26 @@ int md5sig_aotab_add(struct md5sig_aotab *t, const struct md5sig_ao_mkt *mkt)
 	unsigned alen = c->family == AF_INET ? 4 : c->family == AF_INET6 ? 16 : 0;
 	md5sig_addr_mask(c->addr, alen, c->prefix);
 	memset(c->addr + alen, 0, sizeof(c->addr) - alen);
+	t->line[t->n] = line;
 	t->m[t->n++] = c;
 	return 0;
 }
 
+int md5sig_aotab_add(struct md5sig_aotab *t, const struct md5sig_ao_mkt *mkt)
+{
+	return aotab_put(t, mkt, 0, NULL);
+}
+
 int md5sig_aotab_parse_line(struct md5sig_aotab *t, const char *line, const char **why)
+{
+	unsigned earlier;
+	int ret = md5sig_aotab_parse_line_at(t, line, 0, why, &earlier);
+
+	return ret == -EEXIST ? -EINVAL : ret;
+}
+
+int md5sig_aotab_parse_line_at(struct md5sig_aotab *t, const char *line, unsigned lineno,
+			       const char **why, unsigned *earlier)
 {
 	struct md5sig_ao_mkt mkt;
 	const char *p = line, *s, *e;
@@ -253,7 +278,8 @@ int md5sig_aotab_parse_line(struct md5sig_aotab *t, const char *line, const char
 	ret = md5sig_ao_mkt_parse(line, &mkt, why);
 	if (ret)
 		return ret;
-	ret = md5sig_aotab_add(t, &mkt);
+	*earlier = 0;
+	ret = aotab_put(t, &mkt, lineno, earlier);
 	if (ret == -EEXIST)
 		*why = "another MKT for this peer already uses this SendID or RecvID (RFC 5925 "
 		       "§3.1)";
@@ -261,8 +287,6 @@ int md5sig_aotab_parse_line(struct md5sig_aotab *t, const char *line, const char
 		*why = "invalid MKT";
 	else if (ret)
 		*why = "out of memory";
-	if (ret == -EEXIST)
-		ret = -EINVAL;
 	md5sig_cleanse(&mkt, sizeof(mkt));
 	return ret;
 }

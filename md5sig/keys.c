@@ -20,6 +20,7 @@ struct keytab_entry {
 	unsigned prefix; /* bits */
 	uint8_t addr[16];
 	struct md5sig_key key;
+	unsigned line; /* the key-file line that gave it, 0 if none */
 };
 
 struct md5sig_keytab {
@@ -49,11 +50,24 @@ size_t md5sig_keytab_count(const struct md5sig_keytab *kt)
 	return kt->n;
 }
 
-int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr, unsigned prefix,
-		      const struct md5sig_key *key)
+/* The entry for exactly this peer and prefix (@addr masked), or NULL. */
+static struct keytab_entry *find_exact(struct md5sig_keytab *kt, int family, const uint8_t *addr,
+				       unsigned prefix)
 {
-	struct keytab_entry ne = {.family = family, .prefix = prefix};
+	for (size_t i = 0; i < kt->n; i++) {
+		struct keytab_entry *e = &kt->e[i];
+		if (e->family == family && e->prefix == prefix && !memcmp(e->addr, addr, 16))
+			return e;
+	}
+	return NULL;
+}
+
+static int keytab_put(struct md5sig_keytab *kt, int family, const uint8_t *addr, unsigned prefix,
+		      const struct md5sig_key *key, unsigned line, unsigned *earlier)
+{
+	struct keytab_entry ne = {.family = family, .prefix = prefix, .line = line};
 	unsigned alen = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+	struct keytab_entry *e;
 
 	if ((family != AF_INET && family != AF_INET6 && family != AF_UNSPEC) || prefix > alen * 8 ||
 	    key->len < 1 || key->len > MD5SIG_KEY_MAX)
@@ -63,13 +77,17 @@ int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr,
 	md5sig_addr_mask(ne.addr, alen, prefix);
 	ne.key = *key;
 
-	for (size_t i = 0; i < kt->n; i++) {
-		struct keytab_entry *e = &kt->e[i];
-		if (e->family == family && e->prefix == prefix && !memcmp(e->addr, ne.addr, 16)) {
+	if ((e = find_exact(kt, family, ne.addr, prefix))) {
+		int ret = 0;
+		if (!earlier) {
 			*e = ne;
-			md5sig_cleanse(&ne, sizeof(ne));
-			return 0;
+		} else if (e->key.len != key->len || memcmp(e->key.bytes, key->bytes, key->len)) {
+			/* a file saying two things about one peer: which one was meant? */
+			*earlier = e->line;
+			ret = -EEXIST;
 		}
+		md5sig_cleanse(&ne, sizeof(ne));
+		return ret;
 	}
 	if (kt->n == kt->cap) {
 		size_t ncap = kt->cap ? kt->cap * 2 : 8;
@@ -89,6 +107,12 @@ int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr,
 	kt->e[kt->n++] = ne;
 	md5sig_cleanse(&ne, sizeof(ne));
 	return 0;
+}
+
+int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr, unsigned prefix,
+		      const struct md5sig_key *key)
+{
+	return keytab_put(kt, family, addr, prefix, key, 0, NULL);
 }
 
 const struct md5sig_key *md5sig_keytab_lookup(const struct md5sig_keytab *kt,
@@ -140,6 +164,14 @@ int md5sig_keytab_describe(const struct md5sig_keytab *kt, size_t i, char *buf, 
 
 int md5sig_keytab_parse_line(struct md5sig_keytab *kt, const char *line, const char **why)
 {
+	unsigned earlier;
+
+	return md5sig_keytab_parse_line_at(kt, line, 0, why, &earlier);
+}
+
+int md5sig_keytab_parse_line_at(struct md5sig_keytab *kt, const char *line, unsigned lineno,
+				const char **why, unsigned *earlier)
+{
 	const char *p = line, *a, *ae, *s, *se, *x, *xe;
 	struct md5sig_key key;
 	uint8_t addr[16] = {0};
@@ -153,7 +185,7 @@ int md5sig_keytab_parse_line(struct md5sig_keytab *kt, const char *line, const c
 			*why = "out of memory";
 			return -ENOMEM;
 		}
-		return md5sig_aotab_parse_line(kt->ao, a, why);
+		return md5sig_aotab_parse_line_at(kt->ao, a, lineno, why, earlier);
 	}
 	if (!md5sig_tok_next(&p, &s, &se)) {
 		*why = "missing secret (expected ADDR[/PREFIX] SECRET)";
@@ -168,8 +200,10 @@ int md5sig_keytab_parse_line(struct md5sig_keytab *kt, const char *line, const c
 		return ret;
 	ret = md5sig_tok_secret(s, se, key.bytes, &key.len, why);
 	if (!ret) {
-		ret = md5sig_keytab_add(kt, family, addr, prefix, &key);
-		if (ret == -EINVAL)
+		ret = keytab_put(kt, family, addr, prefix, &key, lineno, earlier);
+		if (ret == -EEXIST)
+			*why = "the same peer and prefix as an earlier line, with another secret";
+		else if (ret == -EINVAL)
 			*why = "invalid key";
 		else if (ret)
 			*why = "out of memory";

@@ -122,6 +122,15 @@ int md5sig_tok_peer(const char *s, const char *e, int *family, uint8_t addr[stat
 	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
 		*family = AF_INET6;
 		*prefix = 128;
+		/* ::ffff:a.b.c.d is an IPv4 peer with an IPv4 prefix, as Linux's TCP_MD5SIG and
+		 * TCP_AO_ADD_KEY take it (net/ipv6/tcp_ipv6.c, tcp_ao.c) */
+		static const uint8_t v4mapped[12] = {[10] = 0xff, [11] = 0xff};
+		if (!memcmp(addr, v4mapped, sizeof(v4mapped))) {
+			memmove(addr, addr + 12, 4);
+			memset(addr + 4, 0, 12);
+			*family = AF_INET;
+			*prefix = 32;
+		}
 	} else {
 		*why = "bad peer address (expected IPv4, IPv6 or *)";
 		return -EINVAL;
@@ -142,7 +151,10 @@ int md5sig_tok_peer(const char *s, const char *e, int *family, uint8_t addr[stat
 			v = v * 10 + (unsigned)(*p - '0');
 		}
 		if (v > *prefix) {
-			*why = "prefix length too long for the address family";
+			*why = *family == AF_INET && strchr(buf, ':')
+				       ? "prefix length of a ::ffff: (IPv4-mapped) address longer "
+					 "than 32 (it counts IPv4 bits, as Linux)"
+				       : "prefix length too long for the address family";
 			return -EINVAL;
 		}
 		*prefix = v;

@@ -34,7 +34,8 @@ int md5sig_tok_secret(const char *s, const char *e, uint8_t out[static MD5SIG_KE
 /**
  * md5sig_tok_peer() - `*`, `ADDR` or `ADDR/PREFIX` from [@s, @e). `*` gives AF_UNSPEC and
  * prefix 0; an address without a prefix gets the full length. @addr is written for IPv4 (4
- * bytes) and IPv6 (16), host bits left as written.
+ * bytes) and IPv6 (16), host bits left as written. An IPv4-mapped address (`::ffff:a.b.c.d`)
+ * is the IPv4 peer a.b.c.d, its prefix counted in IPv4 bits, as Linux does.
  * Return: 0 or -EINVAL with *@why set.
  */
 int md5sig_tok_peer(const char *s, const char *e, int *family, uint8_t addr[static 16],

@@ -214,9 +214,24 @@ int md5sig_keytab_add(struct md5sig_keytab *kt, int family, const uint8_t *addr,
  *        `hex:0011...` for binary secrets. NUL-terminated, with or without a newline.
  * @why: set to a static reason on -EINVAL; it never contains the secret.
  *
- * Return: 0 (including blank and comment lines), -EINVAL, -ENOMEM.
+ * Return: 0 (including blank and comment lines), -EINVAL, -EEXIST (see
+ * md5sig_keytab_parse_line_at()), -ENOMEM.
  */
 int md5sig_keytab_parse_line(struct md5sig_keytab *kt, const char *line, const char **why);
+
+/**
+ * md5sig_keytab_parse_line_at() - md5sig_keytab_parse_line() of line @lineno of a file.
+ * A line for the peer and prefix of an earlier line (`192.0.2.1/24` is `192.0.2.0/24`) is
+ * accepted when its secret is the same and refused with -EEXIST when it differs, *@earlier
+ * then naming the earlier line (0 for an entry md5sig_keytab_add() made), since a file that
+ * gives one peer two secrets means one of them by mistake. md5sig_keytab_add() replaces.
+ * An `ao` line whose KeyIDs clash with an earlier one's is -EEXIST too (see
+ * md5sig_aotab_parse_line_at()).
+ *
+ * Return: 0, -EINVAL, -EEXIST, -ENOMEM, with *@why set on error.
+ */
+int md5sig_keytab_parse_line_at(struct md5sig_keytab *kt, const char *line, unsigned lineno,
+				const char **why, unsigned *earlier);
 
 /** Number of entries. */
 size_t md5sig_keytab_count(const struct md5sig_keytab *kt);
@@ -425,6 +440,14 @@ int md5sig_aotab_add(struct md5sig_aotab *t, const struct md5sig_ao_mkt *mkt);
  * Return: 0, -EINVAL (@why set, also for an ID clash), -ENOMEM.
  */
 int md5sig_aotab_parse_line(struct md5sig_aotab *t, const char *line, const char **why);
+
+/**
+ * md5sig_aotab_parse_line_at() - md5sig_aotab_parse_line() of line @lineno of a file, except
+ * that an MKT whose IDs overlap an earlier one's is -EEXIST with *@earlier naming that line
+ * (0 for one md5sig_aotab_add() made).
+ */
+int md5sig_aotab_parse_line_at(struct md5sig_aotab *t, const char *line, unsigned lineno,
+			       const char **why, unsigned *earlier);
 
 /** Number of MKTs (0 for a NULL table). */
 size_t md5sig_aotab_count(const struct md5sig_aotab *t);

@@ -241,6 +241,7 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 	int ret;
 	time_t last = 0; /* the first check shows: progress is deterministic */
 
+	*res->key_warning = '\0';
 	ret = emu_profile_load(&r->profile, c->profile, err, errlen);
 	if (!ret && c->path)
 		ret = emu_profile_add_path(&r->profile, c->path, err, errlen);
@@ -262,7 +263,8 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 	r->keys = md5sig_keytab_new();
 	if (!r->keys)
 		return -ENOMEM;
-	if ((ret = emu_keys_from_options(r->keys, c->key, c->key_file, err, errlen)))
+	if ((ret = emu_keys_from_options(r->keys, c->key, c->key_file, res->key_warning,
+					 sizeof(res->key_warning), err, errlen)))
 		return ret;
 	if ((ret = flows_new(r, err, errlen)))
 		return ret;

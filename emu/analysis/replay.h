@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "emu/capture/capture.h"
 #include "emu/device/device.h"
 #include "offload/offload.h"
 
@@ -72,6 +73,8 @@ struct emu_replay_result {
 	struct offload_stats stats; /**< the transmit pipeline: guest to wire */
 	bool has_rx;		    /**< with a path: the receive pipeline ran */
 	struct offload_stats rx;    /**< then its counters: wire to guest */
+	/** the key file's warning (emu_keys_load()), "" if none; set even when the run fails */
+	char key_warning[EMU_KEYS_WARN_MAX];
 };
 
 /**

@@ -88,12 +88,22 @@ int emu_capout_flush(struct emu_capout *c);
 /** Flush and close; accepts NULL. Return: 0, or -errno if anything failed to be written. */
 int emu_capout_close(struct emu_capout *c);
 
+#define EMU_KEYS_STRICT	  1u  /**< emu_keys_load(): refuse a file group or others can read */
+#define EMU_KEYS_WARN_MAX 512 /**< room for emu_keys_load()'s warning line */
+
 /**
- * emu_keys_load() - add every line of a key file (see md5sig_keytab_parse_line()) to @kt (the
- * caller's; on failure it may hold the lines before the bad one). The lines read are wiped.
- * Return: 0, or -errno with "PATH:LINE: reason" (never the secret) in @err.
+ * emu_keys_load() - add every line of a key file (see md5sig_keytab_parse_line_at()) to @kt
+ * (the caller's; on failure it may hold the lines before the bad one). The lines read are
+ * wiped. A UTF-8 byte order mark is skipped; two lines giving one peer and prefix different
+ * secrets are an error naming both. A file that group or others can read is refused with
+ * %EMU_KEYS_STRICT in @flags (`vnicemu run`, like sshd's StrictModes) and otherwise a
+ * warning, unless a comment line says `# vnicemu: example keys, not secret`; a file with no
+ * keys is a warning.
+ * Return: 0 with @warn "" or one warning line (never the secret), or -errno with
+ * "PATH[:LINE]: reason" in @err (-EACCES: readable by others under %EMU_KEYS_STRICT).
  */
-int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t errlen);
+int emu_keys_load(struct md5sig_keytab *kt, const char *path, unsigned flags, char *warn,
+		  size_t warnlen, char *err, size_t errlen);
 
 /**
  * emu_keys_from_arg() - the `--key SECRET` shorthand: one key for every peer, as tcpdump -M.
@@ -103,11 +113,12 @@ int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, s
 
 /**
  * emu_keys_from_options() - the keys of a `--key SECRET` or `--key-file FILE` option (either
- * may be NULL; both together are an error), added to @kt.
- * Return: 0 or -errno with a reason in @err.
+ * may be NULL; both together are an error), added to @kt; a key file as emu_keys_load()
+ * without %EMU_KEYS_STRICT (the analysis commands warn).
+ * Return: 0 with @warn "" or one warning line, or -errno with a reason in @err.
  */
 int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char *key_file,
-			  char *err, size_t errlen);
+			  char *warn, size_t warnlen, char *err, size_t errlen);
 
 /**
  * emu_isns_give() - hand the @n ISNs of `--isn ADDR.PORT=ISN` options to a TCP-AO flow table.

@@ -1,33 +1,92 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Key files: read line by line and handed to md5sig's parser, which never sees the file; and
+ * Key files: read line by line and handed to md5sig's parser, which never sees the file (here:
+ * the byte order mark, line numbers, the file's permissions, a file with no keys); and
  * the ISNs given with --isn, which TCP-AO's flow tables take beside the keys.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "emu/capture/capture.h"
 
-int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t errlen)
+/* A comment line that makes a key file an example whose secrets are public (the shipped
+ * scenarios' keys, test data): its permissions are nobody's concern. */
+static const char example_mark[] = "# vnicemu: example keys, not secret";
+
+static bool is_example_mark(const char *line, size_t n)
+{
+	while (n && strchr(" \t\r\n\v\f", line[n - 1]))
+		n--;
+	return n == sizeof(example_mark) - 1 && !memcmp(line, example_mark, n);
+}
+
+static size_t keys_in(const struct md5sig_keytab *kt)
+{
+	return md5sig_keytab_count(kt) + md5sig_aotab_count(md5sig_keytab_ao(kt));
+}
+
+/* After the lines: a file with no keys, and one that others can read, unless it says it is an
+ * example. Such a file refuses under EMU_KEYS_STRICT, otherwise it is a warning. */
+static int keys_notes(const char *path, const struct stat *st, bool example, bool empty,
+		      unsigned flags, char *warn, size_t warnlen, char *err, size_t errlen)
+{
+	bool open = (st->st_mode & (S_IRGRP | S_IROTH)) && !example;
+	unsigned mode = (unsigned)st->st_mode & 07777;
+
+	if (open && (flags & EMU_KEYS_STRICT)) {
+		snprintf(err, errlen,
+			 "%s: group or others can read this key file (mode %04o); make it private "
+			 "with chmod 600 %s",
+			 path, mode, path);
+		return -EACCES;
+	}
+	if (open)
+		snprintf(warn, warnlen,
+			 "%s: group or others can read this key file (mode %04o): chmod 600 %s%s",
+			 path, mode, path, empty ? "; it holds no keys" : "");
+	else if (empty)
+		snprintf(warn, warnlen, "%s: the key file holds no keys", path);
+	return 0;
+}
+
+int emu_keys_load(struct md5sig_keytab *kt, const char *path, unsigned flags, char *warn,
+		  size_t warnlen, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, before = keys_in(kt);
 	ssize_t n;
-	unsigned lineno = 0;
+	unsigned lineno = 0, earlier;
+	bool example = false;
+	struct stat st;
 	int ret = 0;
 
+	if (warnlen)
+		*warn = '\0';
 	if (!f) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return ret;
 	}
+	if (fstat(fileno(f), &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return ret;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory", path);
+		fclose(f);
+		return -EISDIR;
+	}
 	while ((n = getline(&line, &cap, f)) >= 0) {
-		const char *why = NULL;
+		const char *why = NULL, *text = line;
 
 		lineno++;
 		if (memchr(line, '\0', (size_t)n)) {
@@ -37,9 +96,28 @@ int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t 
 			ret = -EINVAL;
 			break;
 		}
-		ret = md5sig_keytab_parse_line(kt, line, &why);
+		/* a UTF-8 byte order mark, as some editors write one */
+		if (lineno == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+			text += 3;
+			n -= 3;
+		}
+		example = example || is_example_mark(text, (size_t)n);
+		ret = md5sig_keytab_parse_line_at(kt, text, lineno, &why, &earlier);
+		if (ret == -EEXIST && earlier) {
+			snprintf(err, errlen,
+				 md5sig_ao_line(text)
+					 ? "%s:%u: the same peer as line %u with one of "
+					   "its KeyIDs (RFC 5925 §3.1: they must not "
+					   "overlap)"
+					 : "%s:%u: the same peer and prefix as line %u, "
+					   "with another secret",
+				 path, lineno, earlier);
+			ret = -EINVAL;
+			break;
+		}
 		if (ret) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+			ret = ret == -EEXIST ? -EINVAL : ret;
 			break;
 		}
 	}
@@ -52,6 +130,9 @@ int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t 
 		free(line);
 	}
 	fclose(f);
+	if (!ret)
+		ret = keys_notes(path, &st, example, keys_in(kt) == before, flags, warn, warnlen,
+				 err, errlen);
 	return ret;
 }
 
@@ -74,15 +155,17 @@ int emu_keys_from_arg(struct md5sig_keytab *kt, const char *secret, char *err, s
 }
 
 int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char *key_file,
-			  char *err, size_t errlen)
+			  char *warn, size_t warnlen, char *err, size_t errlen)
 {
+	if (warnlen)
+		*warn = '\0';
 	if (key && key_file) {
 		snprintf(err, errlen, "--key and --key-file are exclusive");
 		return -EINVAL;
 	}
 	if (key)
 		return emu_keys_from_arg(kt, key, err, errlen);
-	return key_file ? emu_keys_load(kt, key_file, err, errlen) : 0;
+	return key_file ? emu_keys_load(kt, key_file, 0, warn, warnlen, err, errlen) : 0;
 }
 
 int emu_isns_give(struct md5sig_ao_flows *fl, const struct md5sig_ao_isn_arg *isns, size_t n,

@@ -26,6 +26,11 @@ int cmd_replay(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
 /* vnicemu --list-paths (hidden, for the completion): every path's name, one a line */
 int cli_list_paths(void);
+/* vnicemu --list-features (hidden): "LONG SHORT" a line, in the registry's order */
+int cli_list_features(void);
+/* vnicemu --list-quirks (hidden): "STAGE.PARAM VALUE..." a line (NUMBER, or the syntax of a
+ * free-text one, in upper case), every stage's parameters in the registry's order */
+int cli_list_quirks(void);
 int cmd_run(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_repro(int argc, char **argv);

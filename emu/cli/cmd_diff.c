@@ -69,7 +69,7 @@ int cmd_diff(int argc, char **argv)
 	bool json = false, shown = false;
 	struct md5sig_keytab *kt = NULL;
 	struct emu_diff *d = NULL;
-	char err[1024];
+	char err[1024], warn[EMU_KEYS_WARN_MAX];
 	int opt, ret = EXIT_USAGE;
 
 	while ((opt = cli_getopt("diff", argc, argv, ":h", opts)) != -1) {
@@ -124,10 +124,16 @@ int cmd_diff(int argc, char **argv)
 				   .argv = argv,
 				   .key_file = key_file,
 				   .key_given = key != NULL};
-	if ((report && emu_html_check_path(report, (const char *const *)argv + optind, 2, err,
-					   sizeof(err))) ||
-	    emu_keys_from_options(kt, key, key_file, err, sizeof(err)) ||
-	    emu_diff_read(d, argv[optind], argv[optind + 1], err, sizeof(err)) ||
+	int kret = report ? emu_html_check_path(report, (const char *const *)argv + optind, 2, err,
+						sizeof(err))
+			  : 0;
+	if (!kret) {
+		kret = emu_keys_from_options(kt, key, key_file, warn, sizeof(warn), err,
+					     sizeof(err));
+		if (*warn)
+			fprintf(stderr, "%s diff: warning: %s\n", prog, warn);
+	}
+	if (kret || emu_diff_read(d, argv[optind], argv[optind + 1], err, sizeof(err)) ||
 	    emu_diff_report(d, stdout, json, err, sizeof(err)) ||
 	    (report && emu_diff_html(d, report, &run, err, sizeof(err))))
 		fprintf(stderr, "%s diff: %s\n", prog, err);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vnicemu profiles: the NIC models this installation knows, with their features and quirks;
- * and the paths (--list-paths), by name.
+ * and, for the completion, the paths (--list-paths), features (--list-features) and quirks
+ * (--list-quirks) by name, from the registry and the data directories.
  */
 #include <stdio.h>
 #include <string.h>
@@ -69,5 +70,29 @@ static void path_name(const struct emu_path *p, void *arg)
 int cli_list_paths(void)
 {
 	emu_path_foreach(path_name, NULL);
+	return 0;
+}
+
+int cli_list_features(void)
+{
+	for (int f = 0; f < OFFLOAD_NFEATURES; f++)
+		printf("%s %s\n", offload_feature_name(f), offload_feature_short(f));
+	return 0;
+}
+
+int cli_list_quirks(void)
+{
+	for (unsigned i = 0; offload_stages[i]; i++) {
+		for (const struct offload_param *p = offload_stages[i]->params; p && p->name; p++) {
+			printf("%s.%s", offload_stages[i]->name, p->name);
+			if (p->syntax)
+				printf(" %s", p->syntax);
+			else if (!p->choices)
+				printf(" NUMBER");
+			for (const char *const *c = p->choices; !p->syntax && c && *c; c++)
+				printf(" %s", *c);
+			putchar('\n');
+		}
+	}
 	return 0;
 }

@@ -213,7 +213,10 @@ int cmd_replay(int argc, char **argv)
 	r.cfg.trace = trace ? emu_html_trace_tap : NULL;
 	r.cfg.trace_arg = trace;
 	res = calloc(1, sizeof(*res));
-	if (!res || emu_replay(&r.cfg, res, err, sizeof(err))) {
+	int ret = res ? emu_replay(&r.cfg, res, err, sizeof(err)) : -ENOMEM;
+	if (res && *res->key_warning)
+		fprintf(stderr, "%s replay: warning: %s\n", prog, res->key_warning);
+	if (ret) {
 		fprintf(stderr, "%s replay: %s\n", prog, res ? err : "out of memory");
 		free(res);
 		free(r.isns);

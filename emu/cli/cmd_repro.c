@@ -50,14 +50,20 @@ int cmd_repro(int argc, char **argv)
 	}
 	s = malloc(sizeof(*s));
 	res = malloc(sizeof(*res));
-	if (!s || !res)
+	if (!s || !res) {
 		fprintf(stderr, "%s repro: out of memory\n", prog);
-	else if (emu_scenario_load(s, argv[optind], err, sizeof(err)) ||
-		 emu_scenario_run(s, res, err, sizeof(err)))
+	} else if (emu_scenario_load(s, argv[optind], err, sizeof(err))) {
 		fprintf(stderr, "%s repro: %s\n", prog, err);
-	else {
-		emu_scenario_print(stdout, s, res, verbose);
-		code = res->failed ? 1 : 0;
+	} else {
+		int ret = emu_scenario_run(s, res, err, sizeof(err));
+		if (*res->replay.key_warning)
+			fprintf(stderr, "%s repro: warning: %s\n", prog, res->replay.key_warning);
+		if (ret) {
+			fprintf(stderr, "%s repro: %s\n", prog, err);
+		} else {
+			emu_scenario_print(stdout, s, res, verbose);
+			code = res->failed ? 1 : 0;
+		}
 	}
 	free(s);
 	free(res);

@@ -14,7 +14,7 @@ static void run_usage(FILE *f)
 		"Usage: %s run --guest URL --wire URL [--profile NAME] [--path NAME[,NAME...]]\n"
 		"                   [--set FEATURE=on|off]... [--set STAGE.PARAM=VALUE]...\n"
 		"                   [--key-file FILE] [--wire-mtu N] [--control PATH]\n"
-		"                   [--capture DIR [--capture-size MB]] [--syslog]\n"
+		"                   [--capture DIR [--capture-size MB]] [--user USER] [--syslog]\n"
 		"  --guest URL      where the guest is: any vdeplug4 URL (vde:///run/sw, switch://...,\n"
 		"                   ptp://, tap://NAME, vxvde://, udp://)\n"
 		"  --wire URL       the network the NIC sends to\n"
@@ -26,6 +26,8 @@ static void run_usage(FILE *f)
 		"  --control PATH   control socket for vnicctl (mode 0600)\n"
 		"  --capture DIR    a pcap file per tap, rotated at --capture-size MB (default 64):\n"
 		"                   guest.pcap, STAGE.pcap..., wire.pcap; rx-wire.pcap ... rx-guest.pcap\n"
+		"  --user USER      once the ports, control socket and captures are open, run as\n"
+		"                   USER with no capabilities (CAP_NET_ADMIN kept for a tap port)\n"
 		"  --syslog         log to syslog instead of stderr\n"
 		"SIGTERM/SIGINT stop (final counters on stdout), SIGHUP reloads the key file.\n",
 		prog);
@@ -56,6 +58,7 @@ int cmd_run(int argc, char **argv)
 		{"control", required_argument, NULL, 'c'},
 		{"capture", required_argument, NULL, 'C'},
 		{"capture-size", required_argument, NULL, 'S'},
+		{"user", required_argument, NULL, 'u'},
 		{"syslog", no_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -112,6 +115,9 @@ int cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			cfg.capture_max = (uint64_t)v << 20;
+			break;
+		case 'u':
+			cfg.user = optarg;
 			break;
 		case 'L':
 			cfg.log = log_syslog;

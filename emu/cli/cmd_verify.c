@@ -71,7 +71,7 @@ int cmd_verify(int argc, char **argv)
 	struct md5sig_keytab *kt;
 	/* at most one --isn per argument */
 	struct md5sig_ao_isn_arg *isns = calloc((size_t)argc, sizeof(*isns));
-	char err[512];
+	char err[512], warn[EMU_KEYS_WARN_MAX];
 	int opt, ret = EXIT_USAGE;
 
 	if (!isns) {
@@ -132,7 +132,10 @@ int cmd_verify(int argc, char **argv)
 	}
 	/* no key at all: signed segments are unchecked, not unexpected */
 	cfg.keys = key || key_file ? kt : NULL;
-	if (emu_keys_from_options(kt, key, key_file, err, sizeof(err))) {
+	int kret = emu_keys_from_options(kt, key, key_file, warn, sizeof(warn), err, sizeof(err));
+	if (*warn)
+		fprintf(stderr, "%s verify: warning: %s\n", prog, warn);
+	if (kret) {
 		fprintf(stderr, "%s verify: %s\n", prog, err);
 	} else if (emu_verify(&cfg, &c, err, sizeof(err))) {
 		fflush(stdout); /* the --list lines of the frames before a read error */

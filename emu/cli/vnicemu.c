@@ -109,8 +109,13 @@ int main(int argc, char **argv)
 		printf("vnicemu %s\n", VNICEMU_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "--list-paths")) /* hidden: for the shell completion */
+	/* hidden: for the shell completion */
+	if (!strcmp(argv[1], "--list-paths"))
 		return cli_list_paths();
+	if (!strcmp(argv[1], "--list-features"))
+		return cli_list_features();
+	if (!strcmp(argv[1], "--list-quirks"))
+		return cli_list_quirks();
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].fn(argc - 1, argv + 1);

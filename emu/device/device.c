@@ -41,7 +41,9 @@ static int setup(struct emu_device *d, char *err, size_t errlen)
 
 	if (!p)
 		return -ENOMEM;
-	ret = emu_profile_load(p, cfg->profile, err, errlen);
+	ret = dev_privs_check(d, err, errlen);
+	if (!ret)
+		ret = emu_profile_load(p, cfg->profile, err, errlen);
 	if (!ret && cfg->path)
 		ret = emu_profile_add_path(p, cfg->path, err, errlen);
 	for (unsigned i = 0; !ret && i < cfg->nsets; i++)
@@ -83,7 +85,7 @@ static int setup(struct emu_device *d, char *err, size_t errlen)
 		if (!d->ctl)
 			return -EADDRINUSE;
 	}
-	return 0;
+	return dev_privs_drop(d, err, errlen);
 }
 
 struct emu_device *emu_device_new(const struct emu_run_config *cfg, char *err, size_t errlen)

@@ -239,6 +239,7 @@ struct emu_run_config {
 	const char *control;	 /**< control socket path, or NULL */
 	const char *capture_dir; /**< per-tap captures, or NULL */
 	uint64_t capture_max;	 /**< bytes per capture file before it rotates (0: never) */
+	const char *user;	 /**< become this user once set up (--user), or NULL */
 	emu_log_fn *log;	 /**< may be NULL: no messages */
 	void *log_arg;
 };

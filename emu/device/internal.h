@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "emu/capture/capture.h"
 #include "emu/control/control.h"
@@ -34,6 +35,8 @@ struct emu_device {
 	bool stop;
 	uint64_t watch_tx, watch_rx; /* frames seen at the last watch line */
 	char lro_max_size[16];	     /* lro.max_size's default: the guest port's MTU */
+	uid_t uid;		     /* --user: whom the device becomes once set up */
+	gid_t gid;
 	uint8_t buf[EMU_PORT_BUF];
 };
 
@@ -75,6 +78,10 @@ int dev_build(struct emu_device *d, struct emu_profile *p, char *err, size_t err
 int dev_captures_open(struct emu_device *d, char *err, size_t errlen);
 void dev_captures_close(struct emu_device *d);
 /* pipelines.c: load the key file; the new table replaces the old only when all of it loaded */
+/* --user (privs.c): look USER up and check that the process may switch, before anything opens */
+int dev_privs_check(struct emu_device *d, char *err, size_t errlen);
+/* --user: once everything is open, become USER, keeping CAP_NET_ADMIN only for a tap port */
+int dev_privs_drop(struct emu_device *d, char *err, size_t errlen);
 int dev_load_keys(struct emu_device *d, char *err, size_t errlen);
 /* pipelines.c: tell a vnet-hdr guest port which offloads the NIC now has */
 void dev_sync_offload(struct emu_device *d);

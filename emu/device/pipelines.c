@@ -188,7 +188,11 @@ int dev_load_keys(struct emu_device *d, char *err, size_t errlen)
 	struct md5sig_keytab *kt = md5sig_keytab_new();
 	if (!kt)
 		return -ENOMEM;
-	int ret = emu_keys_load(kt, d->cfg->key_file, err, errlen);
+	char warn[EMU_KEYS_WARN_MAX];
+	int ret = emu_keys_load(kt, d->cfg->key_file, EMU_KEYS_STRICT, warn, sizeof(warn), err,
+				errlen);
+	if (!ret && *warn)
+		dev_log(d, LOG_WARNING, "%s", warn);
 	if (ret) {
 		md5sig_keytab_free(kt);
 		return ret;

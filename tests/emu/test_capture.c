@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -429,28 +430,111 @@ START_TEST(old_raw_linktypes_and_versions)
 }
 END_TEST
 
+/* @text into a new key file (path) of @mode. */
+static void keyfile(const char *text, mode_t mode)
+{
+	FILE *f = tmpcap();
+
+	fputs(text, f);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
 START_TEST(key_files)
 {
 	struct md5sig_keytab *kt = md5sig_keytab_new();
-	char err[256];
-	FILE *f = tmpcap();
+	char err[256], warn[EMU_KEYS_WARN_MAX];
 
-	fputs("# peers\n192.0.2.1 alpha\n\n2001:db8::/32 hex:0001\n", f);
-	fclose(f);
-	ck_assert_int_eq(emu_keys_load(kt, path, err, sizeof(err)), 0);
+	keyfile("# peers\n192.0.2.1 alpha\n\n2001:db8::/32 hex:0001\n", 0600);
+	ck_assert_int_eq(
+		emu_keys_load(kt, path, EMU_KEYS_STRICT, warn, sizeof(warn), err, sizeof(err)), 0);
 	ck_assert_uint_eq(md5sig_keytab_count(kt), 2);
+	ck_assert_str_eq(warn, "");
 	unlink(path);
 
-	f = tmpcap();
-	fputs("192.0.2.1 alpha\n192.0.2.999 topsecret\n", f);
-	fclose(f);
-	ck_assert_int_eq(emu_keys_load(kt, path, err, sizeof(err)), -EINVAL);
+	keyfile("192.0.2.1 alpha\n192.0.2.999 topsecret\n", 0600);
+	ck_assert_int_eq(emu_keys_load(kt, path, 0, warn, sizeof(warn), err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, ":2: "));
 	ck_assert_ptr_null(strstr(err, "topsecret"));
 	unlink(path);
 
-	ck_assert_int_eq(emu_keys_load(kt, "/nonexistent/keys", err, sizeof(err)), -ENOENT);
+	ck_assert_int_eq(
+		emu_keys_load(kt, "/nonexistent/keys", 0, warn, sizeof(warn), err, sizeof(err)),
+		-ENOENT);
 	ck_assert_int_eq(emu_keys_from_arg(kt, "", err, sizeof(err)), -EINVAL);
+	md5sig_keytab_free(kt);
+}
+END_TEST
+
+/* What a key file's form and permissions make of it (issue 11 #17, issue 14). */
+START_TEST(key_file_form)
+{
+	struct md5sig_keytab *kt;
+	char err[256], warn[EMU_KEYS_WARN_MAX], want[256];
+
+	/* a UTF-8 byte order mark before the first line */
+	kt = md5sig_keytab_new();
+	keyfile("\xef\xbb\xbf"
+		"192.0.2.1 alpha\n",
+		0600);
+	ck_assert_msg(!emu_keys_load(kt, path, 0, warn, sizeof(warn), err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(md5sig_keytab_count(kt), 1);
+	md5sig_keytab_free(kt);
+	unlink(path);
+
+	/* one prefix, two secrets: both lines named, neither secret */
+	kt = md5sig_keytab_new();
+	keyfile("# x\n192.0.2.0/24 alpha\n192.0.2.0/24 alpha\n\n192.0.2.5/24 bravo\n", 0600);
+	ck_assert_int_eq(emu_keys_load(kt, path, 0, warn, sizeof(warn), err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s:5: the same peer and prefix as line 2, with another secret", path);
+	ck_assert_str_eq(err, want);
+	md5sig_keytab_free(kt);
+	unlink(path);
+
+	/* empty: a warning */
+	kt = md5sig_keytab_new();
+	keyfile("# nothing yet\n\n", 0600);
+	ck_assert_int_eq(
+		emu_keys_load(kt, path, EMU_KEYS_STRICT, warn, sizeof(warn), err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s: the key file holds no keys", path);
+	ck_assert_str_eq(warn, want);
+	md5sig_keytab_free(kt);
+	unlink(path);
+
+	/* readable by others: refused strictly, else a warning; both say how to fix it */
+	kt = md5sig_keytab_new();
+	keyfile("192.0.2.1 alpha\n", 0644);
+	ck_assert_int_eq(
+		emu_keys_load(kt, path, EMU_KEYS_STRICT, warn, sizeof(warn), err, sizeof(err)),
+		-EACCES);
+	snprintf(want, sizeof(want), "chmod 600 %s", path);
+	ck_assert_ptr_nonnull(strstr(err, want));
+	ck_assert_ptr_nonnull(strstr(err, "mode 0644"));
+	ck_assert_ptr_null(strchr(err, '\n'));
+	md5sig_keytab_free(kt);
+	kt = md5sig_keytab_new();
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	ck_assert_int_eq(emu_keys_load(kt, path, 0, warn, sizeof(warn), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(warn, want));
+	ck_assert_uint_eq(md5sig_keytab_count(kt), 1);
+	md5sig_keytab_free(kt);
+	unlink(path);
+
+	/* an example says so: nobody's secret */
+	kt = md5sig_keytab_new();
+	keyfile("# vnicemu: example keys, not secret\r\n192.0.2.1 alpha\n", 0644);
+	ck_assert_int_eq(
+		emu_keys_load(kt, path, EMU_KEYS_STRICT, warn, sizeof(warn), err, sizeof(err)), 0);
+	ck_assert_str_eq(warn, "");
+	md5sig_keytab_free(kt);
+	unlink(path);
+
+	/* a directory */
+	kt = md5sig_keytab_new();
+	ck_assert_int_eq(emu_keys_load(kt, "/tmp", 0, warn, sizeof(warn), err, sizeof(err)),
+			 -EISDIR);
+	ck_assert_str_eq(err, "/tmp: is a directory");
 	md5sig_keytab_free(kt);
 }
 END_TEST
@@ -651,6 +735,7 @@ Suite *suite_capture(void)
 	tcase_add_test(tc, huge_caplen);
 	tcase_add_test(tc, old_raw_linktypes_and_versions);
 	tcase_add_test(tc, key_files);
+	tcase_add_test(tc, key_file_form);
 	tcase_add_test(tc, tapcap_names_and_frames);
 	tcase_add_test(tc, tapcap_rotates);
 	tcase_add_test(tc, tapcap_failing_file);

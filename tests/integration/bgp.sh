@@ -32,6 +32,7 @@ lab_switch gsw && lab_switch wsw || exit 1
 lab_ns "$G" gsw 192.0.2.10 2001:db8::10 9000 || exit 1
 lab_ns "$P" wsw 192.0.2.1 2001:db8::1 9000 || exit 1
 printf '# the BGP peers\n192.0.2.0/24 %s\n' "$SECRET" >"$LAB/keys"
+chmod 600 "$LAB/keys" # vnicemu run refuses a key file others can read
 
 # The guest's routes: static blackholes, never installed in a kernel (no kernel protocol).
 {

@@ -112,38 +112,38 @@ paths=$(vnicemu --list-paths)
 expect "vnicemu replay a.pcap --path " $paths
 expect "vnicemu run --path asa,n" $(grep '^n' <<<"$paths" | sed 's/^/asa,/')
 
-# Values come from the program: every value offered for a quirk is one it prints.
-if lists=$(vnicemu --list-quirks 2>/dev/null) && [ -n "$lists" ]; then
-	expect "vnicemu replay --set tso.md5=" $(awk '$1 == "tso.md5" { $1 = ""; print }' <<<"$lists")
-	echo "# vnicemu --list-quirks present: quirk values from it"
-else
-	expect "vnicemu replay --set tso.md5=" $(vnicemu profiles | grep -oE 'tso\.md5=[a-z0-9]+' | sed 's/.*=//')
-	echo "# vnicemu has no --list-quirks: quirk names and values from 'vnicemu profiles'"
-	# The proposed hidden lists (docs/install.md), through a vnicemu that answers them like
-	# this, so the script reads them correctly once vnicemu has them.
-	mkdir -p "$work/shim"
-	cat >"$work/shim/vnicemu" <<EOF
+# Values come from the program: every value offered for a quirk is one it prints, from its
+# hidden lists (docs/install.md) of every feature and quirk the registry has.
+lists=$(vnicemu --list-quirks)
+[ -n "$lists" ] && [ -n "$(vnicemu --list-features)" ] || {
+	echo "FAIL: vnicemu --list-quirks or --list-features printed nothing" >&2
+	exit 1
+}
+expect "vnicemu replay --set tso.md5=" $(awk '$1 == "tso.md5" { $1 = ""; print }' <<<"$lists")
+expect "vnicemu replay --set tso.flags=q" qemu
+expect "vnicemu replay --set sg.max_frags=" ""
+# a value no profile sets, and the path elements' features and quirks, none of which
+# 'vnicemu profiles' shows
+expect "vnicemu replay --set seqrand.sides=" both guest peer
+expect "vnicemu run --set seqr" seqrand= seqrand.flows= seqrand.offset= seqrand.sack= seqrand.seed= \
+	seqrand.sides=
+expect "vnicemu run --set tcp-sequence-randomization=" on off
+
+# A vnicemu without the lists (an older one): features and quirks from 'vnicemu profiles'.
+mkdir -p "$work/shim"
+cat >"$work/shim/vnicemu" <<EOF
 #!/bin/sh
 case "\$1" in
---list-features) printf 'scatter-gather sg\ntcp-segmentation-offload tso\ntx-checksumming tx\nrx-checksumming rx\nlarge-receive-offload lro\n' ;;
---list-paths) printf 'firewall\nnat\nmss-clamp\n' ;;
---list-quirks) printf 'sg.max_frags NUMBER\ntso.flags linux qemu copy e1000\ntso.md5 copy resign strip\n' ;;
+--list-features | --list-quirks) exit 2 ;;
 *) exec "$(realpath "$vnicemu")" "\$@" ;;
 esac
 EOF
-	chmod +x "$work/shim/vnicemu"
-	PATH=$work/shim:$PATH
-	expect "vnicemu replay --set tso.md5=" copy resign strip
-	expect "vnicemu replay --set tso.flags=q" qemu
-	expect "vnicemu replay --set sg.max_frags=" ""
-	expect "vnicemu replay --set sg" sg= sg.max_frags=
-	expect "vnicemu replay --set sg=" on off
-	# --path is not an option yet: the completion offers its elements once --help lists it
-	if vnicemu replay --help | grep -q -- '--path'; then
-		expect "vnicemu replay --path firewall,n" firewall,nat
-	fi
-	PATH=${PATH#"$work/shim:"}
-fi
+chmod +x "$work/shim/vnicemu"
+PATH=$work/shim:$PATH
+expect "vnicemu replay --set tso.md5=" $(vnicemu profiles | grep -oE 'tso\.md5=[a-z0-9]+' | sed 's/.*=//' | sort -u)
+expect "vnicemu replay --set scatter-gather=" on off
+expect_has "vnicemu replay --set t" tso.md5= tso.flags= tcp-segmentation-offload= tx-checksumming=
+PATH=${PATH#"$work/shim:"}
 
 # vnicctl: commands, options, arguments per command.
 expect "vnicctl " $ctl_commands

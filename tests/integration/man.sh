@@ -170,7 +170,7 @@ done
 # elements' parameters are documented in vnicemu-path(5) PARAMETERS (several to a term).
 page_quirks=$( {
 	terms "$work/vnicemu-profile.5" | awk -F'\t' '$1 == "QUIRKS" { print $3 }'
-	terms "$work/vnicemu-path.5" | awk -F'\t' '$1 == "PARAMETERS" { print $3 }' | tr ',' '\n'
+	terms "$work/vnicemu-path.5" | awk -F'\t' '$1 == "PARAMETERS" { print $3 }' | sed 's/, /\n/g'
 } | awk '{ print $1 }' | sort -u)
 if quirks=$("$vnicemu" --list-quirks 2>/dev/null) && [ -n "$quirks" ]; then
 	quirks=$(awk '{ print $1 }' <<<"$quirks" | sort -u)

@@ -30,6 +30,7 @@ lab_switch gsw && lab_switch wsw || exit 1
 lab_ns "$G" gsw 192.0.2.10 2001:db8::10 1500 || exit 1
 lab_ns "$P" wsw 192.0.2.1 2001:db8::1 1500 || exit 1
 printf '192.0.2.0/24 %s\n' "$SECRET" >"$LAB/keys"
+chmod 600 "$LAB/keys" # vnicemu run refuses a key file others can read
 stop() {
 	kill -TERM "$VPID" 2>/dev/null
 	wait "$VPID" 2>/dev/null

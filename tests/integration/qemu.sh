@@ -66,6 +66,7 @@ t_ok "guest image ($((SECONDS - t0)) s): $(tail -1 "$LAB/mkguest.err")"
 lab_switch gsw && lab_switch wsw || exit 1
 lab_ns "$P" wsw 192.0.2.1 2001:db8::1 9000 || exit 1
 printf '# the QEMU guest\n192.0.2.0/24 %s\n' "$SECRET" >"$LAB/keys"
+chmod 600 "$LAB/keys" # vnicemu run refuses a key file others can read
 lab_vnicemu "vde://$LAB/gsw" --profile vmxnet3 --wire-mtu 1500 --key-file "$LAB/keys" \
 	--capture "$LAB/cap" || exit 1
 

@@ -32,6 +32,22 @@ printf '%s\n[expect]\ntso.why-contains = TTL rewritten\n' "$base" | scen why
 [ $? -eq 1 ] && grep -q "expected text with TTL rewritten" "$tmp/out" && t_ok "explanation text checked" ||
 	t_fail "why-contains: $(cat "$tmp/out")"
 
+# the shipped keys say they are examples: no warning; a copy without that line warns once
+printf '%s\n[expect]\nculprit = tso\n' "$base" | scen good
+"$VNICEMU" repro "$tmp/good.ini" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && [ ! -s "$tmp/err" ] && t_ok "a shipped example key file: no warning" ||
+	t_fail "shipped key file: $(cat "$tmp/err")"
+grep -v '^# vnicemu: example keys' "$tmp/esx35.keys" >"$tmp/mine.keys"
+chmod 644 "$tmp/mine.keys"
+sed 's/^key-file = .*/key-file = mine.keys/' "$tmp/good.ini" >"$tmp/mine.ini"
+"$VNICEMU" repro "$tmp/mine.ini" >"$tmp/out" 2>"$tmp/err"
+if [ $? -eq 0 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	grep -q "^vnicemu repro: warning: $tmp/mine.keys: group or others can read .*chmod 600 $tmp/mine.keys$" "$tmp/err"; then
+	t_ok "a key file others can read: one warning"
+else
+	t_fail "open key file: $(cat "$tmp/err")"
+fi
+
 bad() { # PATTERN NAME
 	"$VNICEMU" repro "$tmp/$2.ini" >"$tmp/out" 2>"$tmp/err"
 	local rc=$?

@@ -7,6 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+umask 077 # key files are private (see "key files" below for ones that are not)
 
 # expect CODE PATTERN -- ARGS...: exit code, exactly one stderr line matching PATTERN, and no
 # secret in stdout or stderr.
@@ -88,6 +89,63 @@ printf 'ao 192.0.2.2 1:2 hmac-sha-1-96 TopSecret\n' >"$tmp/ao.keys"
 expect 2 "--isn 192.0.2.1.179: given twice" -- verify "$tmp/ok.pcap" --key-file "$tmp/ao.keys" \
 	--isn 192.0.2.1.179=1 --isn 192.0.2.1.179=2
 expect 0 "" -- verify "$tmp/ok.pcap" --key-file "$tmp/ao.keys" --isn 192.0.2.1.179=0x10 --json
+
+# key files (issue 11 #17, issue 14): form and permissions
+# warns CMD... : exit 0, exactly one stderr line, "PROG CMD: warning: " and the pattern
+warns() {
+	local pat=$1
+	shift
+	"$VNICEMU" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ $rc -ne 0 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ] ||
+		! grep -qE -- "^vnicemu $1: warning: $pat\$" "$tmp/err" || grep -q TopSecret "$tmp/err"; then
+		t_fail "$* -> exit $rc, stderr '$(cat "$tmp/err")', want one warning '$pat'"
+	else
+		t_ok "$* -> warns: $(cat "$tmp/err")"
+	fi
+}
+printf '\xef\xbb\xbf192.0.2.1 TopSecret\n' >"$tmp/bom.keys"
+expect 0 "" -- verify "$tmp/ok.pcap" --key-file "$tmp/bom.keys"
+[ -s "$tmp/err" ] && t_fail "a key file with a byte order mark: $(cat "$tmp/err")"
+printf '192.0.2.0/24 TopSecret\n# again\n192.0.2.0/24 TopSecret\n192.0.2.77/24 TopSecret2\n' >"$tmp/dup.keys"
+expect 2 "dup.keys:4: the same peer and prefix as line 1, with another secret$" -- \
+	verify "$tmp/ok.pcap" --key-file "$tmp/dup.keys"
+expect 2 "$tmp: is a directory$" -- verify "$tmp/ok.pcap" --key-file "$tmp"
+printf '::ffff:192.0.2.0/24 TopSecret\n' >"$tmp/mapped.keys"
+expect 0 "" -- verify "$tmp/ok.pcap" --key-file "$tmp/mapped.keys"
+printf '::ffff:192.0.2.0/100 TopSecret\n' >"$tmp/mapped-prefix.keys"
+expect 2 "mapped-prefix.keys:1: prefix length of a ::ffff: .*32" -- \
+	verify "$tmp/ok.pcap" --key-file "$tmp/mapped-prefix.keys"
+printf 'ao 192.0.2.2 1:2 hmac-sha-1-96 TopSecret\n\nao 192.0.2.2 3:2 hmac-sha-1-96 TopSecret2\n' >"$tmp/ao-dup.keys"
+expect 2 "ao-dup.keys:3: the same peer as line 1 with one of its KeyIDs" -- \
+	verify "$tmp/ok.pcap" --key-file "$tmp/ao-dup.keys"
+printf '# nothing yet\n' >"$tmp/empty.keys"
+warns "$tmp/empty.keys: the key file holds no keys" verify "$tmp/ok.pcap" --key-file "$tmp/empty.keys"
+printf '192.0.2.1 TopSecret\n' >"$tmp/open.keys"
+chmod 644 "$tmp/open.keys"
+warns "$tmp/open.keys: group or others can read this key file \(mode 0644\): chmod 600 $tmp/open.keys" \
+	verify "$tmp/ok.pcap" --key-file "$tmp/open.keys"
+chmod 640 "$tmp/open.keys"
+warns "$tmp/open.keys: group or others .*mode 0640.*chmod 600 .*" diff "$here/../../scenarios/jumbo-guest.pcap" \
+	"$here/../../scenarios/jumbo-guest.pcap" \
+	--key-file "$tmp/open.keys"
+warns "$tmp/open.keys: group or others .*chmod 600 .*" replay "$tmp/ok.pcap" --key-file "$tmp/open.keys"
+# with an error after the keys: the warning and the error, once each
+"$VNICEMU" replay "$tmp/text.pcap" --key-file "$tmp/open.keys" >"$tmp/out" 2>"$tmp/err"
+if [ $? -eq 2 ] && [ "$(grep -c 'warning: .*open.keys' "$tmp/err")" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 2 ]; then
+	t_ok "replay: a key file warning is said once beside the error"
+else
+	t_fail "replay with an open key file and a bad capture: $(cat "$tmp/err")"
+fi
+# vnicemu run refuses it before opening any port, with the fix
+expect 2 "^vnicemu run: $tmp/open.keys: group or others can read this key file \(mode 0640\); make it private with chmod 600 $tmp/open.keys$" -- \
+	run --guest "ptp://$tmp/g" --wire "ptp://$tmp/w" --key-file "$tmp/open.keys"
+[ -e "$tmp/g" ] && t_fail "run opened a port before refusing the key file"
+# an example says so in its text (the shipped scenarios' keys)
+{ printf '# vnicemu: example keys, not secret\n'; cat "$tmp/open.keys"; } >"$tmp/example.keys"
+chmod 644 "$tmp/example.keys"
+expect 0 "" -- verify "$tmp/ok.pcap" --key-file "$tmp/example.keys"
+[ -s "$tmp/err" ] && t_fail "an example key file warned: $(cat "$tmp/err")"
 
 # the JSON of that run accounts for the one frame as "other"
 "$VNICEMU" verify "$tmp/ok.pcap" --key TopSecret --json >"$tmp/json"

@@ -23,6 +23,7 @@ ip netns add "$G" && LAB_NS+=("$G")
 ip -n "$G" link set lo up
 lab_ns "$P" wsw 192.0.2.1 2001:db8::1 1500 || exit 1
 printf '192.0.2.0/24 %s\n' "$SECRET" >"$LAB/keys"
+chmod 600 "$LAB/keys" # vnicemu run refuses a key file others can read
 lab_vnicemu --netns "$G" vnet-tap://vt0 --profile vmxnet2 --wire-mtu 1500 \
 	--key-file "$LAB/keys" || exit 1
 ip -n "$G" addr add 192.0.2.10/24 dev vt0
@@ -64,4 +65,39 @@ transfer 179 1000000 30 md5 && [ "$(counter "$P" TcpExtTCPMD5Failure)" = "$f0" ]
 	t_fail "no valid signed segments seen"
 kill -TERM "$VPID"
 wait "$VPID"
+
+# --user nobody (issue 14): once the tap is open, nobody with CAP_NET_ADMIN alone (to open the
+# tap again should it fail); TUNSETOFFLOAD, SIGHUP and traffic go on
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	chmod 711 "$LAB" # nobody reads its key file again on SIGHUP
+	chown nobody "$LAB/keys"
+	lab_vnicemu --netns "$G" vnet-tap://vt0 --profile vmxnet2 --wire-mtu 1500 \
+		--key-file "$LAB/keys" --user nobody || exit 1
+	ip -n "$G" addr add 192.0.2.10/24 dev vt0 2>/dev/null
+	ip -n "$G" link set vt0 mtu 1500 up
+	st() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$VPID/status"; }
+	# CAP_NET_ADMIN is bit 12
+	[ "$(st Uid)" = 65534 ] && [ "$(st CapEff)" = 0000000000001000 ] &&
+		[ "$(st CapPrm)" = 0000000000001000 ] && [ "$(st CapBnd)" = 0000000000000000 ] &&
+		t_ok "--user nobody on a vnet-tap: uid 65534, CapEff $(st CapEff) (cap_net_admin only)" ||
+		t_fail "--user nobody: $(grep -E '^(Uid|Cap)' "/proc/$VPID/status" | tr '\n' ' ')"
+	setpriv --reuid nobody --regid "$(id -gn nobody)" --clear-groups -- "$VNICCTL" -s "$CTL" \
+		set tso off >/dev/null
+	[ "$(ek tcp-segmentation-offload)" = off ] &&
+		t_ok "after the drop, vnicctl (as nobody) set tso off: ethtool -k says off" ||
+		t_fail "after the drop, set tso off: ethtool -k says $(ek tcp-segmentation-offload)"
+	ctl set tso on >/dev/null
+	[ "$(ek tcp-segmentation-offload)" = on ] && t_ok "and set tso on: on" ||
+		t_fail "after the drop, set tso on: $(ek tcp-segmentation-offload)"
+	printf '192.0.2.0/24 %s\n2001:db8::/32 other-secret\n' "$SECRET" >"$LAB/keys"
+	kill -HUP "$VPID"
+	wait_for 40 sh -c "'$VNICCTL' -s '$CTL' keys | grep -q '2001:db8::/32'" &&
+		t_ok "after the drop, SIGHUP reloads the keys" || t_fail "SIGHUP: $(tail -2 "$LAB/run.err")"
+	f0=$(counter "$P" TcpExtTCPMD5Failure)
+	transfer 180 1000000 30 md5 && [ "$(counter "$P" TcpExtTCPMD5Failure)" = "$f0" ] &&
+		t_ok "after the drop, a TCP-MD5 stream crosses intact" ||
+		t_fail "MD5 after the drop: $(cat "$LAB/sent.180" "$LAB/recv.180")"
+	kill -TERM "$VPID"
+	wait "$VPID"
+fi
 t_done

@@ -315,6 +315,18 @@ START_TEST(table_rejects_overlapping_ids_and_keyfile_dispatches)
 	ck_assert_ptr_null(md5sig_aotab_get(t, 3));
 	md5sig_aotab_free(t);
 
+	/* a clash names the earlier line */
+	unsigned earlier = 99;
+	struct md5sig_aotab *t2 = md5sig_aotab_new();
+	ck_assert_int_eq(md5sig_aotab_parse_line_at(t2, "ao 192.0.2.2 1:2 hmac-sha-1-96 a", 4, &why,
+						    &earlier),
+			 0);
+	ck_assert_int_eq(md5sig_aotab_parse_line_at(t2, "ao 192.0.2.2 5:2 hmac-sha-1-96 b", 9, &why,
+						    &earlier),
+			 -EEXIST);
+	ck_assert_uint_eq(earlier, 4);
+	md5sig_aotab_free(t2);
+
 	/* a key file mixes both forms; `ao` lines go to the AO table */
 	struct md5sig_keytab *kt = md5sig_keytab_new();
 	ck_assert_ptr_null(md5sig_keytab_ao(kt));

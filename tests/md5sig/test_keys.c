@@ -122,10 +122,14 @@ START_TEST(most_specific_wins)
 	ck_assert_uint_eq(key_len_for(kt, "2001:db9::1", "2001:dba::1"), 1);
 	md5sig_keytab_free(kt);
 
-	/* no wildcard: unrelated peers have no key; same peer again replaces the key */
+	/* no wildcard: unrelated peers have no key; a file naming the same peer again with
+	 * another secret is refused (one_peer_two_secrets), md5sig_keytab_add() replaces */
 	kt = md5sig_keytab_new();
 	add(kt, "192.0.2.1 a");
-	add(kt, "192.0.2.1/32 abc");
+	ck_assert_int_eq(add(kt, "192.0.2.1/32 abc"), -EEXIST);
+	struct md5sig_key k = {.len = 3, .bytes = "abc"};
+	uint8_t a[4] = {192, 0, 2, 1};
+	ck_assert_int_eq(md5sig_keytab_add(kt, AF_INET, a, 32, &k), 0);
 	ck_assert_uint_eq(md5sig_keytab_count(kt), 1);
 	ck_assert_uint_eq(key_len_for(kt, "192.0.2.1", "192.0.2.2"), 3);
 	ck_assert_uint_eq(key_len_for(kt, "192.0.2.3", "192.0.2.2"), 0);
@@ -154,6 +158,56 @@ START_TEST(prefix_bits_past_the_mask_are_ignored)
 }
 END_TEST
 
+START_TEST(v4_mapped_is_ipv4)
+{
+	struct md5sig_keytab *kt = md5sig_keytab_new();
+	const char *why = NULL;
+	char d[64];
+	unsigned kl;
+
+	/* Linux's TCP_MD5SIG keys a v4-mapped address as AF_INET, its prefix in IPv4 bits */
+	ck_assert_int_eq(add(kt, "::ffff:192.0.2.1 abc"), 0);
+	ck_assert_int_eq(add(kt, "::ffff:198.51.100.0/24 abcd"), 0);
+	ck_assert_uint_eq(key_len_for(kt, "192.0.2.1", "203.0.113.9"), 3);
+	ck_assert_uint_eq(key_len_for(kt, "203.0.113.9", "198.51.100.77"), 4);
+	ck_assert_uint_eq(key_len_for(kt, "2001:db8::1", "2001:db8::2"), 0);
+	md5sig_keytab_describe(kt, 1, d, sizeof(d), &kl);
+	ck_assert_str_eq(d, "198.51.100.0/24");
+	ck_assert_int_eq(md5sig_keytab_parse_line(kt, "::ffff:192.0.2.0/120 abc", &why), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "IPv4"));
+	/* the same peer as the IPv4 line: one entry */
+	ck_assert_int_eq(add(kt, "192.0.2.1 abc"), 0);
+	ck_assert_uint_eq(md5sig_keytab_count(kt), 2);
+	md5sig_keytab_free(kt);
+}
+END_TEST
+
+START_TEST(one_peer_two_secrets)
+{
+	struct md5sig_keytab *kt = md5sig_keytab_new();
+	const char *why = NULL;
+	unsigned earlier = 99;
+
+	ck_assert_int_eq(md5sig_keytab_parse_line_at(kt, "192.0.2.0/24 first", 3, &why, &earlier),
+			 0);
+	/* the same secret again is harmless; host bits past the prefix name the same peer */
+	ck_assert_int_eq(md5sig_keytab_parse_line_at(kt, "192.0.2.9/24 first", 4, &why, &earlier),
+			 0);
+	ck_assert_int_eq(md5sig_keytab_parse_line_at(kt, "192.0.2.1/24 bravo", 7, &why, &earlier),
+			 -EEXIST);
+	ck_assert_uint_eq(earlier, 3);
+	ck_assert_ptr_null(strstr(why, "bravo"));
+	ck_assert_int_eq(md5sig_keytab_parse_line_at(kt, "* a", 8, &why, &earlier), 0);
+	ck_assert_int_eq(md5sig_keytab_parse_line_at(kt, "* b", 9, &why, &earlier), -EEXIST);
+	ck_assert_uint_eq(earlier, 8);
+	/* another prefix length is another entry, as in Linux */
+	ck_assert_int_eq(md5sig_keytab_parse_line_at(kt, "192.0.2.1 bravo", 10, &why, &earlier), 0);
+	ck_assert_uint_eq(md5sig_keytab_count(kt), 3);
+	ck_assert_uint_eq(key_len_for(kt, "192.0.2.7", "203.0.113.9"), 5);
+	md5sig_keytab_free(kt);
+}
+END_TEST
+
 Suite *suite_keys(void)
 {
 	Suite *s = suite_create("keys");
@@ -163,6 +217,8 @@ Suite *suite_keys(void)
 	tcase_add_test(tc, lines_rejected_without_the_secret);
 	tcase_add_test(tc, most_specific_wins);
 	tcase_add_test(tc, prefix_bits_past_the_mask_are_ignored);
+	tcase_add_test(tc, v4_mapped_is_ipv4);
+	tcase_add_test(tc, one_peer_two_secrets);
 	suite_add_tcase(s, tc);
 	return s;
 }
