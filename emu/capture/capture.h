@@ -10,8 +10,9 @@
  * pcapng draft (SHB, IDB, EPB with opt_comment). Key files (keyfile.c) are read line by line and
  * handed to md5sig's parser, which never sees the file; secrets never reach an error message.
  * A tap capture (tapcap.c) is a pipeline's sink writing one file per tap, for live runs and
- * replays alike. Nothing here prints: failures are -errno plus one line naming the file (and
- * frame or line).
+ * replays alike. A live capture (livecap.c) reads an interface through libpcap, frame by frame
+ * as they arrive, for `verify --interface`. Nothing here prints: failures are -errno plus one
+ * line naming the file (and frame or line), or the option.
  */
 #ifndef VNICEMU_EMU_CAPTURE_H
 #define VNICEMU_EMU_CAPTURE_H
@@ -119,9 +120,14 @@ int emu_isns_give(struct md5sig_ao_flows *fl, const struct md5sig_ao_isn_arg *is
 
 /* ---- a live capture on an interface (livecap.c) ---- */
 
-#define EMU_LIVECAP_SNAPLEN 65600 /**< tcpdump's: past any frame a packet socket is given */
-#define EMU_LIVECAP_BUFFER \
-	(32 << 20) /**< the kernel ring: with a 256 KiB snaplen a block holds few frames */
+/**
+ * Snapshot length: an IP packet of 65535 bytes and its link header (Ethernet, two VLAN tags,
+ * SLL2), so every frame a wire carries is captured whole; only GRO/GSO super-frames can be
+ * longer, and are cut (their signed segments are then unchecked, never valid). tcpdump's
+ * 262144 would make each block of the kernel's ring hold a handful of frames in immediate mode.
+ */
+#define EMU_LIVECAP_SNAPLEN 65600
+#define EMU_LIVECAP_BUFFER  (32 << 20) /**< the kernel's ring, bytes: bursts without drops */
 
 struct emu_livecap;
 

@@ -87,7 +87,10 @@ ctl_commands=$(vnicctl --help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/ { 
 # vnicemu: commands, options per command, option arguments, positional files.
 expect "vnicemu " $commands
 expect "vnicemu rep" $(grep '^rep' <<<"$commands")
-expect "vnicemu verify --" --key --key-file --isn --json --list --fail-on-invalid --jobs
+expect "vnicemu verify --" --key --key-file --isn --json --list --fail-on-invalid --jobs \
+	--interface --filter --count --duration --user
+expect_has "vnicemu verify --interface " lo
+expect_has "vnicemu verify --interface lo --user " root
 expect "vnicemu diff --k" --key --key-file
 expect "vnicemu repro --" --verbose
 expect "vnicemu replay --pro" --profile
