@@ -47,7 +47,7 @@ struct emu_live *emu_live_new(const struct emu_live_config *cfg, uint32_t linkty
 		return NULL;
 	}
 	l->cfg = *cfg;
-	if (!(l->s = emu_verify_stream_new(&cfg->verify, linktype, err, errlen))) {
+	if (!(l->s = emu_verify_stream_new(&l->cfg.verify, linktype, err, errlen))) {
 		free(l);
 		return NULL;
 	}

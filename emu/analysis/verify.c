@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "emu/analysis/reasm.h"
@@ -51,8 +52,10 @@ struct verify_pre {
 struct verify_worker {
 	struct md5sig_checker chk; /* its own hasher and TCP-AO verifier */
 	uint32_t linktype;
-	FILE *list;		    /* --list lines, or NULL */
-	struct emu_verify_counts c; /* all but frames, which the reader counts */
+	FILE *list;			     /* --list lines, or NULL */
+	const struct emu_verify_config *cfg; /* the reader's (w[0]) progress goes to it */
+	time_t shown;			     /* when progress was last reported */
+	struct emu_verify_counts c;	     /* all but frames, which the reader counts */
 	struct verify_pool *pool;
 	pthread_t thread;
 };
@@ -231,6 +234,20 @@ static bool reassemble(struct emu_reasm *ra, uint32_t lt, const struct emu_pkt *
 	}
 }
 
+/* Report progress to the caller at most once a second. */
+static void tick(struct verify_worker *w, unsigned long frames)
+{
+	const struct emu_verify_config *cfg = w->cfg;
+
+	if (!cfg->progress || frames < 0x1000) /* cli_progress() erases only after that many */
+		return;
+	time_t now = time(NULL);
+	if (now != w->shown) {
+		w->shown = now;
+		cfg->progress(cfg->progress_arg, frames, false);
+	}
+}
+
 /*
  * Read the next frames of @in into @b: pointers when @held (the reader keeps them), else
  * copies; a segment reassembled from fragments (by @ra) is always copied. Return: as
@@ -345,6 +362,7 @@ static int verify_parallel(struct emu_capin *in, struct emu_reasm *ra, struct ve
 		if (r > 0 && seq - printed < p.nring) {
 			struct verify_batch *b = &p.ring[seq % p.nring];
 			r = verify_fill(in, held, ra, fl, b, c, err, errlen);
+			tick(w, c->frames); /* the clock once a batch */
 			if (b->n) {
 				pthread_mutex_lock(&p.lock);
 				p.queued = ++seq;
@@ -424,8 +442,11 @@ static int verify_serial(struct emu_capin *in, struct emu_reasm *ra, struct veri
 	struct emu_pkt pkt;
 	int r;
 
-	while ((r = emu_capin_next(in, &pkt, err, errlen)) > 0)
+	while ((r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
+		if (!((c->frames + 1) & 0xfff)) /* the clock every 4096 frames */
+			tick(w, c->frames + 1);
 		verify_next(ra, w, fl, c, &pkt, NULL);
+	}
 	return r;
 }
 
@@ -475,6 +496,7 @@ static int worker_init(struct verify_worker *w, const struct emu_verify_config *
 
 	w->chk.kt = cfg->keys;
 	w->list = cfg->list;
+	w->cfg = cfg;
 	if (!(w->chk.h = md5sig_hasher_new()) ||
 	    (mkts && !(w->chk.ao = md5sig_ao_verifier_new(mkts, 1024)))) {
 		snprintf(err, errlen, "cannot set up MD5 or TCP-AO (libcrypto)");
@@ -516,6 +538,8 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 		r = verify_serial(in, ra, w, fl, c, err, errlen);
 	else
 		r = verify_parallel(in, ra, w, jobs, fl, c, err, errlen);
+	if (cfg->progress)
+		cfg->progress(cfg->progress_arg, c->frames, true);
 	emu_reasm_stats(ra, &c->reasm);
 	for (unsigned i = 0; i < jobs; i++)
 		add_counts(c, &w[i].c);

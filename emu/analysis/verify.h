@@ -52,6 +52,9 @@ struct emu_verify_counts {
 	struct emu_reasm_stats reasm;	   /**< IP fragments of TCP segments */
 };
 
+/** typedef emu_verify_progress_fn - progress of a long run, called by the reading thread. */
+typedef void emu_verify_progress_fn(void *arg, unsigned long long frames, bool done);
+
 /** struct emu_verify_config - one run; everything is the caller's and only read. */
 struct emu_verify_config {
 	const char *path; /**< pcap or pcapng */
@@ -65,6 +68,9 @@ struct emu_verify_config {
 	/** "FRAME VERDICT SRC.PORT > DST.PORT" per TCP frame (TCP-AO: "FRAME ao VERDICT ..."), or
 	 * NULL */
 	FILE *list;
+	/** the frames read so far, about once a second, then once with @done; or NULL */
+	emu_verify_progress_fn *progress;
+	void *progress_arg;
 };
 
 /** The thread count @jobs asks for: itself, or for 0 the online CPUs (at most the maximum). */

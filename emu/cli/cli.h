@@ -11,8 +11,8 @@
 #ifndef VNICEMU_EMU_CLI_H
 #define VNICEMU_EMU_CLI_H
 
-#include <getopt.h>
 #include <stdbool.h>
+#include <getopt.h>
 #include <stddef.h>
 
 #include "md5sig/md5sig.h"
@@ -43,6 +43,12 @@ int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu);
 
 /* --isn ADDR.PORT=ISN into *@out, or one error line and -EINVAL. */
 int cli_isn(const char *cmd, const char *arg, struct md5sig_ao_isn_arg *out);
+
+/*
+ * Progress on a terminal (stderr): "CMD: N frames" once a second, erased when done. @arg is
+ * the command's name. Pass it only when isatty(STDERR_FILENO).
+ */
+void cli_progress(void *arg, unsigned long long frames, bool done);
 
 /*
  * Become @user (its groups, group and user ID) for good, as tcpdump -Z does (user.c). Return: 0,

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "emu/cli/cli.h"
+
+static char cmd_name[] = "replay"; /* progress lines */
 #include "emu/analysis/replay.h"
 
 struct replay_cli {
@@ -174,16 +176,6 @@ static void print_human(const struct replay_cli *r, const struct emu_replay_resu
 	}
 }
 
-/* On a terminal: the frames read so far, once a second, then nothing left of it. */
-static void progress(void *arg, unsigned long long frames, bool done)
-{
-	(void)arg;
-	if (!done)
-		fprintf(stderr, "\rreplay: %llu frames", frames);
-	else if (frames > 0xfff)
-		fprintf(stderr, "\r\033[K");
-}
-
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_cli r = {.cfg = {.profile = "vmxnet2", .wire_mtu = 1500}};
@@ -197,7 +189,8 @@ int cmd_replay(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	r.cfg.verify = !r.no_verify;
-	r.cfg.progress = isatty(STDERR_FILENO) ? progress : NULL;
+	r.cfg.progress = isatty(STDERR_FILENO) ? cli_progress : NULL;
+	r.cfg.progress_arg = cmd_name;
 	res = calloc(1, sizeof(*res));
 	if (!res || emu_replay(&r.cfg, res, err, sizeof(err))) {
 		fprintf(stderr, "%s replay: %s\n", prog, res ? err : "out of memory");

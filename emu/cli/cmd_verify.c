@@ -7,10 +7,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "emu/analysis/verify.h"
 #include "emu/capture/capture.h"
 #include "emu/cli/cli.h"
+
+static char cmd_name[] = "verify"; /* progress lines */
 
 static void verify_usage(FILE *f)
 {
@@ -176,6 +179,10 @@ int cmd_verify(int argc, char **argv)
 		       : cli_verify_file_args(&live, optind != argc - 1))
 		goto usage;
 	cfg.path = live.iface ? NULL : argv[optind];
+	if (!live.iface && isatty(STDERR_FILENO)) {
+		cfg.progress = cli_progress;
+		cfg.progress_arg = cmd_name;
+	}
 	if (!(kt = md5sig_keytab_new())) {
 		fprintf(stderr, "%s verify: out of memory\n", prog);
 		goto usage;

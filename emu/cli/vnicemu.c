@@ -38,6 +38,14 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring,
 	return opt;
 }
 
+void cli_progress(void *arg, unsigned long long frames, bool done)
+{
+	if (!done)
+		fprintf(stderr, "\r\033[K%s: %llu frames", (const char *)arg, frames);
+	else if (frames > 0xfff) /* shown at least once */
+		fprintf(stderr, "\r\033[K");
+}
+
 int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu)
 {
 	char *end;

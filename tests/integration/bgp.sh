@@ -14,16 +14,8 @@ VNICEMU=$1
 VNICCTL=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "needs root for network namespaces: skipped"
-	exit 77
-fi
-for tool in bird birdc vde_plug nstat jq; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "$tool not installed (tools/deps): skipped"
-		exit 77
-	}
-done
+t_need_root
+t_need bird birdc vde_plug nstat jq
 . "$here/netns_lib.sh"
 trap lab_cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -81,23 +73,6 @@ cp "$LAB/routes.conf" "$LAB/routes-g.conf"
 bird_conf g 192.0.2.10 65010 192.0.2.1 65001 "" all >"$LAB/bird-g.conf"
 bird_conf p 192.0.2.1 65001 192.0.2.10 65010 "passive on;" none >"$LAB/bird-p.conf"
 
-# bird_start g|p: a daemon with its own control socket and pid file in the lab
-bird_start() {
-	local ns=$G
-	[ "$1" = p ] && ns=$P
-	rm -f "$LAB/bird-$1.log"
-	ip netns exec "$ns" bird -c "$LAB/bird-$1.conf" -s "$LAB/bird-$1.ctl" -P "$LAB/bird-$1.pid" ||
-		return 1
-	wait_for 100 birdc -s "$LAB/bird-$1.ctl" show status
-}
-bird_stop() {
-	local pid
-	pid=$(cat "$LAB/bird-$1.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	wait_for 100 sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
-	rm -f "$LAB/bird-$1.pid" "$LAB/bird-$1.ctl"
-}
-bcl() { birdc -s "$LAB/bird-$1.ctl" "${@:2}"; }
 # state g|p: BGP state of the peer protocol (Established, Active, Connect, ...)
 state() { bcl "$1" show protocols all peer | awk '/BGP state:/ { print $3 }'; }
 # routes p: routes the peer imported from the guest ("Total: N of N routes ...")

@@ -19,16 +19,8 @@ VNICEMU=$1
 VNICCTL=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "needs root for network namespaces: skipped"
-	exit 77
-fi
-for tool in bird birdc vde_plug nstat jq; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "$tool not installed (tools/deps): skipped"
-		exit 77
-	}
-done
+t_need_root
+t_need bird birdc vde_plug nstat jq
 . "$here/netns_lib.sh"
 trap lab_cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -81,21 +73,6 @@ protocol bgp peer {
 }
 EOF
 
-bird_start() {
-	local ns=$G
-	[ "$1" = p ] && ns=$P
-	ip netns exec "$ns" bird -c "$LAB/bird-$1.conf" -s "$LAB/bird-$1.ctl" -P "$LAB/bird-$1.pid" ||
-		return 1
-	wait_for 100 birdc -s "$LAB/bird-$1.ctl" show status
-}
-bird_stop() {
-	local pid
-	pid=$(cat "$LAB/bird-$1.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	wait_for 100 sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
-	rm -f "$LAB/bird-$1.pid" "$LAB/bird-$1.ctl"
-}
-bcl() { birdc -s "$LAB/bird-$1.ctl" "${@:2}"; }
 # established: the peer has a dynamic session in state Established
 established() { bcl p show protocols | grep -qE '^dyn[0-9]+ +BGP .* up .*Established'; }
 # routes: what the peer imported

@@ -9,10 +9,7 @@ MD5PEER=$2
 VNICCTL=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "needs root for network namespaces: skipped"
-	exit 77
-fi
+t_need_root
 . "$here/netns_lib.sh"
 trap lab_cleanup EXIT
 G=vnm-g$$

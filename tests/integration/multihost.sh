@@ -19,10 +19,7 @@ TOP=$1
 BUILD=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "needs root for network namespaces: skipped"
-	exit 77
-fi
+t_need_root
 tmp=$(mktemp -d /tmp/vnm-mh.XXXXXX)
 HA=vnm-ha$$
 HB=vnm-hb$$

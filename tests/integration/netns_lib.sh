@@ -123,3 +123,23 @@ transfer() {
 	r=$(awk '/^received/ { print $2, $3 }' "$LAB/recv.$port")
 	[ -n "$s" ] && [ "$s" = "$r" ]
 }
+
+# BIRD daemons of the BGP tests, one in the guest namespace $G (g) and one in the peer's $P (p),
+# each with its config $LAB/bird-g|p.conf and its own control socket and pid file in the lab.
+# bird_start g|p; bird_stop g|p; bcl g|p BIRDC-COMMAND...
+bird_start() {
+	local ns=$G
+	[ "$1" = p ] && ns=$P
+	rm -f "$LAB/bird-$1.log"
+	ip netns exec "$ns" bird -c "$LAB/bird-$1.conf" -s "$LAB/bird-$1.ctl" -P "$LAB/bird-$1.pid" ||
+		return 1
+	wait_for 100 birdc -s "$LAB/bird-$1.ctl" show status
+}
+bird_stop() {
+	local pid
+	pid=$(cat "$LAB/bird-$1.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	wait_for 100 sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+	rm -f "$LAB/bird-$1.pid" "$LAB/bird-$1.ctl"
+}
+bcl() { birdc -s "$LAB/bird-$1.ctl" "${@:2}"; }

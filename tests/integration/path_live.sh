@@ -17,16 +17,8 @@ MD5PEER=$2
 VNICCTL=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "needs root for network namespaces: skipped"
-	exit 77
-fi
-for tool in vde_plug nstat jq tcpdump; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "$tool not installed (tools/deps): skipped"
-		exit 77
-	}
-done
+t_need_root
+t_need vde_plug nstat jq tcpdump
 . "$here/netns_lib.sh"
 trap lab_cleanup EXIT
 trap 'exit 1' INT TERM HUP

@@ -25,10 +25,7 @@ VNICCTL=$3
 MKGUEST=$4
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "needs root for network namespaces: skipped"
-	exit 77
-fi
+t_need_root
 QEMU=${QEMU:-qemu-system-x86_64}
 if ! command -v "$QEMU" >/dev/null; then
 	echo "$QEMU not installed (tools/deps installs qemu-system-x86): skipped"

@@ -151,4 +151,54 @@ for v in valid invalid; do
 done
 t_ok "mixed: the MD5 frames as replayed alone ($(jq -c .wire.md5 md5.json))"
 
+# diff on the replay's own guest and wire captures: with the MKTs, TCP-AO verdicts equal the
+# replay's; without any key, every AO frame is unchecked (no key given), never unexpected
+"$VNICEMU" diff copy/guest.pcap copy/wire.pcap --key-file s.keys --json >dk.json
+"$VNICEMU" diff copy/guest.pcap copy/wire.pcap --json >dn.json
+"$VNICEMU" diff copy/guest.pcap copy/wire.pcap >dn.txt
+nao=$(jq '[.wire.ao[]] | add' dk.json)
+if [ "$(jq -c '.wire.ao | {valid, invalid}' dk.json)" = "$(jq -c '.wire.ao | {valid, invalid}' copy.json)" ] &&
+	[ "$(jq .wire.ao.invalid dk.json)" -gt 0 ]; then
+	t_ok "diff with the MKTs: wire TCP-AO verdicts as replay's ($(jq -c .wire.ao dk.json))"
+else
+	t_fail "diff with the MKTs: $(jq -c .wire.ao dk.json) vs replay $(jq -c .wire.ao copy.json)"
+fi
+if [ "$(jq .wire.ao.unchecked dn.json)" = "$nao" ] && [ "$(jq .wire.ao.unexpected dn.json)" = 0 ] &&
+	[ "$(jq '.wire.unchecked_reasons.ao["no-key"]' dn.json)" = "$nao" ] &&
+	grep -q "^ao: .* could not be checked .*: no key given$" dn.txt; then
+	t_ok "diff without a key: all $nao wire TCP-AO frames unchecked (no key given)"
+else
+	t_fail "diff without a key: $(jq -c '.wire.ao, .wire.unchecked_reasons' dn.json)"
+fi
+
+# MSS clamping on the path (issue 13's contrast case): it rewrites the MSS option of the SYN in
+# place. TCP-AO covers options unless the MKT excludes them (RFC 5925 section 5.1), so the
+# SYN's MAC breaks and mss-clamp is the culprit; with exclude-options every MAC survives, as
+# every MD5 digest does (scenarios/mss-clamp.ini). scapy checks the SYN on the wire both ways.
+jq '.sessions[0].mkts[0].exclude_options = false' "$data/ao/scenario-bgp.json" >mc.json
+jq '.sessions[0].mkts[0].exclude_options = true' "$data/ao/scenario-bgp.json" >mx.json
+for v in mc mx; do
+	$py "$oracle" sign $v.json $v.pcap --keys $v.keys
+	"$VNICEMU" replay $v.pcap --key-file $v.keys --profile none --wire-mtu 9000 --path mss-clamp \
+		--guest-addr 192.0.2.10 --out $v --json >$v.out.json
+	$py "$oracle" check $v/wire.pcap $v.keys >$v.o.txt
+done
+mcs() { jq "$1" <<<"$(jq '.stages[] | select(.name == "mss-clamp")' mc.out.json)"; }
+if [ "$(jq -r .culprit mc.out.json)" = mss-clamp ] && [ "$(mcs .invalidated_ao)" = 1 ] &&
+	[ "$(jq .wire.ao.invalid mc.out.json)" = 1 ] && [ "$(awk '$1 == 1 {print $2}' mc.o.txt)" = invalid ] &&
+	[ "$(awk '$2 == "invalid"' mc.o.txt | wc -l)" = 1 ] &&
+	grep -q "covered fields changed: options" <("$VNICEMU" replay mc.pcap --key-file mc.keys --profile none \
+		--wire-mtu 9000 --path mss-clamp --guest-addr 192.0.2.10); then
+	t_ok "mss-clamp, options covered: the SYN's MAC invalid (scapy agrees), culprit mss-clamp, options named"
+else
+	t_fail "mss-clamp, options covered: $(jq -c '.culprit, .wire.ao' mc.out.json) scapy: $(counts mc.o.txt | xargs)"
+fi
+if [ "$(jq -r .culprit mx.out.json)" = null ] && [ "$(jq .wire.ao.invalid mx.out.json)" = 0 ] &&
+	[ "$(jq .wire.ao.valid mx.out.json)" -gt 0 ] && [ "$(awk '$1 == 1 {print $2}' mx.o.txt)" = valid ] &&
+	! grep -q invalid mx.o.txt; then
+	t_ok "mss-clamp, exclude-options: every MAC valid (scapy agrees), culprit none"
+else
+	t_fail "mss-clamp, exclude-options: $(jq -c '.culprit, .wire.ao' mx.out.json) scapy: $(counts mx.o.txt | xargs)"
+fi
+
 t_done

@@ -11,10 +11,8 @@ VNICEMU=$1
 MD5PEER=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "needs root for network namespaces: skipped"
-	exit 77
-fi
+t_need_root
+t_need nstat ss
 . "$here/netns_lib.sh"
 trap lab_cleanup EXIT
 A=vnm-la$$

@@ -4,8 +4,8 @@
  * classifier) and RFC 5925 (TCP-AO, with the connection's ISNs from the SYN and SYN-ACK in the
  * same capture, or given, and each direction's SNE). A segment whose covered bytes were not
  * all captured is `unchecked` (snaplen) where a key would have been used, and what the headers
- * alone decide (`missing`, `unsigned`, ...) is decided; without any key, MD5 options are
- * `unchecked` (no key given).
+ * alone decide (`missing`, `unsigned`, ...) is decided; without any key, MD5 and TCP-AO
+ * options are `unchecked` (no key given), as in verify.
  */
 #include <errno.h>
 #include <string.h>
@@ -142,8 +142,12 @@ void diff_classify(struct emu_diff *d, struct diff_side *s, struct diff_flow *fl
 		if (f->md5v == V5_UNCHECKED)
 			s->unchecked[0][key || p->optcut ? WHY_SNAPLEN : WHY_NO_KEY]++;
 		f->aov = (uint8_t)ao_cut(d, p, fl);
-		if (f->aov == VA_UNCHECKED)
+		if (f->aov == VA_UNEXPECTED && !d->keys) {
+			f->aov = VA_UNCHECKED;
+			s->unchecked[1][WHY_NO_KEY]++;
+		} else if (f->aov == VA_UNCHECKED) {
 			s->unchecked[1][WHY_SNAPLEN]++;
+		}
 		return;
 	}
 
@@ -164,6 +168,10 @@ void diff_classify(struct emu_diff *d, struct diff_side *s, struct diff_flow *fl
 	}
 	f->aov = (uint8_t)ao_verdict(
 		md5sig_ao_classify(d->aov, p->data, p->st, seg, known ? &isns : NULL, sne, &det));
+	if (f->aov == VA_UNEXPECTED && !d->keys) {
+		f->aov = VA_UNCHECKED;
+		s->unchecked[1][WHY_NO_KEY]++;
+	}
 	if (det.optst == MD5SIG_AO_OPT_OK || det.mkt)
 		fl->ao = true;
 	if (det.mkt)

@@ -579,10 +579,10 @@ static void print_side_json(FILE *f, const char *name, const struct diff_side *s
 	json_verdicts(f, s->ao, VA_N, va_names);
 	fprintf(f,
 		", \"unchecked_reasons\": {\"md5\": {\"snaplen\": %lu, \"no-key\": %lu}, \"ao\": "
-		"{\"snaplen\": %lu}}, \"snaplen\": {\"headers_cut\": %lu, \"payloads_cut\": %lu, "
+		"{\"snaplen\": %lu, \"no-key\": %lu}}, \"snaplen\": {\"headers_cut\": %lu, \"payloads_cut\": %lu, "
 		"\"bytes_not_captured\": %lu}, \"reassembled\": %lu, \"fragments_left\": %lu}",
 		s->unchecked[0][WHY_SNAPLEN], s->unchecked[0][WHY_NO_KEY],
-		s->unchecked[1][WHY_SNAPLEN], s->hdrcut, s->cut, s->cut_bytes, s->reasm,
+		s->unchecked[1][WHY_SNAPLEN], s->unchecked[1][WHY_NO_KEY], s->hdrcut, s->cut, s->cut_bytes, s->reasm,
 		s->frag_lost);
 }
 

@@ -112,7 +112,7 @@ int diff_scan(struct emu_diff *d, int side, bool first, const char *what, diff_s
 	struct diff_reasm *ra = diff_reasm_new();
 	struct emu_pkt pkt;
 	uint32_t no = 0, rec = 0;
-	time_t last = time(NULL);
+	time_t last = 0; /* the first check shows: progress is deterministic */
 	int r;
 
 	if (!in || !ra) {
