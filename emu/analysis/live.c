@@ -115,6 +115,17 @@ static void update_dropped(struct emu_live *l, struct emu_livecap *cap)
 		l->dropped = d;
 }
 
+/* Feed the frames waiting, never more than --count leaves. Return: 0 or -EIO. */
+static int drain(struct emu_live *l, struct emu_livecap *cap, struct feed_arg *a, char *err,
+		 size_t errlen)
+{
+	unsigned long left = l->cfg.count ? l->cfg.count - l->frames : 0;
+	int n = emu_livecap_dispatch(cap, left > 0x7fffffff ? 0x7fffffff : (int)left, feed_cb, a,
+				     err, errlen);
+
+	return n < 0 ? n : 0;
+}
+
 int emu_live_run(struct emu_live *l, struct emu_livecap *cap, char *err, size_t errlen)
 {
 	const struct emu_live_config *cfg = &l->cfg;
@@ -146,22 +157,17 @@ int emu_live_run(struct emu_live *l, struct emu_livecap *cap, char *err, size_t 
 		if (n < 0 && errno != EINTR) {
 			r = -errno;
 			snprintf(err, errlen, "--interface %s: waiting for frames: %s", cfg->iface,
-				 strerror(errno));
+				 strerror(-r));
 			break;
 		}
-		if (n <= 0)
-			continue;
-		/* with a count, never take more frames than it leaves */
-		unsigned long left = cfg->count ? cfg->count - l->frames : 0;
-		n = emu_livecap_dispatch(cap, left > 0x7fffffff ? 0x7fffffff : (int)left, feed_cb,
-					 &a, err, errlen);
-		if (n < 0) {
-			r = n;
+		if (n > 0 && (r = drain(l, cap, &a, err, errlen)))
 			break;
-		}
 		if (cfg->count && l->frames >= cfg->count)
 			break;
 	}
+	/* stopped by a signal or the clock: the frames that arrived before still count */
+	if (!r && !(cfg->count && l->frames >= cfg->count))
+		r = drain(l, cap, &a, err, errlen);
 	l->elapsed_ms = ms_since(&l->start);
 	update_dropped(l, cap);
 	if (cfg->progress)
