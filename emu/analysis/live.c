@@ -288,8 +288,8 @@ void emu_live_text(FILE *f, const struct emu_live *l)
 			l->dropped);
 	if (l->oversize)
 		fprintf(f,
-			"%lu signed frames were longer than %s's MTU: super-frames of GRO, LRO or "
-			"GSO, whose digests cover the segments on the wire, not the frame captured "
+			"%lu signed frames were longer than %s's MTU: super-frames of GSO/TSO or "
+			"GRO/LRO, whose verdicts are not those of the segments on the wire "
 			"(ethtool -K %s gro off lro off tso off gso off)\n",
 			l->oversize, l->cfg.iface, l->cfg.iface);
 }

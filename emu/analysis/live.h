@@ -9,8 +9,9 @@
  * `--isn`), IP fragments reassembled. Besides the file mode's counts the run keeps per-peer
  * counts (by source address: the peer that signed the segment) for a summary line each second,
  * notes the frames the kernel dropped before the capture saw them, and counts signed frames
- * longer than the interface's MTU: super-frames of GRO, LRO or GSO, whose digests were made over
- * the segments on the wire, not over the frame captured (so they read as invalid).
+ * longer than the interface's MTU: super-frames of GSO or TSO (signed whole, so valid, while
+ * the segments made of them carry stale digests) or of GRO or LRO (merged from segments, so
+ * invalid, while the segments were fine): their verdicts are not the wire's.
  *
  * The run ends after a number of frames, a duration, or when the caller's stop flag is set (a
  * signal); the descriptor is waited on with ppoll() and the caller's signal mask, so a signal

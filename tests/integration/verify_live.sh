@@ -5,14 +5,15 @@
 # B keys each peer apart; .3 and ::3 sign with a wrong key, .4 does not sign at all. The
 # invalid and missing counts at B's interface must equal B's TCPMD5Failure and TCPMD5NotFound
 # deltas; a clean session counts only valid. Also --count, --duration, --list, --json, --user,
-# SIGINT and SIGTERM, a bad interface and filter, and no secret in any output.
+# SIGINT and SIGTERM, a bad interface and filter, and no secret in any output. TCP-AO, and
+# super-frames, with sessions scapy signed sent on a second veth pair.
 set -uo pipefail
 VNICEMU=$1
 MD5PEER=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 t_need_root
-t_need nstat ss
+t_need nstat ss ethtool
 . "$here/netns_lib.sh"
 trap lab_cleanup EXIT
 A=vnm-la$$
@@ -247,6 +248,36 @@ if $py -c 'import scapy.contrib.tcpao' 2>/dev/null; then
 	fi
 	grep -Eq '^vd [0-9]+s: .* \| 192\.0\.2\.1 [0-9]+ frames, [0-9]+ valid, [1-9][0-9]* invalid' "$LAB/ao.err" &&
 		t_ok "TCP-AO counts in the per-peer summary" || t_fail "TCP-AO summary: $(tail -n1 "$LAB/ao.err")"
+
+	# 8. Super-frames: the same sessions (unmutated) sent as a guest's TSO would, at MTU 1500.
+	#    Where the sending veth offers TSO the kernel carries each signed super-frame whole: the
+	#    capture sees it, valid (signed whole), and counts it as oversize. With TSO and GSO off
+	#    the kernel cuts them itself, every header and option copied: each segment's MAC is stale,
+	#    invalid at the capture, and the super-frames are gone (vnicemu's own story, by a kernel).
+	ip -n "$A" link set vc mtu 1500
+	ip -n "$B" link set vd mtu 1500
+	# gso NAME: send ao.pcap through tests/support/gsoinject.py; "FRAMES SUPER SEGMENTS" in NAME.n
+	gso() {
+		IFACE=vd live "$1" --key-file "$LAB/ao.keys" --json || exit 1
+		ip netns exec "$A" $py "$here/../support/gsoinject.py" vc "$LAB/ao.pcap" >"$LAB/$1.n"
+		sleep 0.5
+		stop INT
+	}
+	gso gso-tso
+	read -r frames supers segs <"$LAB/gso-tso.n"
+	if [ "${supers:-0}" -gt 0 ] && [ "$(j "$LAB/gso-tso.out" 'd["oversize"], d["frames"], d["ao"]["valid"]')" = "$supers $frames $frames" ]; then
+		t_ok "super-frames on a veth with TSO: all $supers seen whole, valid, counted as oversize"
+	else
+		t_fail "super-frames with TSO: sent $frames ($supers GSO): $(tail -n1 "$LAB/gso-tso.out")"
+	fi
+	grep -q "super-frames" "$LAB/gso-tso.err" && t_ok "the summary line names the super-frames" ||
+		t_fail "no super-frames in the summary: $(tail -n1 "$LAB/gso-tso.err")"
+	ip netns exec "$A" ethtool -K vc tso off gso off >/dev/null 2>&1
+	gso gso-sw
+	want="0 $((frames - supers + segs)) $((frames - supers)) $segs"
+	got=$(j "$LAB/gso-sw.out" 'd["oversize"], d["frames"], d["ao"]["valid"], d["ao"]["invalid"]')
+	[ "$got" = "$want" ] && t_ok "TSO off, the kernel segments: $segs segments of $supers super-frames, every MAC invalid; the rest valid" ||
+		t_fail "kernel GSO: oversize, frames, valid, invalid: $got, want $want"
 else
 	t_fail "$py cannot import scapy.contrib.tcpao (apt-get install python3-scapy)"
 fi
