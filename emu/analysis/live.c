@@ -87,9 +87,10 @@ void emu_live_feed(struct emu_live *l, const struct emu_pkt *pkt, unsigned mtu)
 	p->valid += v->md5 == MD5SIG_VALID || v->ao == MD5SIG_AO_VALID;
 	p->invalid += v->md5 == MD5SIG_INVALID || v->ao == MD5SIG_AO_INVALID;
 	p->missing += v->md5 == MD5SIG_MISSING || v->ao == MD5SIG_AO_MISSING;
-	/* the IP packet as the kernel handed it to the capture, against what the wire carries */
+	/* the IP packet as the kernel handed it to the capture, against what the wire carries (a
+	 * segment reassembled from IP fragments was carried in pieces: no super-frame) */
 	bool is_signed = seg->md5_off >= 0 || (seg->flags & MD5SIG_SEG_AO);
-	if (mtu && is_signed && v->md5 != MD5SIG_MALFORMED &&
+	if (mtu && is_signed && !seen.reassembled && v->md5 != MD5SIG_MALFORMED &&
 	    seg->l4_off - seg->l3_off + seg->tcp_len > mtu)
 		l->oversize++;
 }

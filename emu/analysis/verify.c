@@ -423,6 +423,8 @@ static void verify_next(struct emu_reasm *ra, struct verify_worker *w, struct md
 	++c->frames;
 	if (!reassemble(ra, c->linktype, pkt, &data, &len))
 		return;
+	if (seen)
+		seen->reassembled = data != pkt->data;
 	/* a reassembled segment was as long on the wire as it is now */
 	uint32_t orig = data != pkt->data ? len : pkt->len;
 	if (fl) {

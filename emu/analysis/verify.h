@@ -90,6 +90,7 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 /** struct emu_verify_seen - what emu_verify_stream_feed() made of one frame; plain data. */
 struct emu_verify_seen {
 	bool tcp; /**< a TCP segment (itself, or one its fragment completed) was classified */
+	bool reassembled;	  /**< that segment came from IP fragments */
 	struct md5sig_verdicts v; /**< its verdicts, when @tcp */
 	/** its endpoints, when @tcp and not malformed (or malformed past the IP header) */
 	struct md5sig_seg seg;

@@ -240,6 +240,49 @@ START_TEST(peers_overflow)
 }
 END_TEST
 
+/* A signed segment IPv4 fragments carried is longer than the MTU once reassembled: no
+ * super-frame. */
+START_TEST(fragments_are_no_superframe)
+{
+	struct md5sig_keytab *kt = keys();
+	struct md5sig_key k1 = tf_key("k1");
+	struct tf_spec s = {.md5 = true, .plen = 2500, .no_df = true, .ipid = 7};
+	struct emu_live_config cfg = {.iface = "eth0", .verify = {.keys = kt}};
+	static uint8_t seg[4000], frag[2][1600];
+	size_t n = tf_build_signed(&s, &k1, seg, sizeof(seg)), hl = 20, data = n - 14 - hl;
+	char err[256];
+
+	ck_assert_uint_gt(n, 1500);
+	struct emu_live *l = emu_live_new(&cfg, MD5SIG_LINK_ETHERNET, err, sizeof(err));
+	ck_assert_msg(l, "%s", err);
+	for (int i = 0; i < 2; i++) { /* 1480 bytes, then the rest */
+		size_t off = i ? 1480 : 0, len = i ? data - 1480 : 1480;
+		memcpy(frag[i], seg, 14 + hl);
+		tf_put16(frag[i] + 14 + 2, (uint16_t)(hl + len));
+		tf_put16(frag[i] + 14 + 6, (uint16_t)((i ? 0 : 0x2000) | off / 8));
+		tf_put16(frag[i] + 14 + 10, 0);
+		tf_put16(frag[i] + 14 + 10, (uint16_t)~tf_csum_add(0, frag[i] + 14, hl));
+		memcpy(frag[i] + 14 + hl, seg + 14 + hl + off, len);
+		struct emu_pkt p = {.data = frag[i], .ts = {1, 0}};
+		p.len = p.caplen = (uint32_t)(14 + hl + len);
+		emu_live_feed(l, &p, 1500);
+	}
+	size_t np;
+	const struct emu_live_peer *p = emu_live_peers(l, &np);
+	ck_assert_uint_eq(np, 1);
+	ck_assert_uint_eq(p[0].valid, 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	emu_live_json(f, l);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(strstr(text, "\"oversize\": 0,"), "%s", text);
+	free(text);
+	emu_live_free(l);
+	md5sig_keytab_free(kt);
+}
+END_TEST
+
 Suite *suite_live(void)
 {
 	Suite *s = suite_create("live");
@@ -248,6 +291,7 @@ Suite *suite_live(void)
 	tcase_add_test(tc, stream_equals_file);
 	tcase_add_test(tc, peers_summary_json);
 	tcase_add_test(tc, peers_overflow);
+	tcase_add_test(tc, fragments_are_no_superframe);
 	suite_add_tcase(s, tc);
 	return s;
 }
