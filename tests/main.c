@@ -32,6 +32,7 @@ static const struct {
 	{"path", suite_path},
 	{"reasm", suite_reasm},
 	{"html", suite_html},
+	{"live", suite_live},
 };
 
 int main(int argc, char **argv)

@@ -24,5 +24,6 @@ Suite *suite_ao(void);
 Suite *suite_path(void);
 Suite *suite_reasm(void);
 Suite *suite_html(void);
+Suite *suite_live(void);
 
 #endif

@@ -159,7 +159,7 @@ static size_t list_line(const struct verify_worker *w, char *line, size_t at, un
  */
 static size_t verify_frame(struct verify_worker *w, const uint8_t *data, uint32_t caplen,
 			   uint32_t origlen, const struct verify_pre *pre, unsigned long frame,
-			   char line[static VERIFY_LINE])
+			   char line[static VERIFY_LINE], struct emu_verify_seen *seen)
 {
 	struct md5sig_seg own;
 	const struct md5sig_seg *seg = pre ? &pre->seg : &own;
@@ -174,6 +174,11 @@ static size_t verify_frame(struct verify_worker *w, const uint8_t *data, uint32_
 	md5sig_classify_frame(&w->chk, data, st, seg, pre && pre->known ? &pre->isns : NULL,
 			      pre ? pre->sne : 0, &v);
 	count(&w->c, &v);
+	if (seen) {
+		seen->tcp = true;
+		seen->v = v;
+		seen->seg = *seg;
+	}
 	if (!w->list)
 		return 0;
 
@@ -214,7 +219,7 @@ static void verify_batch(struct verify_worker *w, struct verify_batch *b)
 		if (!b->held[i])
 			b->textlen += verify_frame(w, b->frame[i], b->len[i], b->orig[i],
 						   b->pre ? &b->pre[i] : NULL, b->first + i,
-						   b->text + b->textlen);
+						   b->text + b->textlen, NULL);
 }
 
 /* The next queued batch nobody has started on, or NULL; with the lock held. */
@@ -438,34 +443,49 @@ out:
 	return r < 0 ? r : 0;
 }
 
+/*
+ * Classify the next frame in capture order in this thread: reassemble, follow its connection,
+ * classify, write its --list lines; @seen (or NULL) gets what it was.
+ */
+static void verify_next(struct emu_reasm *ra, struct verify_worker *w, struct md5sig_ao_flows *fl,
+			struct emu_verify_counts *c, const struct emu_pkt *pkt,
+			struct emu_verify_seen *seen)
+{
+	struct verify_pre pre;
+	char line[VERIFY_LINE];
+	const uint8_t *data;
+	uint32_t len;
+
+	if (seen)
+		seen->tcp = false;
+	++c->frames;
+	if (!reassemble(ra, c->linktype, pkt, &data, &len))
+		return;
+	if (seen)
+		seen->reassembled = data != pkt->data;
+	/* a reassembled segment was as long on the wire as it is now */
+	uint32_t orig = data != pkt->data ? len : pkt->len;
+	if (fl) {
+		struct emu_pkt seg = {.data = data, .caplen = len, .len = orig, .ts = pkt->ts};
+		track(fl, c->linktype, &seg, &pre);
+	}
+	size_t n = verify_frame(w, data, len, orig, fl ? &pre : NULL, c->frames, line, seen);
+	if (n)
+		fwrite(line, 1, n, w->list);
+}
+
 /* Classify every frame of @in in this thread. Return: 0 or what emu_capin_next() failed with. */
 static int verify_serial(struct emu_capin *in, struct emu_reasm *ra, struct verify_worker *w,
 			 struct md5sig_ao_flows *fl, struct emu_verify_counts *c, char *err,
 			 size_t errlen)
 {
 	struct emu_pkt pkt;
-	struct verify_pre pre;
-	char line[VERIFY_LINE];
 	int r;
 
 	while ((r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
-		const uint8_t *data;
-		uint32_t len;
-
-		if (!(++c->frames & 0xfff)) /* the clock every 4096 frames */
-			tick(w, c->frames);
-		if (!reassemble(ra, c->linktype, &pkt, &data, &len))
-			continue;
-		/* a reassembled segment was as long on the wire as it is now */
-		uint32_t orig = data != pkt.data ? len : pkt.len;
-		if (fl) {
-			struct emu_pkt seg = {
-				.data = data, .caplen = len, .len = orig, .ts = pkt.ts};
-			track(fl, c->linktype, &seg, &pre);
-		}
-		size_t n = verify_frame(w, data, len, orig, fl ? &pre : NULL, c->frames, line);
-		if (n)
-			fwrite(line, 1, n, w->list);
+		if (!((c->frames + 1) & 0xfff)) /* the clock every 4096 frames */
+			tick(w, c->frames + 1);
+		verify_next(ra, w, fl, c, &pkt, NULL);
 	}
 	return r;
 }
@@ -508,12 +528,29 @@ static int flows_new(const struct emu_verify_config *cfg, struct md5sig_ao_flows
 	return emu_isns_give(*out, cfg->isns, cfg->nisns, err, errlen);
 }
 
+/* A thread's hasher and TCP-AO verifier, its key table and --list stream. */
+static int worker_init(struct verify_worker *w, const struct emu_verify_config *cfg, char *err,
+		       size_t errlen)
+{
+	const struct md5sig_aotab *mkts = cfg->keys ? md5sig_keytab_ao(cfg->keys) : NULL;
+
+	w->chk.kt = cfg->keys;
+	w->list = cfg->list;
+	w->list_json = cfg->list_json;
+	w->cfg = cfg;
+	if (!(w->chk.h = md5sig_hasher_new()) ||
+	    (mkts && !(w->chk.ao = md5sig_ao_verifier_new(mkts, 1024)))) {
+		snprintf(err, errlen, "cannot set up MD5 or TCP-AO (libcrypto)");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c, char *err,
 	       size_t errlen)
 {
 	unsigned jobs = emu_verify_jobs(cfg->jobs);
 	struct verify_worker *w = calloc(jobs, sizeof(*w));
-	const struct md5sig_aotab *mkts = cfg->keys ? md5sig_keytab_ao(cfg->keys) : NULL;
 	struct md5sig_ao_flows *fl = NULL;
 	struct emu_reasm *ra = emu_reasm_new();
 	struct emu_capin *in = NULL;
@@ -524,17 +561,9 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < jobs; i++) {
-		w[i].chk.kt = cfg->keys;
-		w[i].list = cfg->list;
-		w[i].list_json = cfg->list_json;
-		w[i].cfg = cfg;
-		if (!(w[i].chk.h = md5sig_hasher_new()) ||
-		    (mkts && !(w[i].chk.ao = md5sig_ao_verifier_new(mkts, 1024)))) {
-			snprintf(err, errlen, "cannot set up MD5 or TCP-AO (libcrypto)");
+	for (unsigned i = 0; i < jobs; i++)
+		if ((r = worker_init(&w[i], cfg, err, errlen)))
 			goto out;
-		}
-	}
 	if ((r = flows_new(cfg, &fl, err, errlen)))
 		goto out;
 	in = emu_capin_open(cfg->path, err, errlen);
@@ -567,6 +596,59 @@ out:
 	free(w);
 	emu_reasm_free(ra);
 	return r < 0 ? r : 0;
+}
+
+/* A stream is the one-thread engine (verify_next()) with its own state. */
+struct emu_verify_stream {
+	struct verify_worker w;
+	struct emu_reasm *ra;
+	struct md5sig_ao_flows *fl;
+	struct emu_verify_counts c; /* frames, the link type, mkts; the rest is in w */
+};
+
+struct emu_verify_stream *emu_verify_stream_new(const struct emu_verify_config *cfg,
+						uint32_t linktype, char *err, size_t errlen)
+{
+	struct emu_verify_stream *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->ra = emu_reasm_new())) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (worker_init(&s->w, cfg, err, errlen) || flows_new(cfg, &s->fl, err, errlen))
+		goto fail;
+	s->w.linktype = s->c.linktype = linktype;
+	s->c.mkts = s->fl != NULL;
+	return s;
+fail:
+	emu_verify_stream_free(s);
+	return NULL;
+}
+
+void emu_verify_stream_feed(struct emu_verify_stream *s, const struct emu_pkt *pkt,
+			    struct emu_verify_seen *seen)
+{
+	verify_next(s->ra, &s->w, s->fl, &s->c, pkt, seen);
+}
+
+void emu_verify_stream_counts(const struct emu_verify_stream *s, struct emu_verify_counts *c)
+{
+	*c = s->c;
+	add_counts(c, &s->w.c);
+	emu_reasm_stats(s->ra, &c->reasm);
+	if (s->fl)
+		md5sig_ao_flows_stats(s->fl, &c->flows);
+}
+
+void emu_verify_stream_free(struct emu_verify_stream *s)
+{
+	if (!s)
+		return;
+	md5sig_ao_flows_free(s->fl);
+	md5sig_hasher_free(s->w.chk.h);
+	md5sig_ao_verifier_free(s->w.chk.ao);
+	emu_reasm_free(s->ra);
+	free(s);
 }
 
 bool emu_verify_failed(const struct emu_verify_counts *c)

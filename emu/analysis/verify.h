@@ -27,6 +27,7 @@
 #include <stdio.h>
 
 #include "emu/analysis/reasm.h"
+#include "emu/capture/capture.h"
 #include "md5sig/md5sig.h"
 
 #define EMU_VERIFY_JOBS_MAX 256	  /**< threads at most */
@@ -85,6 +86,43 @@ unsigned emu_verify_jobs(unsigned jobs);
  */
 int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c, char *err,
 	       size_t errlen);
+
+/* ---- one frame at a time, as a live capture delivers them (emu/analysis/live.h) ---- */
+
+/** struct emu_verify_seen - what emu_verify_stream_feed() made of one frame; plain data. */
+struct emu_verify_seen {
+	bool tcp; /**< a TCP segment (itself, or one its fragment completed) was classified */
+	bool reassembled;	  /**< that segment came from IP fragments */
+	struct md5sig_verdicts v; /**< its verdicts, when @tcp */
+	/** its endpoints, when @tcp and not malformed (or malformed past the IP header) */
+	struct md5sig_seg seg;
+};
+
+struct emu_verify_stream;
+
+/**
+ * emu_verify_stream_new() - the engine of emu_verify() with one thread, for frames handed in
+ * one at a time in capture order from a capture of link type @linktype (@cfg->path and
+ * @cfg->jobs are not used; the rest is read while the stream lives).
+ * Return: the stream (the caller's, freed by emu_verify_stream_free()), or NULL with a reason
+ * in @err (out of memory, libcrypto, an --isn that clashes).
+ */
+struct emu_verify_stream *emu_verify_stream_new(const struct emu_verify_config *cfg,
+						uint32_t linktype, char *err, size_t errlen);
+
+/**
+ * emu_verify_stream_feed() - classify the next frame (@pkt is only read during the call) as
+ * emu_verify() would, numbered from 1, with its --list lines written; @seen (or NULL) says
+ * what it was.
+ */
+void emu_verify_stream_feed(struct emu_verify_stream *s, const struct emu_pkt *pkt,
+			    struct emu_verify_seen *seen);
+
+/** The counts of every frame fed so far, as emu_verify() gives them. */
+void emu_verify_stream_counts(const struct emu_verify_stream *s, struct emu_verify_counts *c);
+
+/** Free; accepts NULL. */
+void emu_verify_stream_free(struct emu_verify_stream *s);
 
 /**
  * emu_verify_failed() - what --fail-on-invalid fails on: an invalid or missing digest or MAC, or

@@ -10,8 +10,9 @@
  * pcapng draft (SHB, IDB, EPB with opt_comment). Key files (keyfile.c) are read line by line and
  * handed to md5sig's parser, which never sees the file; secrets never reach an error message.
  * A tap capture (tapcap.c) is a pipeline's sink writing one file per tap, for live runs and
- * replays alike. Nothing here prints: failures are -errno plus one line naming the file (and
- * frame or line).
+ * replays alike. A live capture (livecap.c) reads an interface through libpcap, frame by frame
+ * as they arrive, for `verify --interface`. Nothing here prints: failures are -errno plus one
+ * line naming the file (and frame or line), or the option.
  */
 #ifndef VNICEMU_EMU_CAPTURE_H
 #define VNICEMU_EMU_CAPTURE_H
@@ -127,6 +128,50 @@ int emu_keys_from_options(struct md5sig_keytab *kt, const char *key, const char 
  */
 int emu_isns_give(struct md5sig_ao_flows *fl, const struct md5sig_ao_isn_arg *isns, size_t n,
 		  char *err, size_t errlen);
+
+/* ---- a live capture on an interface (livecap.c) ---- */
+
+/**
+ * Snapshot length: an IP packet of 65535 bytes and its link header (Ethernet, two VLAN tags,
+ * SLL2), so every frame a wire carries is captured whole; only GRO/GSO super-frames can be
+ * longer, and are cut (their signed segments are then unchecked, never valid). tcpdump's
+ * 262144 would make each block of the kernel's ring hold a handful of frames in immediate mode.
+ */
+#define EMU_LIVECAP_SNAPLEN 65600
+#define EMU_LIVECAP_BUFFER  (32 << 20) /**< the kernel's ring, bytes: bursts without drops */
+
+struct emu_livecap;
+
+/**
+ * emu_livecap_open() - capture on @iface (needs CAP_NET_RAW; once open, the handle keeps
+ * working after privileges are dropped) the frames @filter (BPF, as tcpdump; NULL or "" is
+ * "tcp") lets through, each as soon as it arrives, in non-blocking mode: poll
+ * emu_livecap_fd() and call emu_livecap_dispatch().
+ * Return: the capture (the caller's, freed by emu_livecap_close()), or NULL with one line
+ * naming the option that was wrong (--interface, --filter) in @err.
+ */
+struct emu_livecap *emu_livecap_open(const char *iface, const char *filter, char *err,
+				     size_t errlen);
+/** The link type of its frames, as a LINKTYPE_ number (enum md5sig_linktype). */
+uint32_t emu_livecap_linktype(const struct emu_livecap *c);
+/** A descriptor to poll for POLLIN: frames are waiting. */
+int emu_livecap_fd(const struct emu_livecap *c);
+/** The interface's MTU when it was opened, or 0 when it has none (the "any" device). */
+unsigned emu_livecap_mtu(const struct emu_livecap *c);
+
+/** Called with each frame; @pkt is only valid during the call. */
+typedef void (*emu_livecap_fn)(void *arg, const struct emu_pkt *pkt);
+
+/**
+ * emu_livecap_dispatch() - hand the frames waiting now (at most @max, or all for 0) to @fn,
+ * without blocking. Return: how many, or -EIO with a reason in @err.
+ */
+int emu_livecap_dispatch(struct emu_livecap *c, int max, emu_livecap_fn fn, void *arg, char *err,
+			 size_t errlen);
+/** Frames the kernel dropped for want of room before this capture saw them. Return: 0 or -EIO. */
+int emu_livecap_dropped(struct emu_livecap *c, unsigned long *dropped);
+/** Close; accepts NULL. */
+void emu_livecap_close(struct emu_livecap *c);
 
 /* ---- one capture per tap of a pipeline (tapcap.c) ---- */
 

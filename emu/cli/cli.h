@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <getopt.h>
+#include <stddef.h>
 
 #include "md5sig/md5sig.h"
 
@@ -53,5 +54,28 @@ int cli_isn(const char *cmd, const char *arg, struct md5sig_ao_isn_arg *out);
  * the command's name. Pass it only when isatty(STDERR_FILENO).
  */
 void cli_progress(void *arg, unsigned long long frames, bool done);
+
+/*
+ * Become @user (its groups, group and user ID) for good, as tcpdump -Z does (user.c). Return: 0,
+ * or -errno with "--user USER: reason" in @err.
+ */
+int cli_drop_user(const char *user, char *err, size_t errlen);
+
+/* What `verify --interface` was asked for (verify_live.c). */
+struct cli_verify_live {
+	const char *iface, *filter, *user;
+	unsigned long count;	   /* 0: no limit */
+	unsigned long duration_ms; /* 0: no limit */
+	bool json, fail_on_invalid;
+};
+
+/* verify on an interface with the keys, --isn and --list of @cfg. Return: the exit status. */
+struct emu_verify_config;
+int cli_verify_live(const struct cli_verify_live *o, const struct emu_verify_config *cfg);
+/* Do the arguments fit --interface (no capture file @file_too, no --jobs, not --count and
+ * --duration)? Or, without it, one capture file and no live option? Return: 0, or -EINVAL after
+ * one error line. */
+int cli_verify_live_args(const struct cli_verify_live *o, bool file_too, bool jobs);
+int cli_verify_file_args(const struct cli_verify_live *o, bool not_one_file);
 
 #endif

@@ -20,7 +20,17 @@ static void verify_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s verify CAPTURE [--key SECRET | --key-file FILE] [--isn ADDR.PORT=ISN]...\n"
 		"                      [--json] [--list] [--fail-on-invalid] [--jobs N]\n"
+		"       %s verify --interface IFACE [--filter BPF] [--count N | --duration S]\n"
+		"                      [--user USER] [--key ... | --key-file ...] [--isn ...]...\n"
+		"                      [--json] [--list] [--fail-on-invalid]\n"
 		"  CAPTURE            pcap or pcapng (Ethernet, Linux SLL/SLL2, raw IP, loopback)\n"
+		"  --interface IFACE  check the frames on IFACE as they arrive (needs CAP_NET_RAW);\n"
+		"                     a summary line per second on stderr, the counts at the end\n"
+		"                     (--count, --duration, SIGINT or SIGTERM)\n"
+		"  --filter BPF       capture only what the tcpdump filter BPF matches (default tcp)\n"
+		"  --count N          stop after N frames\n"
+		"  --duration S       stop after S seconds\n"
+		"  --user USER        after opening the capture, become USER, like tcpdump -Z\n"
 		"  --key SECRET       one TCP-MD5 secret for every peer, like tcpdump -M (visible in ps)\n"
 		"  --key-file FILE    TCP-MD5 lines 'ADDR[/PREFIX] SECRET', '* SECRET' (hex:... secrets)\n"
 		"                     and TCP-AO lines 'ao ADDR[/PREFIX] SENDID:RECVID ALG SECRET'\n"
@@ -34,7 +44,33 @@ static void verify_usage(FILE *f)
 		"                     covered segments that could not be checked\n"
 		"  --jobs N           check digests in N threads (default 0: one per CPU; 1: no\n"
 		"                     threads); the output is the same\n",
-		prog);
+		prog, prog);
+}
+
+/* --count N (1 or more) or --duration S (seconds, decimals allowed) into *@out (N, or ms). */
+static int parse_limit(const char *opt, const char *arg, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (opt[2] == 'c') {
+		unsigned long n = strtoul(arg, &end, 10);
+		if (!errno && end != arg && !*end && *arg != '-' && n) {
+			*out = n;
+			return 0;
+		}
+		fprintf(stderr, "%s verify: %s: expected a number of frames, not '%s'\n", prog, opt,
+			arg);
+		return -EINVAL;
+	}
+	double sec = strtod(arg, &end);
+	if (!errno && end != arg && !*end && sec >= 0.001 && sec <= 31536000) {
+		*out = (unsigned long)(sec * 1000 + 0.5);
+		return 0;
+	}
+	fprintf(stderr, "%s verify: %s: expected seconds (0.001 to 31536000), not '%s'\n", prog,
+		opt, arg);
+	return -EINVAL;
 }
 
 /* --jobs N: 0 to EMU_VERIFY_JOBS_MAX. Return: 0, or -EINVAL for anything else. */
@@ -61,11 +97,17 @@ int cmd_verify(int argc, char **argv)
 		{"fail-on-invalid", no_argument, NULL, 'F'},
 		{"jobs", required_argument, NULL, 'J'},
 		{"isn", required_argument, NULL, 'I'},
+		{"interface", required_argument, NULL, 'i'},
+		{"filter", required_argument, NULL, 'B'},
+		{"count", required_argument, NULL, 'c'},
+		{"duration", required_argument, NULL, 'd'},
+		{"user", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *key = NULL, *key_file = NULL;
-	bool json = false, fail_on_invalid = false;
+	bool json = false, fail_on_invalid = false, jobs_given = false;
+	struct cli_verify_live live = {0};
 	struct emu_verify_config cfg = {.jobs = 0}; /* every CPU */
 	struct emu_verify_counts c;
 	struct md5sig_keytab *kt;
@@ -102,6 +144,24 @@ int cmd_verify(int argc, char **argv)
 					prog, EMU_VERIFY_JOBS_MAX, optarg);
 				goto usage;
 			}
+			jobs_given = true;
+			break;
+		case 'i':
+			live.iface = optarg;
+			break;
+		case 'B':
+			live.filter = optarg;
+			break;
+		case 'c':
+			if (parse_limit("--count", optarg, &live.count))
+				goto usage;
+			break;
+		case 'd':
+			if (parse_limit("--duration", optarg, &live.duration_ms))
+				goto usage;
+			break;
+		case 'u':
+			live.user = optarg;
 			break;
 		case 'I':
 			if (cli_isn("verify", optarg, &isns[cfg.nisns]))
@@ -116,13 +176,12 @@ int cmd_verify(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "%s verify: expected exactly one capture file\n", prog);
+	if (live.iface ? cli_verify_live_args(&live, optind != argc, jobs_given)
+		       : cli_verify_file_args(&live, optind != argc - 1))
 		goto usage;
-	}
-	cfg.path = argv[optind];
+	cfg.path = live.iface ? NULL : argv[optind];
 	cfg.list_json = json; /* with --list: JSON lines, the summary object last */
-	if (isatty(STDERR_FILENO)) {
+	if (!live.iface && isatty(STDERR_FILENO)) {
 		cfg.progress = cli_progress;
 		cfg.progress_arg = cmd_name;
 	}
@@ -137,6 +196,10 @@ int cmd_verify(int argc, char **argv)
 		fprintf(stderr, "%s verify: warning: %s\n", prog, warn);
 	if (kret) {
 		fprintf(stderr, "%s verify: %s\n", prog, err);
+	} else if (live.iface) {
+		live.json = json;
+		live.fail_on_invalid = fail_on_invalid;
+		ret = cli_verify_live(&live, &cfg);
 	} else if (emu_verify(&cfg, &c, err, sizeof(err))) {
 		fflush(stdout); /* the --list lines of the frames before a read error */
 		fprintf(stderr, "%s verify: %s\n", prog, err);

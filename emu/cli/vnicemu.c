@@ -15,7 +15,7 @@ static const struct {
 	const char *desc;
 } subcommands[] = {
 	{"run", cmd_run, "be the vNIC between a guest and a wire VDE network, live"},
-	{"verify", cmd_verify, "check the RFC 2385 TCP-MD5 digests of every frame in a capture"},
+	{"verify", cmd_verify, "check the TCP-MD5 and TCP-AO signatures of a capture, or live"},
 	{"replay", cmd_replay, "run a guest capture through a NIC's offload stages: who broke MD5"},
 	{"repro", cmd_repro,
 	 "run a scenario file (a bug report as data) and check its expectations"},

@@ -90,7 +90,10 @@ expect "vnicemu rep" $(grep '^rep' <<<"$commands")
 expect "vnicemu help " $commands
 expect "vnicemu help re" $(grep '^re' <<<"$commands")
 expect "vnicemu help repro "
-expect "vnicemu verify --" --key --key-file --isn --json --list --fail-on-invalid --jobs
+expect "vnicemu verify --" --key --key-file --isn --json --list --fail-on-invalid --jobs \
+	--interface --filter --count --duration --user
+expect_has "vnicemu verify --interface " lo
+expect_has "vnicemu verify --interface lo --user " root
 expect "vnicemu diff --k" --key --key-file
 expect "vnicemu repro --" --verbose
 expect "vnicemu replay --pro" --profile

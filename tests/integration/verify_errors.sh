@@ -146,6 +146,20 @@ expect 2 "^vnicemu run: $tmp/open.keys: group or others can read this key file \
 chmod 644 "$tmp/example.keys"
 expect 0 "" -- verify "$tmp/ok.pcap" --key-file "$tmp/example.keys"
 [ -s "$tmp/err" ] && t_fail "an example key file warned: $(cat "$tmp/err")"
+# verify --interface: its options checked before any capture opens (no privilege needed)
+expect 2 "--count needs --interface" -- verify "$tmp/ok.pcap" --count 3
+expect 2 "--filter needs --interface" -- verify "$tmp/ok.pcap" --filter tcp
+expect 2 "--duration needs --interface" -- verify "$tmp/ok.pcap" --duration 2
+expect 2 "--user needs --interface" -- verify "$tmp/ok.pcap" --user nobody
+expect 2 "--interface lo takes no capture file" -- verify "$tmp/ok.pcap" --interface lo
+expect 2 "--interface lo checks in one thread" -- verify --interface lo --jobs 2
+expect 2 "--interface lo stops at --count or at --duration, not both" -- verify --interface lo --count 1 --duration 1
+expect 2 "--count: expected a number of frames, not '0'" -- verify --interface lo --count 0
+expect 2 "--count: expected a number of frames, not '-1'" -- verify --interface lo --count -1
+expect 2 "--duration: expected seconds .* not 'soon'" -- verify --interface lo --duration soon
+expect 2 "--duration: expected seconds .* not '0'" -- verify --interface lo --duration 0
+expect 2 "missing argument for '--interface'" -- verify --interface
+expect 2 "--interface nosuch0: (no such interface|permission denied)" -- verify --interface nosuch0 --key TopSecret
 
 # the JSON of that run accounts for the one frame as "other"
 "$VNICEMU" verify "$tmp/ok.pcap" --key TopSecret --json >"$tmp/json"
