@@ -55,12 +55,6 @@ int cli_isn(const char *cmd, const char *arg, struct md5sig_ao_isn_arg *out);
  */
 void cli_progress(void *arg, unsigned long long frames, bool done);
 
-/*
- * Become @user (its groups, group and user ID) for good, as tcpdump -Z does (user.c). Return: 0,
- * or -errno with "--user USER: reason" in @err.
- */
-int cli_drop_user(const char *user, char *err, size_t errlen);
-
 /* What `verify --interface` was asked for (verify_live.c). */
 struct cli_verify_live {
 	const char *iface, *filter, *user;

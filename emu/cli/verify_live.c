@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "emu/analysis/live.h"
+#include "emu/device/device.h"
 #include "emu/cli/cli.h"
 
 static volatile sig_atomic_t stop;
@@ -42,7 +43,7 @@ int cli_verify_live(const struct cli_verify_live *o, const struct emu_verify_con
 
 	if (!(cap = emu_livecap_open(o->iface, o->filter, err, sizeof(err))))
 		goto fail;
-	if (o->user && cli_drop_user(o->user, err, sizeof(err)))
+	if (o->user && emu_user_switch(o->user, false, err, sizeof(err)))
 		goto fail;
 	struct emu_live_config cfg = {
 		.iface = o->iface,

@@ -244,6 +244,14 @@ struct emu_run_config {
 	void *log_arg;
 };
 
+/**
+ * emu_user_switch() - become @user for good, as tcpdump -Z does: its supplementary groups,
+ * group and user ID (libcap-ng), no capability left but CAP_NET_ADMIN when @keep_net_admin,
+ * the bounding set cleared, no new privileges, and a check that root cannot be taken back.
+ * Return: 0, or -errno with "--user USER: reason" in @err.
+ */
+int emu_user_switch(const char *user, bool keep_net_admin, char *err, size_t errlen);
+
 struct emu_device;
 
 /**

@@ -5,6 +5,8 @@
  * only when a port is a Linux tap (tap://, vnet-tap://), which needs it to be opened again
  * (TUNSETIFF) after it failed. Telling a vnet-tap the NIC's offloads (TUNSETOFFLOAD) needs no
  * capability on an open tap, and VDE ports need none at all: such a run keeps nothing.
+ * `vnicemu verify --interface --user USER` switches with the same emu_user_switch() once its
+ * capture is open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +54,39 @@ int dev_privs_check(struct emu_device *d, char *err, size_t errlen)
 	return 0;
 }
 
+int emu_user_switch(const char *user, bool keep_net_admin, char *err, size_t errlen)
+{
+	struct passwd *pw;
+	int ret;
+
+	errno = 0;
+	if (!(pw = getpwnam(user))) {
+		snprintf(err, errlen, "--user %s: %s", user,
+			 errno ? strerror(errno) : "no such user");
+		return -ENOENT;
+	}
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (keep_net_admin)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	/* USER's own groups (a VDE switch's socket may be reached through one), as tcpdump -Z */
+	ret = capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
+			      CAPNG_INIT_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
+	if (ret) {
+		snprintf(err, errlen, "--user %s: could not switch to it (libcap-ng error %d)", user,
+			 ret);
+		return -EPERM;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		snprintf(err, errlen, "--user %s: PR_SET_NO_NEW_PRIVS: %s", user, strerror(errno));
+		return -errno;
+	}
+	if (pw->pw_uid && (!setuid(0) || !seteuid(0))) {
+		snprintf(err, errlen, "--user %s: root could be taken back", user);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int dev_privs_drop(struct emu_device *d, char *err, size_t errlen)
 {
 	const struct emu_run_config *cfg = d->cfg;
@@ -66,21 +101,8 @@ int dev_privs_drop(struct emu_device *d, char *err, size_t errlen)
 			 strerror(errno));
 		return -errno;
 	}
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (keep)
-		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
-	/* USER's own groups (a VDE switch's socket may be reached through one), as tcpdump -Z */
-	ret = capng_change_id((int)d->uid, (int)d->gid, CAPNG_INIT_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
-	if (ret) {
-		snprintf(err, errlen, "--user %s: could not switch to it (libcap-ng error %d)",
-			 cfg->user, ret);
-		return -EPERM;
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-		snprintf(err, errlen, "--user %s: PR_SET_NO_NEW_PRIVS: %s", cfg->user,
-			 strerror(errno));
-		return -errno;
-	}
+	if ((ret = emu_user_switch(cfg->user, keep, err, errlen)))
+		return ret;
 	/* SIGHUP reads the key file again, now as USER: say so now rather than then */
 	if (cfg->key_file) {
 		int fd = open(cfg->key_file, O_RDONLY | O_CLOEXEC);

@@ -147,7 +147,7 @@ conn 192.0.2.1 192.0.2.2 300000 "192.0.2.2=$GOOD" 10 &&
 	conn 2001:db8::1 2001:db8::2 300000 "2001:db8::2=$GOOD6" 10 ||
 	t_fail "clean sessions: $(cat "$LAB/conn.out")"
 sleep 0.5
-before=$(grep -c ' valid ' "$LAB/clean.out")
+before=$(grep -c '"verdict": "valid"' "$LAB/clean.out")
 stop TERM
 f1=$(counter "$B" TcpExtTCPMD5Failure)
 [ "$RC" -eq 0 ] && t_ok "SIGTERM ends it, exit 0" || t_fail "exit $RC after SIGTERM"
@@ -159,10 +159,11 @@ if [ "$(j "$LAB/clean.out" 'd["md5"]["valid"]')" = "$frames" ] && [ "$frames" -g
 else
 	t_fail "clean session: $(tail -n1 "$LAB/clean.out"), failures +$((f1 - f0))"
 fi
-lines=$(grep -Ec '^[0-9]+ valid (192\.0\.2|2001:db8::)' "$LAB/clean.out")
+# with --json, --list lines are JSON objects (as for a file), the summary object last
+lines=$(grep -Ec '^\{"frame": [0-9]+, "scheme": "md5", "verdict": "valid", "src": "(192\.0\.2|2001:db8::)' "$LAB/clean.out")
 [ "$lines" = "$frames" ] && [ "$(($(wc -l <"$LAB/clean.out") - 1))" = "$frames" ] &&
-	grep -q '^[0-9]* valid 2001:db8::1\.[0-9]* > 2001:db8::2\.1790$' "$LAB/clean.out" &&
-	t_ok "--list: one 'N valid SRC > DST' line per frame, IPv6 too" ||
+	grep -q '"src": "2001:db8::1", "sport": [0-9]*, "dst": "2001:db8::2", "dport": 1790,' "$LAB/clean.out" &&
+	t_ok "--list --json: one JSON line per frame, all valid, IPv6 too" ||
 	t_fail "--list: $lines valid lines for $frames frames"
 [ "$before" = "$frames" ] && t_ok "--list lines stream: all $before were out before the end" ||
 	t_fail "--list: $before lines out before SIGTERM, $frames frames in all"
