@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "emu/analysis/scenario.h"
+#include "emu/capture/capture.h"
 
 #define VAL_MAX EMU_SCENARIO_VALUE_MAX
 
@@ -139,11 +140,11 @@ int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_
 	snprintf(s->profile, sizeof(s->profile), "vmxnet2");
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	snprintf(s->dir, sizeof(s->dir), "%s", dirname(tmp));
-	int r = ini_parse(path, on_entry, &c);
-	if (r == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : ENOENT));
-		return -ENOENT;
-	}
+	FILE *f = emu_infile_open(path, err, errlen);
+	if (!f)
+		return -errno;
+	int r = ini_parse_file(f, on_entry, &c);
+	fclose(f);
 	if (r) {
 		snprintf(err, errlen, "%s:%d: %s", path, r, c.why ? c.why : "syntax error");
 		return -EINVAL;

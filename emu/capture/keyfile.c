@@ -14,18 +14,15 @@
 
 int emu_keys_load(struct md5sig_keytab *kt, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = emu_infile_open(path, err, errlen);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	unsigned lineno = 0;
 	int ret = 0;
 
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return ret;
-	}
+	if (!f)
+		return -errno;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		const char *why = NULL;
 

@@ -82,11 +82,11 @@ static int load_file(struct emu_path *p, const char *file, char *err, size_t err
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->file, sizeof(p->file), "%s", file);
-	int r = ini_parse(file, on_entry, &c);
-	if (r == -1) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno ? errno : ENOENT));
-		return -ENOENT;
-	}
+	FILE *f = emu_infile_open(file, err, errlen);
+	if (!f)
+		return -errno;
+	int r = ini_parse_file(f, on_entry, &c);
+	fclose(f);
 	if (r) {
 		snprintf(err, errlen, "%s:%d: %s", file, r, c.why ? c.why : "syntax error");
 		return -EINVAL;

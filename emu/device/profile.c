@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -146,11 +147,11 @@ static int load_file(struct emu_profile *p, const char *path, char *err, size_t 
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->path, sizeof(p->path), "%s", path);
-	int r = ini_parse(path, on_entry, &c);
-	if (r == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : ENOENT));
-		return -ENOENT;
-	}
+	FILE *f = emu_infile_open(path, err, errlen);
+	if (!f)
+		return -errno;
+	int r = ini_parse_file(f, on_entry, &c);
+	fclose(f);
 	if (r) {
 		snprintf(err, errlen, "%s:%d: %s", path, r, c.why ? c.why : "syntax error");
 		return -EINVAL;
@@ -231,11 +232,8 @@ int dev_data_find(const struct dev_data_kind *k, const char *name, char *file, s
 	unsigned n = data_dirs(k, dirs, 16, envbuf, sizeof(envbuf));
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(file, filelen, "%s/%s.ini", dirs[i], name);
-		FILE *f = fopen(file, "re");
-		if (!f)
-			continue;
-		fclose(f);
-		return 0;
+		if (access(file, R_OK) == 0) /* not fopen(): a FIFO would block here */
+			return 0;
 	}
 	snprintf(err, errlen, "unknown %s '%s' (see 'vnicemu %s')", k->what, name, k->listing);
 	return -ENOENT;
