@@ -32,13 +32,18 @@ static ssize_t infile_read(void *cookie, char *out, size_t n)
 	return (ssize_t)n;
 }
 
-static int infile_close(void *cookie)
+/* Wipe and free the copy (a key file's secrets), and @in. */
+static void infile_free(struct infile *in)
 {
-	struct infile *in = cookie;
-
-	explicit_bzero(in->buf, in->len);
+	if (in->buf)
+		explicit_bzero(in->buf, in->len);
 	free(in->buf);
 	free(in);
+}
+
+static int infile_close(void *cookie)
+{
+	infile_free(cookie);
 	return 0;
 }
 
@@ -74,10 +79,11 @@ static int slurp(int fd, const char *path, struct infile *in, char *err, size_t 
 				snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 				return -ENOMEM;
 			}
-			if (in->len)
+			if (in->buf) { /* not realloc(): no copy of the old buffer left behind */
 				memcpy(buf, in->buf, in->len);
-			explicit_bzero(in->buf, in->len); /* not realloc: no copy left behind */
-			free(in->buf);
+				explicit_bzero(in->buf, in->len);
+				free(in->buf);
+			}
 			in->buf = buf;
 			cap = ncap;
 		}
@@ -140,9 +146,7 @@ FILE *emu_infile_open(const char *path, char *err, size_t errlen)
 fail:
 	if (fd >= 0)
 		close(fd);
-	explicit_bzero(in->buf, in->len);
-	free(in->buf);
-	free(in);
+	infile_free(in);
 	errno = -ret;
 	return NULL;
 }
