@@ -36,6 +36,13 @@ static char dir[64], sock[128], keys[128];
 static struct emu_run_config cfg;
 static char *out;
 
+static void cleanup(void)
+{
+	unlink(keys);
+	unlink(sock);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
@@ -51,6 +58,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    fclose(f))
 		abort();
 	chmod(keys, 0600);
+	atexit(cleanup);
 	cfg = (struct emu_run_config){
 		.profile = "vmxnet3",
 		.path = "asa,nat,shaper,mss-clamp,fragment",
