@@ -531,7 +531,7 @@ static void accept_clients(struct ctl_server *s)
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM)
 				s->accept_paused = true;
-			return; /* EAGAIN: none left */
+			return; /* EAGAIN: none waiting; another error: the next poll retries */
 		}
 		struct ctl_client *c = NULL;
 		for (int j = 0; j < CTL_MAX_CLIENTS && !c; j++)
