@@ -141,6 +141,9 @@ FILE *emu_infile_open(const char *path, char *err, size_t errlen)
 		fd = -1;
 		goto fail;
 	}
+	/* reads come from memory already: a stdio buffer would only be one more copy of the
+	 * secrets, and one that fclose() frees without wiping */
+	setvbuf(f, NULL, _IONBF, 0);
 	return f;
 
 fail:
