@@ -33,6 +33,7 @@ static const struct {
 	{"reasm", suite_reasm},
 	{"html", suite_html},
 	{"live", suite_live},
+	{"device", suite_device},
 };
 
 int main(int argc, char **argv)

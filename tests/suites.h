@@ -25,5 +25,6 @@ Suite *suite_path(void);
 Suite *suite_reasm(void);
 Suite *suite_html(void);
 Suite *suite_live(void);
+Suite *suite_device(void);
 
 #endif

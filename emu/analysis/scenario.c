@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "emu/analysis/scenario.h"
+#include "emu/capture/capture.h"
 #include "emu/device/device.h"
 
 #define VAL_MAX EMU_SCENARIO_VALUE_MAX
@@ -271,13 +272,11 @@ int emu_scenario_parse(struct emu_scenario *s, const char *path, FILE *in, char 
 
 int emu_scenario_load(struct emu_scenario *s, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = emu_infile_open(path, err, errlen); /* a regular file of at most 1 MiB */
 
 	if (!f) {
-		int e = errno;
 		memset(s, 0, sizeof(*s));
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
+		return -errno;
 	}
 	int r = emu_scenario_parse(s, path, f, err, errlen);
 	fclose(f);

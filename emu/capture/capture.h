@@ -9,6 +9,8 @@
  * pcapng nor packet comments: classic pcap per tcpdump's savefile format, pcapng per the IETF
  * pcapng draft (SHB, IDB, EPB with opt_comment). Key files (keyfile.c) are read line by line and
  * handed to md5sig's parser, which never sees the file; secrets never reach an error message.
+ * Every input file a user names (profiles, paths, scenarios, key files) is opened by infile.c:
+ * a regular file of bounded size, read at once, so a FIFO or a device never hangs a program.
  * A tap capture (tapcap.c) is a pipeline's sink writing one file per tap, for live runs and
  * replays alike. A live capture (livecap.c) reads an interface through libpcap, frame by frame
  * as they arrive, for `verify --interface`. Nothing here prints: failures are -errno plus one
@@ -20,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "md5sig/md5sig.h"
@@ -91,6 +95,22 @@ int emu_capout_close(struct emu_capout *c);
 
 #define EMU_KEYS_STRICT	  1u  /**< emu_keys_load(): refuse a file group or others can read */
 #define EMU_KEYS_WARN_MAX 512 /**< room for emu_keys_load()'s warning line */
+
+/** Bytes an input file (profile, path, scenario, key file) may hold. */
+#define EMU_INFILE_MAX (1u << 20)
+
+/**
+ * emu_infile_open() - open an input file a user names (a profile, path, scenario or key file)
+ * for reading: a regular file of at most EMU_INFILE_MAX bytes, read whole at once into memory,
+ * so that a FIFO, /dev/zero, a terminal or a directory is refused at once instead of blocking
+ * or reading forever. The copy is wiped on fclose().
+ * Return: the stream (the caller's, closed with fclose()), or NULL with errno set and one line
+ * naming @path in @err ("PATH: is a FIFO, not a regular file", "PATH: larger than 1 MiB...",
+ * "PATH: No such file or directory").
+ */
+FILE *emu_infile_open(const char *path, char *err, size_t errlen);
+/** The same, with the file's fstat() (owner, mode) as it was opened into *@st. */
+FILE *emu_infile_open_stat(const char *path, struct stat *st, char *err, size_t errlen);
 
 /**
  * emu_keys_load() - add every line of a key file (see md5sig_keytab_parse_line_at()) to @kt

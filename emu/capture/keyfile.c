@@ -58,33 +58,19 @@ static int keys_notes(const char *path, const struct stat *st, bool example, boo
 int emu_keys_load(struct md5sig_keytab *kt, const char *path, unsigned flags, char *warn,
 		  size_t warnlen, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	struct stat st;
+	FILE *f = emu_infile_open_stat(path, &st, err, errlen);
 	char *line = NULL;
 	size_t cap = 0, before = keys_in(kt);
 	ssize_t n;
 	unsigned lineno = 0, earlier;
 	bool example = false;
-	struct stat st;
 	int ret = 0;
 
 	if (warnlen)
 		*warn = '\0';
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return ret;
-	}
-	if (fstat(fileno(f), &st)) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		fclose(f);
-		return ret;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory", path);
-		fclose(f);
-		return -EISDIR;
-	}
+	if (!f)
+		return -errno; /* @err says why: not found, a directory, a FIFO, too large */
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		const char *why = NULL, *text = line;
 

@@ -55,6 +55,9 @@ struct ctl_server {
 	ino_t ino;
 	struct ctl_handler h;
 	void *nic;
+	/* accept() failed for want of descriptors (or memory): the listener is not polled
+	 * until a client closes or the next tick, or poll() would report it ready forever */
+	bool accept_paused;
 	struct ctl_out reply; /* the current command's data lines, or the watch line */
 	struct ctl_client clients[CTL_MAX_CLIENTS];
 };
@@ -525,7 +528,10 @@ static void accept_clients(struct ctl_server *s)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return; /* EAGAIN, or out of descriptors: the next poll retries */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				s->accept_paused = true;
+			return; /* EAGAIN: none waiting; another error: the next poll retries */
 		}
 		struct ctl_client *c = NULL;
 		for (int j = 0; j < CTL_MAX_CLIENTS && !c; j++)
@@ -708,7 +714,7 @@ unsigned ctl_server_pollfds(struct ctl_server *s, struct pollfd *fds, unsigned m
 
 	if (!s || !max)
 		return 0;
-	fds[n++] = (struct pollfd){.fd = s->fd, .events = POLLIN};
+	fds[n++] = (struct pollfd){.fd = s->fd, .events = s->accept_paused ? 0 : POLLIN};
 	for (int i = 0; i < CTL_MAX_CLIENTS && n < max; i++) {
 		const struct ctl_client *c = &s->clients[i];
 
@@ -723,12 +729,22 @@ unsigned ctl_server_pollfds(struct ctl_server *s, struct pollfd *fds, unsigned m
 	return n;
 }
 
+static unsigned nclients(const struct ctl_server *s)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		n += s->clients[i].fd >= 0;
+	return n;
+}
+
 void ctl_server_handle(struct ctl_server *s, const struct pollfd *fds, unsigned n)
 {
 	bool incoming = false;
 
 	if (!s)
 		return;
+	unsigned before = nclients(s);
 	for (unsigned i = 0; i < n; i++) {
 		if (!fds[i].revents)
 			continue;
@@ -743,6 +759,9 @@ void ctl_server_handle(struct ctl_server *s, const struct pollfd *fds, unsigned 
 			}
 		}
 	}
+	/* a client closed: its descriptor is free for one waiting in the backlog */
+	if (s->accept_paused && nclients(s) < before)
+		s->accept_paused = false;
 	/* last, so that a new client cannot take the descriptor of one closed above */
 	if (incoming)
 		accept_clients(s);
@@ -752,7 +771,10 @@ void ctl_server_tick(struct ctl_server *s)
 {
 	bool any = false;
 
-	if (!s || !s->h.watch_line)
+	if (!s)
+		return;
+	s->accept_paused = false; /* descriptors may have been freed elsewhere: try again */
+	if (!s->h.watch_line)
 		return;
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
 		any |= s->clients[i].fd >= 0 && s->clients[i].watching;

@@ -91,7 +91,10 @@ struct ctl_server *ctl_server_new(const char *path, const struct ctl_handler *h,
 void ctl_server_free(struct ctl_server *s);
 /**
  * ctl_server_pollfds() - fill up to @max pollfds (the listening socket first, then the
- * clients); returns how many. Pass CTL_POLLFDS_MAX so that no client is left out.
+ * clients); returns how many. Pass CTL_POLLFDS_MAX so that no client is left out. After
+ * accept() failed for want of descriptors (EMFILE, ENFILE) or memory, the listening socket asks
+ * for no events until a client closes or the next ctl_server_tick(): poll() would otherwise
+ * report the waiting connection forever, and the loop would spin.
  */
 unsigned ctl_server_pollfds(struct ctl_server *s, struct pollfd *fds, unsigned max);
 /**
@@ -100,7 +103,10 @@ unsigned ctl_server_pollfds(struct ctl_server *s, struct pollfd *fds, unsigned m
  * that disconnects or overflows its output buffer is closed.
  */
 void ctl_server_handle(struct ctl_server *s, const struct pollfd *fds, unsigned n);
-/** Once a second: send a "3001 watch" line to each client that asked; never blocks. */
+/**
+ * ctl_server_tick() - once a second: send a "3001 watch" line to each client that asked, and
+ * try accept() again if it had run out of descriptors; never blocks.
+ */
 void ctl_server_tick(struct ctl_server *s);
 
 #endif

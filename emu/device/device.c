@@ -32,11 +32,14 @@ void dev_log(const struct emu_device *d, int prio, const char *fmt, ...)
 	d->cfg->log(d->cfg->log_arg, prio, msg);
 }
 
-static int setup(struct emu_device *d, char *err, size_t errlen)
+/*
+ * What needs no port: the profile with --path and --set into *@pp (malloc'ed, the caller's),
+ * the keys, the TCP-AO flow table.
+ */
+static int configure(struct emu_device *d, struct emu_profile **pp, char *err, size_t errlen)
 {
 	const struct emu_run_config *cfg = d->cfg;
 	struct emu_profile *p = malloc(sizeof(*p));
-	sigset_t mask;
 	int ret;
 
 	if (!p)
@@ -52,19 +55,42 @@ static int setup(struct emu_device *d, char *err, size_t errlen)
 		ret = dev_load_keys(d, err, errlen);
 	if (!ret && !(d->flows = md5sig_ao_flows_new(EMU_DEVICE_FLOWS)))
 		ret = -ENOMEM;
+	if (ret)
+		free(p);
+	else
+		*pp = p;
+	return ret;
+}
+
+/* The pipelines for @p, which the device takes (freed here if the build fails). */
+static int build(struct emu_device *d, struct emu_profile *p, char *err, size_t errlen)
+{
+	int ret = dev_build(d, p, err, errlen);
+
+	if (ret && d->profile != p)
+		free(p);
+	return ret;
+}
+
+static int setup(struct emu_device *d, char *err, size_t errlen)
+{
+	const struct emu_run_config *cfg = d->cfg;
+	struct emu_profile *p;
+	sigset_t mask;
+	int ret;
+
+	if ((ret = configure(d, &p, err, errlen)))
+		return ret;
 	/* ports before pipelines: lro builds frames no larger than the guest port takes */
-	if (!ret && !(ret = emu_port_init(&d->guest, "guest", cfg->guest_url, err, errlen)) &&
+	if (!(ret = emu_port_init(&d->guest, "guest", cfg->guest_url, err, errlen)) &&
 	    !(ret = emu_port_init(&d->wire, "wire", cfg->wire_url, err, errlen)) &&
 	    !(ret = emu_port_open(&d->guest, err, errlen)))
 		ret = emu_port_open(&d->wire, err, errlen);
-	if (!ret)
-		ret = dev_build(d, p, err, errlen);
 	if (ret) {
-		if (d->profile != p)
-			free(p);
+		free(p);
 		return ret;
 	}
-	if ((ret = dev_captures_open(d, err, errlen)))
+	if ((ret = build(d, p, err, errlen)) || (ret = dev_captures_open(d, err, errlen)))
 		return ret;
 
 	sigemptyset(&mask);
@@ -81,17 +107,18 @@ static int setup(struct emu_device *d, char *err, size_t errlen)
 		return -errno;
 	}
 	if (cfg->control) {
-		d->ctl = ctl_server_new(cfg->control, &dev_handlers, d, err, errlen);
+		d->ctl = ctl_server_new(cfg->control, &emu_device_handler, d, err, errlen);
 		if (!d->ctl)
 			return -EADDRINUSE;
 	}
 	return dev_privs_drop(d, err, errlen);
 }
 
-struct emu_device *emu_device_new(const struct emu_run_config *cfg, char *err, size_t errlen)
+/* A device with nothing open yet; @offline: its ports stay so (and say so in reports). */
+static struct emu_device *device_alloc(const struct emu_run_config *cfg, bool offline, char *err,
+				       size_t errlen)
 {
 	struct emu_device *d = calloc(1, sizeof(*d));
-	int ret;
 
 	if (!d) {
 		snprintf(err, errlen, "out of memory");
@@ -100,12 +127,44 @@ struct emu_device *emu_device_new(const struct emu_run_config *cfg, char *err, s
 	}
 	d->cfg = cfg;
 	d->sigfd = d->timerfd = -1;
-	if ((ret = setup(d, err, errlen))) {
-		emu_device_free(d);
-		errno = -ret;
-		return NULL;
+	if (offline) {
+		d->guest = (struct emu_port){
+			.name = "guest", .url = "none", .datafd = -1, .ctlfd = -1};
+		d->wire =
+			(struct emu_port){.name = "wire", .url = "none", .datafd = -1, .ctlfd = -1};
 	}
 	return d;
+}
+
+/* @ret from setting @d up: @d, or NULL (@d freed) with errno set */
+static struct emu_device *device_done(struct emu_device *d, int ret)
+{
+	if (!ret)
+		return d;
+	emu_device_free(d);
+	errno = -ret;
+	return NULL;
+}
+
+struct emu_device *emu_device_new(const struct emu_run_config *cfg, char *err, size_t errlen)
+{
+	struct emu_device *d = device_alloc(cfg, false, err, errlen);
+
+	return d ? device_done(d, setup(d, err, errlen)) : NULL;
+}
+
+struct emu_device *emu_device_new_offline(const struct emu_run_config *cfg, char *err,
+					  size_t errlen)
+{
+	struct emu_device *d = device_alloc(cfg, true, err, errlen);
+	struct emu_profile *p;
+	int ret;
+
+	if (!d)
+		return NULL;
+	if (!(ret = configure(d, &p, err, errlen)))
+		ret = build(d, p, err, errlen);
+	return device_done(d, ret);
 }
 
 int emu_device_run(struct emu_device *d, char *err, size_t errlen)

@@ -34,6 +34,7 @@
 #include "offload/offload.h"
 
 struct emu_rxmeta;
+struct ctl_handler;
 
 /* ---- INI text with line numbers (ini.c), for profiles, paths and scenarios ---- */
 
@@ -262,6 +263,24 @@ struct emu_device;
  * one-line reason in @err (bad profile, port, key file, capture directory, control socket).
  */
 struct emu_device *emu_device_new(const struct emu_run_config *cfg, char *err, size_t errlen);
+
+/**
+ * emu_device_new_offline() - the device as its control commands see it: the profile, --path,
+ * --set, keys and both pipelines, but no ports, captures, signals or control socket (@cfg's
+ * URLs, capture directory and control path are not used). Both ports are down ("none"), so no
+ * frame flows and lro's max_size defaults to 1500. It answers emu_device_handler as a live
+ * device does: for programs and tests that drive the commands without a network, such as the
+ * control fuzzer (tests/fuzz/fuzz_control.c) and builds that cannot open VDE ports (sanitizers).
+ * Return: as emu_device_new().
+ */
+struct emu_device *emu_device_new_offline(const struct emu_run_config *cfg, char *err,
+					  size_t errlen);
+
+/**
+ * emu_device_handler - the control commands (emu/control/control.h) as a device answers them,
+ * its @nic being the struct emu_device: what the device serves on its --control socket.
+ */
+extern const struct ctl_handler emu_device_handler;
 
 /**
  * emu_device_run() - carry frames both ways until SIGTERM or SIGINT.

@@ -177,7 +177,7 @@ static int h_watch_line(void *arg, struct ctl_out *out)
 	return 0;
 }
 
-const struct ctl_handler dev_handlers = {
+const struct ctl_handler emu_device_handler = {
 	.show = h_show,
 	.set = h_set,
 	.set_param = h_set_param,

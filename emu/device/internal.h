@@ -89,7 +89,4 @@ void dev_sync_offload(struct emu_device *d);
 /* loop.c: run until a stop signal; 0 or -errno from poll() */
 int dev_loop(struct emu_device *d);
 
-/* handlers.c: the control commands, for ctl_server_new() */
-extern const struct ctl_handler dev_handlers;
-
 #endif

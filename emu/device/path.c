@@ -141,13 +141,11 @@ int emu_path_parse(struct emu_path *p, const char *file, FILE *in, char *err, si
 
 static int load_file(struct emu_path *p, const char *file, char *err, size_t errlen)
 {
-	FILE *f = fopen(file, "re");
+	FILE *f = emu_infile_open(file, err, errlen); /* a regular file of at most 1 MiB */
 
 	if (!f) {
-		int e = errno;
 		memset(p, 0, sizeof(*p));
-		snprintf(err, errlen, "%s: %s", file, strerror(e));
-		return -e;
+		return -errno;
 	}
 	int r = emu_path_parse(p, file, f, err, errlen);
 	fclose(f);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emu/device/internal.h"
 
@@ -297,13 +298,11 @@ out:
 
 static int load_file(struct emu_profile *p, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = emu_infile_open(path, err, errlen); /* a regular file of at most 1 MiB */
 
 	if (!f) {
-		int e = errno;
 		memset(p, 0, sizeof(*p));
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
+		return -errno;
 	}
 	int r = emu_profile_parse(p, path, f, err, errlen);
 	fclose(f);
@@ -365,11 +364,8 @@ int dev_data_find(const struct dev_data_kind *k, const char *name, char *file, s
 	unsigned n = data_dirs(k, dirs, 16, envbuf, sizeof(envbuf));
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(file, filelen, "%s/%s.ini", dirs[i], name);
-		FILE *f = fopen(file, "re");
-		if (!f)
-			continue;
-		fclose(f);
-		return 0;
+		if (access(file, R_OK) == 0) /* not fopen(): a FIFO would block here */
+			return 0;
 	}
 	snprintf(err, errlen, "unknown %s '%s' (see 'vnicemu %s')", k->what, name, k->listing);
 	return -ENOENT;

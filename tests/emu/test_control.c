@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -657,6 +658,46 @@ START_TEST(busy_after_16_clients)
 }
 END_TEST
 
+/* accept() failing with EMFILE must not make poll() report the listener ready forever */
+START_TEST(out_of_descriptors_pauses_the_listener)
+{
+	struct rlimit old, low;
+	struct pollfd fds[CTL_POLLFDS_MAX];
+
+	start();
+	int a = session();
+	int b = dial(); /* waits in the backlog: the server has no descriptor for it */
+	int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(probe, 0);
+	close(probe);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)probe; /* the next descriptor is one too many */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	pump(50); /* accept() fails with EMFILE */
+	unsigned n = ctl_server_pollfds(srv, fds, CTL_POLLFDS_MAX);
+	ck_assert_int_eq(fds[0].events, 0);
+	ck_assert_int_eq(poll(fds, n, 100), 0); /* nothing to do: no spinning */
+
+	ctl_server_tick(srv); /* once a second the server tries again, and fails again */
+	ctl_server_pollfds(srv, fds, CTL_POLLFDS_MAX);
+	ck_assert_int_eq(fds[0].events, POLLIN);
+	pump(50);
+	ctl_server_pollfds(srv, fds, CTL_POLLFDS_MAX);
+	ck_assert_int_eq(fds[0].events, 0);
+
+	close(a); /* a client leaves: its descriptor is free */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	settle(0);
+	ctl_server_pollfds(srv, fds, CTL_POLLFDS_MAX);
+	ck_assert_int_eq(fds[0].events, POLLIN);
+	expect(b, BANNER);
+	say(b, "show\n");
+	expect(b, SHOW);
+	close(b);
+}
+END_TEST
+
 START_TEST(slow_reader_is_slowed_not_dropped)
 {
 	char *line = malloc(64 << 10);
@@ -1231,6 +1272,7 @@ Suite *suite_control(void)
 	tcase_add_test(bad, disconnect_mid_line);
 	tcase_add_test(bad, disconnect_mid_reply);
 	tcase_add_test(bad, busy_after_16_clients);
+	tcase_add_test(bad, out_of_descriptors_pauses_the_listener);
 	tcase_add_test(bad, slow_reader_is_slowed_not_dropped);
 	tcase_add_test(bad, watch_flood_drops_the_client_that_never_reads);
 	tcase_add_test(file, socket_is_0600_from_the_start);
