@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "emu/capture/capture.h"
 #include "emu/device/device.h"
 #include "offload/offload.h"
 
@@ -72,12 +73,16 @@ struct emu_replay_result {
 	struct offload_stats stats; /**< the transmit pipeline: guest to wire */
 	bool has_rx;		    /**< with a path: the receive pipeline ran */
 	struct offload_stats rx;    /**< then its counters: wire to guest */
+	bool truncated;		    /**< the capture ends inside a record: @cut */
+	struct emu_capin_cut cut;   /**< where; the run covers the frames before it */
 };
 
 /**
  * emu_replay() - run a capture through a profile's transmit pipeline.
- * Return: 0 with @res filled, or -errno with one line naming the file, frame or option in
- * @err; on a configuration error nothing is written.
+ * Return: 0 with @res filled (a capture cut inside its last record is run to the cut:
+ * @res->truncated), or -errno with one line naming the file, frame or option in @err (also
+ * a frame of another link type than the first ones); on a configuration error nothing is
+ * written.
  */
 int emu_replay(const struct emu_replay_config *cfg, struct emu_replay_result *res, char *err,
 	       size_t errlen);

@@ -193,6 +193,32 @@ START_TEST(bad_files_name_file_and_frame)
 	struct emu_capin *c = emu_capin_open(path, err, sizeof(err));
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(emu_capin_next(c, &pkt, err, sizeof(err)), 1);
+	ck_assert_ptr_null(emu_capin_cut(c));
+	/* the end, not an error: the frames before the cut are intact */
+	ck_assert_int_eq(emu_capin_next(c, &pkt, err, sizeof(err)), 0);
+	const struct emu_capin_cut *cut = emu_capin_cut(c);
+	ck_assert_ptr_nonnull(cut);
+	ck_assert_uint_eq(cut->frame, 2);
+	ck_assert_uint_eq(cut->offset, 24 + 16 + n);
+	ck_assert_int_eq(emu_capin_next(c, &pkt, err, sizeof(err)), 0);
+	emu_capin_cut_format(path, cut, err, sizeof(err));
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_ptr_nonnull(strstr(err, "frame 2"));
+	emu_capin_close(c);
+	unlink(path);
+
+	/* a record bigger than libpcap allows is corrupt, not cut */
+	f = tmpcap();
+	pcap_header(f, 0xa1b2c3d4, 1);
+	pcap_record(f, fr, (uint32_t)n, (uint32_t)n);
+	w32(f, 1);
+	w32(f, 2);
+	w32(f, 300000);
+	w32(f, 300000);
+	fclose(f);
+	c = emu_capin_open(path, err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(emu_capin_next(c, &pkt, err, sizeof(err)), 1);
 	ck_assert_int_eq(emu_capin_next(c, &pkt, err, sizeof(err)), -EIO);
 	ck_assert_ptr_nonnull(strstr(err, "frame 2"));
 	ck_assert_ptr_nonnull(strstr(err, path));
@@ -211,8 +237,9 @@ END_TEST
 /*
  * Read @path with emu_capin and with libpcap, the reference: the same frames (timestamps
  * modulo 2^32: libpcap 1.10 sign-extends them in files in host order), then the same end or
- * the same error on the same frame. Return: what the last emu_capin_next() returned; the
- * frame count in @frames and the error in @err.
+ * the same error on the same frame; a cut last record is the end for emu_capin, an error for
+ * libpcap, in the same words. Return: what the last emu_capin_next() returned, or -EPIPE for
+ * a cut (then "PATH: frame N: WORDS" in @err); the frame count in @frames and the error in @err.
  */
 static int same_as_libpcap(unsigned long *frames, char *err, size_t errlen)
 {
@@ -235,7 +262,15 @@ static int same_as_libpcap(unsigned long *frames, char *err, size_t errlen)
 		ck_assert(!memcmp(pkt.data, d, pkt.caplen));
 	}
 	int rr = pcap_next_ex(p, &h, &d);
-	if (r == 0) {
+	const struct emu_capin_cut *cut = r == 0 ? emu_capin_cut(c) : NULL;
+	if (cut) {
+		/* a cut last record: libpcap's error, in the same words */
+		ck_assert_int_eq(rr, PCAP_ERROR);
+		ck_assert_uint_eq(cut->frame, *frames + 1);
+		ck_assert_str_eq(cut->why, pcap_geterr(p));
+		snprintf(err, errlen, "%s: frame %lu: %s", path, cut->frame, cut->why);
+		r = -EPIPE;
+	} else if (r == 0) {
 		ck_assert_int_eq(rr, PCAP_ERROR_BREAK);
 	} else {
 		char frame[32];
@@ -338,7 +373,7 @@ START_TEST(caplen_past_end_of_file)
 			fwrite(fr, 1, 10, f);
 		}
 		fclose(f);
-		ck_assert_int_eq(same_as_libpcap(&frames, err, sizeof(err)), -EIO);
+		ck_assert_int_eq(same_as_libpcap(&frames, err, sizeof(err)), -EPIPE);
 		ck_assert_uint_eq(frames, 1);
 		ck_assert_ptr_nonnull(strstr(err, path));
 		ck_assert_ptr_nonnull(strstr(err, "frame 2: truncated dump file"));

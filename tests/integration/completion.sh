@@ -90,7 +90,7 @@ expect "vnicemu rep" $(grep '^rep' <<<"$commands")
 expect "vnicemu help " $commands
 expect "vnicemu help re" $(grep '^re' <<<"$commands")
 expect "vnicemu help repro "
-expect "vnicemu verify --" --key --key-file --isn --json --list --fail-on-invalid --jobs
+expect "vnicemu verify --" --key --key-file --isn --json --list --fail-on-invalid --jobs --strict
 expect "vnicemu diff --k" --key --key-file
 expect "vnicemu repro --" --verbose
 expect "vnicemu replay --pro" --profile
