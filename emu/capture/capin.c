@@ -154,7 +154,8 @@ static int peek(struct emu_capin *c, size_t n, const uint8_t **p, size_t *got)
 	size_t start = (size_t)(c->off - c->bufoff);
 	if (start + n > c->buflen && !c->eof) {
 		/* drop what was consumed, make room for @n, read until they are there */
-		memmove(c->buf, c->buf + start, c->buflen - start);
+		if (c->buf)
+			memmove(c->buf, c->buf + start, c->buflen - start);
 		c->buflen -= start;
 		c->bufoff = c->off;
 		start = 0;
@@ -175,7 +176,7 @@ static int peek(struct emu_capin *c, size_t n, const uint8_t **p, size_t *got)
 			c->buflen += (size_t)r;
 		}
 	}
-	*p = c->buf + start;
+	*p = c->buf ? c->buf + start : (const uint8_t *)"";
 	*got = c->buflen - start < n ? c->buflen - start : n;
 	return 0;
 }
@@ -450,6 +451,19 @@ static long ng_iface_of(const struct emu_capin *c, const uint8_t *b, uint32_t ty
 	return id < c->nifs ? (long)id : -1;
 }
 
+/* A packet block at @b names an interface its section does not describe. */
+static int ng_no_iface(const struct emu_capin *c, const uint8_t *b, uint32_t type, char *err,
+		       size_t errlen)
+{
+	return frame_error(c, err, errlen,
+			   "packet block at byte %llu names interface %u, which its section does "
+			   "not describe",
+			   (unsigned long long)c->off,
+			   type == NG_EPB  ? get32(c, b + 8)
+			   : type == NG_PB ? get16(c, b + 8)
+					   : 0u);
+}
+
 /*
  * Take every block before the next packet block; @c->off is left at that block (*@b, of
  * *@type and *@total bytes). Return: 1, 0 at the end (or a cut block), -errno with @err.
@@ -495,11 +509,7 @@ static int next_ng(struct emu_capin *c, struct emu_pkt *pkt, char *err, size_t e
 	long i = ng_iface_of(c, b, type);
 	unsigned long long at = (unsigned long long)c->off;
 	if (i < 0)
-		return frame_error(c, err, errlen,
-				   "packet block at byte %llu names interface %u, which its "
-				   "section does not describe",
-				   at,
-				   type == NG_EPB ? get32(c, b + 8) : (uint32_t)get16(c, b + 8));
+		return ng_no_iface(c, b, type, err, errlen);
 	const struct ng_iface *ifc = &c->ifs[i];
 	if (type == NG_SPB) {
 		hdr = 12;
@@ -510,8 +520,11 @@ static int next_ng(struct emu_capin *c, struct emu_pkt *pkt, char *err, size_t e
 		caplen = total - hdr - 4; /* the data, padded */
 		if (len < caplen)
 			caplen = len;
-		if (ifc->snaplen && ifc->snaplen < caplen)
+		/* and the snapshot length, adjusted as libpcap does */
+		if (ifc->snaplen && ifc->snaplen < caplen && ifc->snaplen <= PCAP_MAX_SNAPLEN)
 			caplen = ifc->snaplen;
+		if (caplen > PCAP_MAX_SNAPLEN)
+			caplen = PCAP_MAX_SNAPLEN;
 	} else {
 		hdr = 28;
 		if (total < hdr + 4)
@@ -552,6 +565,8 @@ static int ng_open(struct emu_capin *c, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	long i = r ? ng_iface_of(c, b, type) : -1;
+	if (r && i < 0)
+		return ng_no_iface(c, b, type, err, errlen);
 	/* without a frame, the first interface's; an error on the way is the first read's */
 	c->linktype = i >= 0	? c->ifs[i].linktype
 		      : c->nifs ? c->ifs[0].linktype
@@ -564,8 +579,10 @@ static int ng_open(struct emu_capin *c, char *err, size_t errlen)
 /* Map @fd, a regular file of @size bytes. Return: 0, or -errno. */
 static int capin_map(struct emu_capin *c, int fd, size_t size)
 {
-	if (!size)
-		return 0; /* nothing to map; peek() sees no bytes */
+	if (!size) {
+		c->eof = true; /* nothing to map: an empty stream */
+		return 0;
+	}
 	void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m == MAP_FAILED)
 		return -errno;
