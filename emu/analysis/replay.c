@@ -282,6 +282,17 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 		offload_pipeline_set_sink(r->rx, rx_sink, r);
 
 	while ((ret = emu_capin_next(r->in, &pkt, err, errlen)) > 0) {
+		if (pkt.linktype != cfg.linktype) {
+			/* the pipeline and its captures have one link type */
+			snprintf(err, errlen,
+				 "%s: frame %llu: link type %s, but the frames before are %s; "
+				 "replay takes one interface's frames (e.g. tshark -r CAPTURE -Y "
+				 "'frame.interface_id == 0' -w ONE.pcapng)",
+				 c->in_path, (unsigned long long)no + 1,
+				 md5sig_linktype_str(pkt.linktype),
+				 md5sig_linktype_str(cfg.linktype));
+			return -EINVAL;
+		}
 		ret = push_frame(r, &pkt, ++no);
 		if (ret) {
 			snprintf(err, errlen, "%s: frame %llu: %s", c->in_path,
@@ -297,6 +308,9 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 		c->progress(c->progress_arg, no, true);
 	if (ret < 0)
 		return ret;
+	const struct emu_capin_cut *cut = emu_capin_cut(r->in);
+	if ((res->truncated = cut != NULL))
+		res->cut = *cut;
 	if (r->rx)
 		offload_pipeline_flush(r->rx, true); /* lro's held frames reach the guest */
 	ret = emu_tapcap_close(r->out, err, errlen);

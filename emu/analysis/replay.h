@@ -75,12 +75,16 @@ struct emu_replay_result {
 	struct offload_stats rx;    /**< then its counters: wire to guest */
 	/** the key file's warning (emu_keys_load()), "" if none; set even when the run fails */
 	char key_warning[EMU_KEYS_WARN_MAX];
+	bool truncated;		    /**< the capture ends inside a record: @cut */
+	struct emu_capin_cut cut;   /**< where; the run covers the frames before it */
 };
 
 /**
  * emu_replay() - run a capture through a profile's transmit pipeline.
- * Return: 0 with @res filled, or -errno with one line naming the file, frame or option in
- * @err; on a configuration error nothing is written.
+ * Return: 0 with @res filled (a capture cut inside its last record is run to the cut:
+ * @res->truncated), or -errno with one line naming the file, frame or option in @err (also
+ * a frame of another link type than the first ones); on a configuration error nothing is
+ * written.
  */
 int emu_replay(const struct emu_replay_config *cfg, struct emu_replay_result *res, char *err,
 	       size_t errlen);

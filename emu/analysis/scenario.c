@@ -439,6 +439,12 @@ int emu_scenario_run(const struct emu_scenario *s, struct emu_scenario_result *r
 		snprintf(err, errlen, "%s: %s", s->path, why);
 		return -EINVAL;
 	}
+	/* a bug report's capture is whole: expectations about part of it prove nothing */
+	if (res->replay.truncated) {
+		emu_capin_cut_format(cfg.in_path, &res->replay.cut, why, sizeof(why));
+		snprintf(err, errlen, "%s: %s", s->path, why);
+		return -EINVAL;
+	}
 	/* every key must name something before any verdict is given */
 	for (unsigned i = 0; i < s->nexpect; i++) {
 		if (emu_scenario_actual(&res->replay, s->expect[i].key, res->outcome[i].got,

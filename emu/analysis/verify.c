@@ -49,10 +49,19 @@ struct verify_pre {
 	struct md5sig_seg seg;
 };
 
+/* Note a frame's link type among the capture's (a pcapng's interfaces may differ). */
+static void see_link(struct emu_verify_counts *c, uint32_t lt)
+{
+	for (unsigned i = 0; i < c->nlinks; i++)
+		if (c->links[i] == lt)
+			return;
+	if (c->nlinks < EMU_VERIFY_LINKS)
+		c->links[c->nlinks++] = lt;
+}
+
 /* What one thread needs to classify frames. */
 struct verify_worker {
-	struct md5sig_checker chk; /* its own hasher and TCP-AO verifier */
-	uint32_t linktype;
+	struct md5sig_checker chk;	     /* its own hasher and TCP-AO verifier */
 	FILE *list;			     /* --list lines, or NULL */
 	bool list_json;			     /* ...as JSON objects */
 	const struct emu_verify_config *cfg; /* the reader's (w[0]) progress goes to it */
@@ -68,6 +77,7 @@ struct verify_batch {
 	const uint8_t *frame[VERIFY_BATCH]; /* each frame's bytes: in the mapping, or in copy */
 	uint32_t len[VERIFY_BATCH];	    /* its captured length */
 	uint32_t orig[VERIFY_BATCH];	    /* its length on the wire */
+	uint32_t link[VERIFY_BATCH];	    /* its link type */
 	struct verify_pre *pre;		    /* VERIFY_BATCH of them when following connections */
 	size_t bytes;			    /* captured bytes of its frames */
 	bool held[VERIFY_BATCH];	    /* a fragment the reassembler keeps: nothing to check */
@@ -157,14 +167,15 @@ static size_t list_line(const struct verify_worker *w, char *line, size_t at, un
  * Return: the length of its --list lines, written to @line, or 0 for none: the RFC 2385 line
  * (as it always was) unless only TCP-AO has anything to say, then the TCP-AO line if it has.
  */
-static size_t verify_frame(struct verify_worker *w, const uint8_t *data, uint32_t caplen,
-			   uint32_t origlen, const struct verify_pre *pre, unsigned long frame,
-			   char line[static VERIFY_LINE], struct emu_verify_seen *seen)
+static size_t verify_frame(struct verify_worker *w, uint32_t linktype, const uint8_t *data,
+			   uint32_t caplen, uint32_t origlen, const struct verify_pre *pre,
+			   unsigned long frame, char line[static VERIFY_LINE],
+			   struct emu_verify_seen *seen)
 {
 	struct md5sig_seg own;
 	const struct md5sig_seg *seg = pre ? &pre->seg : &own;
 	enum md5sig_status st =
-		pre ? pre->st : md5sig_parse_cap(w->linktype, data, caplen, origlen, &own);
+		pre ? pre->st : md5sig_parse_cap(linktype, data, caplen, origlen, &own);
 	struct md5sig_verdicts v;
 
 	if (st == MD5SIG_OTHER || st == MD5SIG_FRAGMENT) {
@@ -200,10 +211,9 @@ static size_t verify_frame(struct verify_worker *w, const uint8_t *data, uint32_
  * The reading thread's part of a frame when TCP-AO needs its connection: parse it, follow the
  * connection in capture order, and note the connection's ISNs and the frame's SNE.
  */
-static void track(struct md5sig_ao_flows *fl, uint32_t linktype, const struct emu_pkt *pkt,
-		  struct verify_pre *p)
+static void track(struct md5sig_ao_flows *fl, const struct emu_pkt *pkt, struct verify_pre *p)
 {
-	p->st = md5sig_parse_cap(linktype, pkt->data, pkt->caplen, pkt->len, &p->seg);
+	p->st = md5sig_parse_cap(pkt->linktype, pkt->data, pkt->caplen, pkt->len, &p->seg);
 	p->known = false;
 	p->sne = 0;
 	if (p->st != MD5SIG_TCP &&
@@ -217,9 +227,9 @@ static void verify_batch(struct verify_worker *w, struct verify_batch *b)
 {
 	for (unsigned i = 0; i < b->n; i++)
 		if (!b->held[i])
-			b->textlen += verify_frame(w, b->frame[i], b->len[i], b->orig[i],
-						   b->pre ? &b->pre[i] : NULL, b->first + i,
-						   b->text + b->textlen, NULL);
+			b->textlen += verify_frame(w, b->link[i], b->frame[i], b->len[i],
+						   b->orig[i], b->pre ? &b->pre[i] : NULL,
+						   b->first + i, b->text + b->textlen, NULL);
 }
 
 /* The next queued batch nobody has started on, or NULL; with the lock held. */
@@ -254,14 +264,14 @@ static void *verify_thread(void *arg)
  * The frame to check for @pkt: itself, or the segment its reassembly completed (in *@data and
  * *@len); false for a fragment the reassembler holds.
  */
-static bool reassemble(struct emu_reasm *ra, uint32_t lt, const struct emu_pkt *pkt,
-		       const uint8_t **data, uint32_t *len)
+static bool reassemble(struct emu_reasm *ra, const struct emu_pkt *pkt, const uint8_t **data,
+		       uint32_t *len)
 {
 	size_t n;
 
 	*data = pkt->data;
 	*len = pkt->caplen;
-	switch (emu_reasm_feed(ra, lt, pkt->data, pkt->caplen, &pkt->ts, data, &n)) {
+	switch (emu_reasm_feed(ra, pkt->linktype, pkt->data, pkt->caplen, &pkt->ts, data, &n)) {
 	case EMU_REASM_HELD:
 		return false;
 	case EMU_REASM_DONE:
@@ -310,7 +320,8 @@ static int verify_fill(struct emu_capin *in, bool held, struct emu_reasm *ra,
 		const uint8_t *data;
 		uint32_t len;
 
-		b->held[b->n] = !reassemble(ra, c->linktype, &pkt, &data, &len);
+		see_link(c, pkt.linktype);
+		b->held[b->n] = !reassemble(ra, &pkt, &data, &len);
 		if (b->held[b->n])
 			len = 0; /* never read */
 		copied[b->n] = !held || data != pkt.data;
@@ -337,10 +348,12 @@ static int verify_fill(struct emu_capin *in, bool held, struct emu_reasm *ra,
 			struct emu_pkt seg = {.data = data,
 					      .caplen = len,
 					      .len = data != pkt.data ? len : pkt.len,
-					      .ts = pkt.ts};
-			track(fl, c->linktype, &seg, &b->pre[b->n]);
+					      .ts = pkt.ts,
+					      .linktype = pkt.linktype};
+			track(fl, &seg, &b->pre[b->n]);
 		}
 		b->orig[b->n] = data != pkt.data ? len : pkt.len;
+		b->link[b->n] = pkt.linktype;
 		b->len[b->n++] = len;
 		b->bytes += len;
 		c->frames++;
@@ -459,17 +472,23 @@ static void verify_next(struct emu_reasm *ra, struct verify_worker *w, struct md
 	if (seen)
 		seen->tcp = false;
 	++c->frames;
-	if (!reassemble(ra, c->linktype, pkt, &data, &len))
+	see_link(c, pkt->linktype);
+	if (!reassemble(ra, pkt, &data, &len))
 		return;
 	if (seen)
 		seen->reassembled = data != pkt->data;
 	/* a reassembled segment was as long on the wire as it is now */
 	uint32_t orig = data != pkt->data ? len : pkt->len;
 	if (fl) {
-		struct emu_pkt seg = {.data = data, .caplen = len, .len = orig, .ts = pkt->ts};
-		track(fl, c->linktype, &seg, &pre);
+		struct emu_pkt seg = {.data = data,
+				      .caplen = len,
+				      .len = orig,
+				      .ts = pkt->ts,
+				      .linktype = pkt->linktype};
+		track(fl, &seg, &pre);
 	}
-	size_t n = verify_frame(w, data, len, orig, fl ? &pre : NULL, c->frames, line, seen);
+	size_t n = verify_frame(w, pkt->linktype, data, len, orig, fl ? &pre : NULL, c->frames,
+				line, seen);
 	if (n)
 		fwrite(line, 1, n, w->list);
 }
@@ -573,14 +592,17 @@ int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c,
 	}
 	c->linktype = emu_capin_linktype(in);
 	c->mkts = fl != NULL;
-	for (unsigned i = 0; i < jobs; i++)
-		w[i].linktype = c->linktype;
 	if (jobs == 1)
 		r = verify_serial(in, ra, w, fl, c, err, errlen);
 	else
 		r = verify_parallel(in, ra, w, jobs, fl, c, err, errlen);
 	if (cfg->progress)
 		cfg->progress(cfg->progress_arg, c->frames, true);
+	const struct emu_capin_cut *cut = emu_capin_cut(in);
+	if (cut && !r) {
+		c->truncated = true;
+		c->cut = *cut;
+	}
 	emu_reasm_stats(ra, &c->reasm);
 	for (unsigned i = 0; i < jobs; i++)
 		add_counts(c, &w[i].c);
@@ -617,7 +639,7 @@ struct emu_verify_stream *emu_verify_stream_new(const struct emu_verify_config *
 	}
 	if (worker_init(&s->w, cfg, err, errlen) || flows_new(cfg, &s->fl, err, errlen))
 		goto fail;
-	s->w.linktype = s->c.linktype = linktype;
+	s->c.linktype = linktype;
 	s->c.mkts = s->fl != NULL;
 	return s;
 fail:
@@ -628,7 +650,10 @@ fail:
 void emu_verify_stream_feed(struct emu_verify_stream *s, const struct emu_pkt *pkt,
 			    struct emu_verify_seen *seen)
 {
-	verify_next(s->ra, &s->w, s->fl, &s->c, pkt, seen);
+	struct emu_pkt p = *pkt;
+
+	p.linktype = s->c.linktype; /* a stream has the one link type it was made with */
+	verify_next(s->ra, &s->w, s->fl, &s->c, &p, seen);
 }
 
 void emu_verify_stream_counts(const struct emu_verify_stream *s, struct emu_verify_counts *c)
@@ -706,8 +731,13 @@ void emu_verify_json(FILE *f, const struct emu_verify_counts *c)
 	for (int u = 0; u < MD5SIG_UNCHECKED_NREASONS; u++)
 		fprintf(f, "%s\"%s\": %lu", u ? ", " : "", md5sig_unchecked_name(u),
 			c->unchecked[u]);
-	fprintf(f, "}, \"ao_flows\": {\"learnt\": %llu, \"evictions\": %llu}}\n",
+	fprintf(f, "}, \"ao_flows\": {\"learnt\": %llu, \"evictions\": %llu}",
 		(unsigned long long)c->flows.learnt, (unsigned long long)c->flows.evictions);
+	if (c->truncated) {
+		fprintf(f, ", \"truncated\": ");
+		emu_capin_cut_json(f, &c->cut);
+	}
+	fprintf(f, "}\n");
 }
 
 /* The lines that say which signed segments were not checked, and why. */
@@ -748,7 +778,11 @@ void emu_verify_text(FILE *f, const char *path, const struct emu_verify_counts *
 
 	for (int v = MD5SIG_VALID; v < MD5SIG_MALFORMED; v++)
 		tcp += c->verdicts[v];
-	fprintf(f, "%s: %lu frames (%s)\n", path, c->frames, md5sig_linktype_str(c->linktype));
+	fprintf(f, "%s: %lu frames (%s", path, c->frames, md5sig_linktype_str(c->linktype));
+	for (unsigned i = 0; i < c->nlinks; i++)
+		if (c->links[i] != c->linktype)
+			fprintf(f, ", %s", md5sig_linktype_str(c->links[i]));
+	fprintf(f, ")\n");
 	fprintf(f, "  TCP segments %10lu\n", tcp);
 	if (ao)
 		fprintf(f, "  TCP-MD5 (RFC 2385)\n");

@@ -32,10 +32,14 @@
 
 #define EMU_VERIFY_JOBS_MAX 256	  /**< threads at most */
 #define EMU_VERIFY_FLOWS    65536 /**< connections followed at once for TCP-AO, by default */
+#define EMU_VERIFY_LINKS    8	  /**< link types of a capture's frames named at most */
 
 /** struct emu_verify_counts - what a capture held; plain data, the caller's. */
 struct emu_verify_counts {
-	uint32_t linktype;    /**< the capture's (enum md5sig_linktype) */
+	uint32_t linktype; /**< the capture's first frame's (enum md5sig_linktype) */
+	/** every link type among the frames (a pcapng's interfaces may differ), the first ones */
+	uint32_t links[EMU_VERIFY_LINKS];
+	unsigned nlinks;
 	unsigned long frames; /**< every frame read */
 	unsigned long other;  /**< not TCP (fragments of TCP segments are under @reasm) */
 	/** RFC 2385 verdicts; [MD5SIG_MALFORMED] counts malformed frames (in both schemes) */
@@ -50,6 +54,8 @@ struct emu_verify_counts {
 	bool mkts;			   /**< the keys held TCP-AO MKTs */
 	struct md5sig_ao_flow_stats flows; /**< connections followed for TCP-AO (with MKTs) */
 	struct emu_reasm_stats reasm;	   /**< IP fragments of TCP segments */
+	bool truncated;			   /**< the capture ends inside a record: @cut */
+	struct emu_capin_cut cut;	   /**< where; the counts cover the frames before it */
 };
 
 /** typedef emu_verify_progress_fn - progress of a long run, called by the reading thread. */
@@ -80,9 +86,10 @@ unsigned emu_verify_jobs(unsigned jobs);
 
 /**
  * emu_verify() - classify every frame of a capture.
- * Return: 0 with @c filled, or -errno with one line naming the file (and frame, or the --isn
- * that clashes) in @err. After a read error (a truncated capture) @c and the --list lines cover
- * the frames before it.
+ * Return: 0 with @c filled (a capture cut inside its last record is read to the cut:
+ * @c->truncated), or -errno with one line naming the file (and frame, or the --isn that
+ * clashes) in @err. After a read error (a malformed record) @c and the --list lines cover the
+ * frames before it.
  */
 int emu_verify(const struct emu_verify_config *cfg, struct emu_verify_counts *c, char *err,
 	       size_t errlen);

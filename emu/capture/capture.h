@@ -3,9 +3,11 @@
  * DOC: capture — capture files in and out, and key files
  *
  * Frames enter the analysis engines from capture files and leave every tap into them. Reading
- * (capin.c): classic pcap (what tcpdump writes) is mapped and its records are walked in place;
- * everything else (pcapng, older pcap versions, pipes) goes through libpcap, which also names
- * what it cannot read. Writing (capout.c) is done here, by hand, because libpcap writes neither
+ * (capin.c): classic pcap and pcapng are read here, not by libpcap (which refuses pcapng files
+ * whose interfaces differ in link type, or whose sections differ in byte order); files are
+ * mapped and walked in place, pipes read through a window. Each frame carries its interface's
+ * link type; a capture cut inside its last record is read to the cut, which is reported, not
+ * an error. Writing (capout.c) is done here, by hand, because libpcap writes neither
  * pcapng nor packet comments: classic pcap per tcpdump's savefile format, pcapng per the IETF
  * pcapng draft (SHB, IDB, EPB with opt_comment). Key files (keyfile.c) are read line by line and
  * handed to md5sig's parser, which never sees the file; secrets never reach an error message.
@@ -38,6 +40,17 @@ struct emu_pkt {
 	uint32_t caplen;    /**< bytes captured */
 	uint32_t len;	    /**< bytes on the wire */
 	struct timespec ts; /**< capture time */
+	uint32_t linktype;  /**< of its interface, a LINKTYPE_ number (enum md5sig_linktype) */
+};
+
+/**
+ * struct emu_capin_cut - where a capture ends inside a record: a capture still being written,
+ * or one whose writer was killed. The frames before it are intact.
+ */
+struct emu_capin_cut {
+	uint64_t offset;     /**< byte offset of the cut record (or pcapng block) */
+	unsigned long frame; /**< the number its frame would have had */
+	char why[96];	     /**< in tcpdump's words: "truncated dump file; tried to read ..." */
 };
 
 struct emu_capin;
@@ -49,19 +62,42 @@ struct emu_capin;
  * naming @path in @err (missing file, not a capture, unsupported link type).
  */
 struct emu_capin *emu_capin_open(const char *path, char *err, size_t errlen);
-/** The capture's link type, as a LINKTYPE_ number (enum md5sig_linktype). */
+/**
+ * emu_capin_linktype() - the link type of the capture's first frame (of its first interface
+ * when it has none), as a LINKTYPE_ number (enum md5sig_linktype). A pcapng's interfaces may
+ * differ: each frame says its own (emu_pkt.linktype).
+ */
 uint32_t emu_capin_linktype(const struct emu_capin *c);
 /**
+ * emu_capin_nanosecond() - are any of the capture's timestamps finer than a microsecond (a
+ * pcap with the nanosecond magic, a pcapng interface with a finer if_tsresol)? Then a copy
+ * should keep nanoseconds.
+ */
+bool emu_capin_nanosecond(const struct emu_capin *c);
+/**
  * emu_capin_next() - read the next frame.
- * Return: 1 with @pkt filled, 0 at the end, -EIO with a reason naming the file and frame in @err.
+ * Return: 1 with @pkt filled, 0 at the end (see emu_capin_cut()), -EIO with a reason naming
+ * the file, the frame and, for pcapng, the byte offset in @err.
  */
 int emu_capin_next(struct emu_capin *c, struct emu_pkt *pkt, char *err, size_t errlen);
+/**
+ * emu_capin_cut() - once emu_capin_next() returned 0: NULL when the capture ended where a
+ * record ends, else where its last record was cut (owned by @c).
+ */
+const struct emu_capin_cut *emu_capin_cut(const struct emu_capin *c);
+/** emu_capin_cut_format() - @cut of the capture @path as one line (no newline) into @buf. */
+void emu_capin_cut_format(const char *path, const struct emu_capin_cut *cut, char *buf, size_t len);
+/**
+ * emu_capin_cut_json() - @cut as a JSON object, {"offset": N, "frame": N, "reason": "..."},
+ * into @f (the value of the "truncated" field of verify, replay and diff --json).
+ */
+void emu_capin_cut_json(FILE *f, const struct emu_capin_cut *cut);
 /**
  * emu_capin_hold() - ask the reader to keep frames readable after later reads, so that a
  * caller may hand pointers to other threads instead of copies. A mapped file can: every
  * frame's @data then stays valid until emu_capin_close(), and the last @bytes read stay mapped
  * (pages further back are given back to the kernel as the reader goes, and read in again if
- * touched). Return: true if it can; false when frames must be copied (pcapng, pipes).
+ * touched). Return: true if it can; false when frames must be copied (pipes, stdin).
  */
 bool emu_capin_hold(struct emu_capin *c, size_t bytes);
 /** Close; accepts NULL. Frames read from @c are gone. */

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <getopt.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 #include "md5sig/md5sig.h"
 
@@ -45,6 +46,13 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring,
 
 /* --wire-mtu N: 576..65535 into *@mtu, or one error line and -EINVAL. */
 int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu);
+
+/*
+ * A capture @path cut inside its last record (@cut; NULL: not cut): one line on stderr, a
+ * warning, or with --strict (@strict) an error. Return: EXIT_USAGE with --strict, else 0.
+ */
+struct emu_capin_cut;
+int cli_cut(const char *cmd, const char *path, const struct emu_capin_cut *cut, bool strict);
 
 /* --isn ADDR.PORT=ISN into *@out, or one error line and -EINVAL. */
 int cli_isn(const char *cmd, const char *arg, struct md5sig_ao_isn_arg *out);

@@ -21,6 +21,7 @@ static void diff_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s diff GUEST.pcap WIRE.pcap [--key SECRET | --key-file FILE]\n"
 		"           [--isn ADDR.PORT=ISN]... [--no-swap] [--json] [--report FILE.html]\n"
+		"           [--strict]\n"
 		"  GUEST.pcap         captured inside the guest (before the vNIC)\n"
 		"  WIRE.pcap          captured on the wire (after it); any link type\n"
 		"  --key SECRET       one secret for every peer, like tcpdump -M (visible in ps)\n"
@@ -31,6 +32,8 @@ static void diff_usage(FILE *f)
 		"  --json             print one JSON object (see docs/diff.md)\n"
 		"  --report FILE.html also write one self-contained page: the flows, the frames\n"
 		"                     side by side, the explanation, what was run\n"
+		"  --strict           a capture cut inside its last record is an error (exit 2);\n"
+		"                     without it, a warning after the report of the frames before\n"
 		"Matches TCP segments by flow and sequence range and says what changed between\n"
 		"the captures, whether the MD5 or TCP-AO signatures cover it, the verdicts on both\n"
 		"sides, and which element of the vNIC (stage and quirks) or of the path explains it.\n",
@@ -60,13 +63,14 @@ int cmd_diff(int argc, char **argv)
 		{"no-swap", no_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
 		{"report", required_argument, NULL, 'r'}, /* FILE.html */
+		{"strict", no_argument, NULL, 'S'},	  /* a cut capture is an error */
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *key = NULL, *key_file = NULL, *report = NULL;
 	struct md5sig_ao_isn_arg isns[DIFF_ISNS_MAX];
 	struct emu_diff_config cfg = {.isns = isns};
-	bool json = false, shown = false;
+	bool json = false, shown = false, strict = false;
 	struct md5sig_keytab *kt = NULL;
 	struct emu_diff *d = NULL;
 	char err[1024], warn[EMU_KEYS_WARN_MAX];
@@ -97,6 +101,9 @@ int cmd_diff(int argc, char **argv)
 			break;
 		case 'r':
 			report = optarg;
+			break;
+		case 'S':
+			strict = true;
 			break;
 		case 'h':
 			diff_usage(stdout);
@@ -139,6 +146,10 @@ int cmd_diff(int argc, char **argv)
 		fprintf(stderr, "%s diff: %s\n", prog, err);
 	else
 		ret = 0;
+	/* the frames before a cut were compared; the cut is said after the report */
+	for (int wire = 0; wire <= 1; wire++)
+		if (cli_cut("diff", argv[optind + wire], emu_diff_cut(d, wire), strict))
+			ret = EXIT_USAGE;
 out:
 	emu_diff_free(d);
 	md5sig_keytab_free(kt);

@@ -20,7 +20,7 @@ struct replay_cli {
 	struct emu_replay_config cfg;
 	struct md5sig_ao_isn_arg *isns; /* room for one --isn per argument */
 	const char *report;		/* --report FILE.html */
-	bool json, fail_on_invalid, no_verify;
+	bool json, fail_on_invalid, no_verify, strict;
 };
 
 static void replay_usage(FILE *f)
@@ -31,7 +31,7 @@ static void replay_usage(FILE *f)
 		"                      [--set STAGE.PARAM=VALUE]... [--key SECRET | --key-file FILE]\n"
 		"                      [--isn ADDR.PORT=ISN]... [--wire-mtu N] [--out DIR] [--json]\n"
 		"                      [--fail-on-invalid] [--full-verify | --no-verify]\n"
-		"                      [--report FILE.html]\n"
+		"                      [--report FILE.html] [--strict]\n"
 		"  CAPTURE          taken inside the guest (frames larger than the wire MTU are TSO\n"
 		"                   requests with MSS = wire MTU - IP header - TCP header)\n"
 		"  --profile NAME   NIC model (default vmxnet2; see 'vnicemu profiles')\n"
@@ -52,7 +52,9 @@ static void replay_usage(FILE *f)
 		"  --full-verify    recompute every digest (default: infer copied digests invalid)\n"
 		"  --no-verify      no verification taps (throughput runs)\n"
 		"  --report FILE.html  also write one self-contained page: the pipeline, the\n"
-		"                   culprit, a ladder of the first invalidated flow, what was run\n",
+		"                   culprit, a ladder of the first invalidated flow, what was run\n"
+		"  --strict         a capture cut inside its last record is an error (exit 2);\n"
+		"                   without it, a warning after the results of the frames before\n",
 		prog);
 }
 
@@ -73,6 +75,7 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 		{"no-verify", no_argument, NULL, 'N'},
 		{"isn", required_argument, NULL, 'I'},
 		{"report", required_argument, NULL, 'R'},
+		{"strict", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -133,6 +136,9 @@ static int parse_args(struct replay_cli *r, int argc, char **argv)
 		case 'R':
 			r->report = optarg;
 			break;
+		case 'S':
+			r->strict = true;
+			break;
 		case 'h':
 			replay_usage(stdout);
 			exit(0);
@@ -169,6 +175,10 @@ static void print_json(const struct replay_cli *r, const struct emu_replay_resul
 		printf(",\n  \"rx\": {");
 		emu_report_json(stdout, &res->rx, "wire", "guest");
 		printf("}");
+	}
+	if (res->truncated) {
+		printf(",\n  \"truncated\": ");
+		emu_capin_cut_json(stdout, &res->cut);
 	}
 	printf("}\n");
 }
@@ -246,6 +256,8 @@ int cmd_replay(int argc, char **argv)
 		code = EXIT_USAGE;
 	}
 	emu_html_trace_free(trace);
+	if (res->truncated && cli_cut("replay", r.cfg.in_path, &res->cut, r.strict))
+		code = EXIT_USAGE;
 	free(res);
 	free(r.isns);
 	return code;

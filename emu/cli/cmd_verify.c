@@ -19,7 +19,7 @@ static void verify_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s verify CAPTURE [--key SECRET | --key-file FILE] [--isn ADDR.PORT=ISN]...\n"
-		"                      [--json] [--list] [--fail-on-invalid] [--jobs N]\n"
+		"                      [--json] [--list] [--fail-on-invalid] [--jobs N] [--strict]\n"
 		"       %s verify --interface IFACE [--filter BPF] [--count N | --duration S]\n"
 		"                      [--user USER] [--key ... | --key-file ...] [--isn ...]...\n"
 		"                      [--json] [--list] [--fail-on-invalid]\n"
@@ -43,7 +43,9 @@ static void verify_usage(FILE *f)
 		"  --fail-on-invalid  exit 1 when any digest or MAC is invalid or missing, or a key\n"
 		"                     covered segments that could not be checked\n"
 		"  --jobs N           check digests in N threads (default 0: one per CPU; 1: no\n"
-		"                     threads); the output is the same\n",
+		"                     threads); the output is the same\n"
+		"  --strict           a capture cut inside its last record is an error (exit 2);\n"
+		"                     without it, a warning after the results of the frames before\n",
 		prog, prog);
 }
 
@@ -102,11 +104,12 @@ int cmd_verify(int argc, char **argv)
 		{"count", required_argument, NULL, 'c'},
 		{"duration", required_argument, NULL, 'd'},
 		{"user", required_argument, NULL, 'u'},
+		{"strict", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *key = NULL, *key_file = NULL;
-	bool json = false, fail_on_invalid = false, jobs_given = false;
+	bool json = false, fail_on_invalid = false, jobs_given = false, strict = false;
 	struct cli_verify_live live = {0};
 	struct emu_verify_config cfg = {.jobs = 0}; /* every CPU */
 	struct emu_verify_counts c;
@@ -168,6 +171,9 @@ int cmd_verify(int argc, char **argv)
 				goto usage;
 			cfg.nisns++;
 			break;
+		case 'S':
+			strict = true;
+			break;
 		case 'h':
 			verify_usage(stdout);
 			free(isns);
@@ -209,6 +215,8 @@ int cmd_verify(int argc, char **argv)
 		else if (!cfg.list)
 			emu_verify_text(stdout, cfg.path, &c);
 		ret = fail_on_invalid && emu_verify_failed(&c);
+		if (c.truncated && cli_cut("verify", cfg.path, &c.cut, strict))
+			ret = EXIT_USAGE;
 	}
 	md5sig_keytab_free(kt);
 usage:

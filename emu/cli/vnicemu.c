@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/capture/capture.h"
 #include "emu/cli/cli.h"
 
 const char *prog = "vnicemu";
@@ -68,6 +69,17 @@ int cli_isn(const char *cmd, const char *arg, struct md5sig_ao_isn_arg *out)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int cli_cut(const char *cmd, const char *path, const struct emu_capin_cut *cut, bool strict)
+{
+	char line[512];
+
+	if (!cut)
+		return 0;
+	emu_capin_cut_format(path, cut, line, sizeof(line));
+	fprintf(stderr, "%s %s: %s%s\n", prog, cmd, strict ? "" : "warning: ", line);
+	return strict ? EXIT_USAGE : 0;
 }
 
 static void usage(FILE *f)

@@ -91,7 +91,7 @@ expect "vnicemu help " $commands
 expect "vnicemu help re" $(grep '^re' <<<"$commands")
 expect "vnicemu help repro "
 expect "vnicemu verify --" --key --key-file --isn --json --list --fail-on-invalid --jobs \
-	--interface --filter --count --duration --user
+	--interface --filter --count --duration --user --strict
 expect_has "vnicemu verify --interface " lo
 expect_has "vnicemu verify --interface lo --user " root
 expect "vnicemu diff --k" --key --key-file

@@ -109,6 +109,13 @@ int emu_diff_read(struct emu_diff *d, const char *guest, const char *wire, char 
 		  size_t errlen);
 
 /**
+ * emu_diff_cut() - after emu_diff_read(): where the guest's (or with @wire the wire's) capture
+ * ends inside its last record, or NULL when it does not (owned by @d). A cut capture is
+ * compared up to the cut; the JSON report says so ("truncated" of its side).
+ */
+const struct emu_capin_cut *emu_diff_cut(const struct emu_diff *d, bool wire);
+
+/**
  * emu_diff_report() - compare the captures read and write the report into @out: per flow what
  * changed, whether digests cover it and the verdicts on both sides, then the explanation; as
  * text, or (@json) one JSON object. Call it once, after emu_diff_read().

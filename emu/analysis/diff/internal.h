@@ -203,7 +203,10 @@ struct diff_flow {
 
 struct diff_side {
 	const char *path;
-	uint32_t linktype;
+	uint32_t linktype; /* of the first frame */
+	bool mixed;	   /* some frames have another link type (pcapng interfaces) */
+	bool truncated;	   /* the capture ends inside a record: at trunc */
+	struct emu_capin_cut trunc;
 	struct diff_frame *f; /* records, capture order */
 	size_t n, fcap;
 	struct diff_flow *fl; /* flows, in order of first appearance */

@@ -488,7 +488,8 @@ static int diff_pair(struct emu_diff *d, const struct pair_ctx *p, uint32_t oi, 
 	if (memcmp(&p->gf->k, &p->wf->k, sizeof(p->gf->k)))
 		b |= BIT(DK_ADDR);
 	/* link headers compare only when both captures have the same kind */
-	if (d->s[GUEST].linktype == d->s[WIRE].linktype && o->linkhash != w->linkhash)
+	if (d->s[GUEST].linktype == d->s[WIRE].linktype && !d->s[GUEST].mixed &&
+	    !d->s[WIRE].mixed && o->linkhash != w->linkhash)
 		b |= BIT(DK_LINK);
 	if (w->nfrags)
 		b |= BIT(DK_FRAGMENTED);

@@ -580,10 +580,15 @@ static void print_side_json(FILE *f, const char *name, const struct diff_side *s
 	fprintf(f,
 		", \"unchecked_reasons\": {\"md5\": {\"snaplen\": %lu, \"no-key\": %lu}, \"ao\": "
 		"{\"snaplen\": %lu, \"no-key\": %lu}}, \"snaplen\": {\"headers_cut\": %lu, \"payloads_cut\": %lu, "
-		"\"bytes_not_captured\": %lu}, \"reassembled\": %lu, \"fragments_left\": %lu}",
+		"\"bytes_not_captured\": %lu}, \"reassembled\": %lu, \"fragments_left\": %lu",
 		s->unchecked[0][WHY_SNAPLEN], s->unchecked[0][WHY_NO_KEY],
 		s->unchecked[1][WHY_SNAPLEN], s->unchecked[1][WHY_NO_KEY], s->hdrcut, s->cut, s->cut_bytes, s->reasm,
 		s->frag_lost);
+	if (s->truncated) {
+		fprintf(f, ", \"truncated\": ");
+		emu_capin_cut_json(f, &s->trunc);
+	}
+	fputc('}', f);
 }
 
 /* "5 not TCP, 1 malformed, 3 cut inside their TCP headers" or "" */

@@ -113,7 +113,7 @@ int diff_scan(struct emu_diff *d, int side, bool first, const char *what, diff_s
 	struct emu_pkt pkt;
 	uint32_t no = 0, rec = 0;
 	time_t last = 0; /* the first check shows: progress is deterministic */
-	int r;
+	int r = 0;
 
 	if (!in || !ra) {
 		if (in)
@@ -124,7 +124,8 @@ int diff_scan(struct emu_diff *d, int side, bool first, const char *what, diff_s
 	}
 	if (first)
 		s->linktype = emu_capin_linktype(in);
-	while ((r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
+	/* later passes read the frames the first one did, though the file may have grown since */
+	while ((first || no < s->frames) && (r = emu_capin_next(in, &pkt, err, errlen)) > 0) {
 		struct diff_pkt p = {.data = pkt.data, .caplen = pkt.caplen, .no = ++no};
 
 		p.len = pkt.len > pkt.caplen ? pkt.len : pkt.caplen;
@@ -140,7 +141,8 @@ int diff_scan(struct emu_diff *d, int side, bool first, const char *what, diff_s
 			last = time(NULL);
 			d->progress(d->progress_arg, what, no, false);
 		}
-		p.st = md5sig_parse_head(s->linktype, pkt.data, pkt.caplen, p.len, &p.seg);
+		s->mixed |= first && pkt.linktype != s->linktype;
+		p.st = md5sig_parse_head(pkt.linktype, pkt.data, pkt.caplen, p.len, &p.seg);
 		if (p.st == MD5SIG_FRAGMENT ||
 		    (p.st == MD5SIG_OTHER &&
 		     ipv4_tcp_fragment(pkt.data, pkt.caplen, p.seg.l3_off))) {
@@ -158,7 +160,7 @@ int diff_scan(struct emu_diff *d, int side, bool first, const char *what, diff_s
 			/* the segment the fragments carried, numbered as the last one */
 			p.data = whole;
 			p.caplen = p.len = wlen;
-			p.st = md5sig_parse(s->linktype, whole, wlen, &p.seg);
+			p.st = md5sig_parse(pkt.linktype, whole, wlen, &p.seg);
 			s->reasm += first && p.st == MD5SIG_TCP;
 		} else if (p.st == MD5SIG_OTHER || p.st == MD5SIG_FRAGMENT) {
 			s->other += first;
@@ -178,6 +180,10 @@ int diff_scan(struct emu_diff *d, int side, bool first, const char *what, diff_s
 	}
 	if (first && r >= 0)
 		s->frag_lost = diff_reasm_lost(ra);
+	if (first && r == 0 && emu_capin_cut(in)) {
+		s->truncated = true;
+		s->trunc = *emu_capin_cut(in);
+	}
 	if (d->progress)
 		d->progress(d->progress_arg, what, no, true);
 	diff_reasm_free(ra);
@@ -344,6 +350,13 @@ int emu_diff_read(struct emu_diff *d, const char *guest, const char *wire, char 
 		}
 	}
 	return 0;
+}
+
+const struct emu_capin_cut *emu_diff_cut(const struct emu_diff *d, bool wire)
+{
+	const struct diff_side *s = &d->s[wire ? WIRE : GUEST];
+
+	return s->truncated ? &s->trunc : NULL;
 }
 
 void emu_diff_free(struct emu_diff *d)
