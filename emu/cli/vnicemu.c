@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnicemu: subcommands dispatched from one table, which also builds the usage text. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emu/cli/cli.h"
 
@@ -62,6 +65,25 @@ int cli_isn(const char *cmd, const char *arg, struct md5sig_ao_isn_arg *out)
 	return 0;
 }
 
+/*
+ * At exit, as coreutils' close_stdout(): output that never reached stdout's file (a full disk,
+ * /dev/full, a pipe whose reader went away while SIGPIPE is ignored) is an error whatever the
+ * command returned, or a caller would take a cut report for a whole one. A closed stdout that
+ * nothing was written to is no error.
+ */
+static void close_stdout(void)
+{
+	bool pending = __fpending(stdout) != 0, failed = ferror(stdout);
+
+	errno = 0;
+	if (fclose(stdout) && (pending || errno != EBADF))
+		failed = true;
+	if (failed) {
+		fprintf(stderr, "%s: stdout: %s\n", prog, errno ? strerror(errno) : "write error");
+		_exit(EXIT_USAGE);
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: %s <command> [arguments]\n\nCommands:\n", prog);
@@ -72,6 +94,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	atexit(close_stdout);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
