@@ -31,6 +31,7 @@ static const struct {
 	{"ao", suite_ao},
 	{"path", suite_path},
 	{"reasm", suite_reasm},
+	{"outfile", suite_outfile},
 };
 
 int main(int argc, char **argv)

@@ -23,5 +23,6 @@ Suite *suite_diff(void);
 Suite *suite_ao(void);
 Suite *suite_path(void);
 Suite *suite_reasm(void);
+Suite *suite_outfile(void);
 
 #endif

@@ -2,7 +2,9 @@
 /*
  * One capture file per tap of a pipeline, for live runs (`run --capture DIR`) and replays
  * (`replay --out DIR`) alike. A file that fails is closed and no longer written; the others go
- * on. Live files rotate by size: the full one is kept as NAME.1 and a new NAME starts.
+ * on. Live files rotate by size: the full one is kept as NAME.1 and a new NAME starts. Files are
+ * created through the caller's output set (emu_outset): never over an input, and for a replay
+ * under temporary names the caller renames into place when the run succeeded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@ struct tapfile {
 };
 
 struct emu_tapcap {
+	struct emu_outset *outset; /* may be NULL: files opened as they are */
+	bool nsec;
 	uint32_t linktype;
 	uint64_t max_bytes;
 	unsigned ntaps; /* taps 0..ntaps-1; the last is the pipeline's out end */
@@ -36,11 +40,14 @@ struct emu_tapcap {
 
 static int tapfile_open(struct emu_tapcap *t, struct tapfile *tf, char *err, size_t errlen)
 {
-	tf->c = emu_capout_open(tf->path, tf->pcapng, err, errlen);
+	tf->c = t->outset ? emu_capout_create(t->outset, tf->path, tf->pcapng, err, errlen)
+			  : emu_capout_open(tf->path, tf->pcapng, err, errlen);
 	if (!tf->c)
 		return -EIO;
 	tf->bytes = PCAP_FILE_HEADER;
-	int ret = tf->pcapng ? emu_capout_iface(tf->c, t->linktype, "guest") : 0;
+	int ret = tf->pcapng ? emu_capout_iface(tf->c, t->linktype, "guest")
+		  : t->nsec  ? emu_capout_nsec(tf->c)
+			     : 0;
 	if (ret >= 0)
 		ret = emu_capout_iface(tf->c, t->linktype, tf->pcapng ? "wire" : NULL);
 	if (ret < 0) {
@@ -77,7 +84,10 @@ static int tapfile_write(struct emu_tapcap *t, struct tapfile *tf, unsigned ifac
 		char old[sizeof(tf->path) + 2];
 
 		emu_capout_close(tf->c);
+		tf->c = NULL;
 		snprintf(old, sizeof(old), "%s.1", tf->path);
+		if (t->outset && (ret = emu_outset_check(t->outset, old, why, sizeof(why))))
+			return tapfile_fail(t, tf, ret, why);
 		rename(tf->path, old);
 		if ((ret = tapfile_open(t, tf, why, sizeof(why))))
 			return tapfile_fail(t, tf, ret, why);
@@ -111,20 +121,26 @@ static void close_all(struct emu_tapcap *t)
 	tapfile_close(t, &t->annotated);
 }
 
-struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *err, size_t errlen)
+/* The file names of @cfg's taps: @n of them into @paths (each @len bytes). */
+static void tap_paths(const struct emu_tapcap_config *cfg, char (*paths)[640], size_t len)
 {
 	const char *pre = cfg->prefix ? cfg->prefix : "";
+	unsigned ntaps = cfg->nstages + 1;
+
+	for (unsigned i = 0; i < ntaps; i++)
+		snprintf(paths[i], len, "%s/%s%s.pcap", cfg->dir, pre,
+			 i ? cfg->stages[i - 1] : cfg->in);
+	snprintf(paths[ntaps], len, "%s/%s%s.pcap", cfg->dir, pre, cfg->out);
+	snprintf(paths[ntaps + 1], len, "%s/%sannotated.pcapng", cfg->dir, pre);
+}
+
+struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *err, size_t errlen)
+{
 	struct emu_tapcap *t;
 
 	if (cfg->nstages > OFFLOAD_MAX_STAGES) {
 		snprintf(err, errlen, "%s: more taps than a pipeline has", cfg->dir);
 		errno = EINVAL;
-		return NULL;
-	}
-	if (mkdir(cfg->dir, cfg->dir_mode) && errno != EEXIST) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", cfg->dir, strerror(e));
-		errno = e;
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
@@ -133,16 +149,40 @@ struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *er
 		errno = ENOMEM;
 		return NULL;
 	}
+	t->outset = cfg->outset;
+	t->nsec = cfg->nsec;
 	t->linktype = cfg->linktype;
 	t->max_bytes = cfg->max_bytes;
 	t->ntaps = cfg->nstages + 1;
-	for (unsigned i = 0; i < t->ntaps; i++)
-		snprintf(t->tap[i].path, sizeof(t->tap[i].path), "%s/%s%s.pcap", cfg->dir, pre,
-			 i ? cfg->stages[i - 1] : cfg->in);
-	snprintf(t->out.path, sizeof(t->out.path), "%s/%s%s.pcap", cfg->dir, pre, cfg->out);
-	snprintf(t->annotated.path, sizeof(t->annotated.path), "%s/%sannotated.pcapng", cfg->dir,
-		 pre);
+	{
+		char paths[OFFLOAD_MAX_STAGES + 3][640];
+
+		tap_paths(cfg, paths, sizeof(paths[0]));
+		for (unsigned i = 0; i < t->ntaps; i++)
+			memcpy(t->tap[i].path, paths[i], sizeof(t->tap[i].path));
+		memcpy(t->out.path, paths[t->ntaps], sizeof(t->out.path));
+		memcpy(t->annotated.path, paths[t->ntaps + 1], sizeof(t->annotated.path));
+	}
 	t->annotated.pcapng = true;
+	/* no file is created (nor truncated) before every one is known not to be an input */
+	for (unsigned i = 0; t->outset && i <= t->ntaps + 1; i++) {
+		const struct tapfile *tf = i < t->ntaps	   ? &t->tap[i]
+					   : i == t->ntaps ? &t->out
+							   : &t->annotated;
+		if ((tf != &t->annotated || cfg->annotate) &&
+		    emu_outset_check(t->outset, tf->path, err, errlen)) {
+			free(t);
+			errno = EEXIST;
+			return NULL;
+		}
+	}
+	if (mkdir(cfg->dir, cfg->dir_mode) && errno != EEXIST) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", cfg->dir, strerror(e));
+		free(t);
+		errno = e;
+		return NULL;
+	}
 	for (unsigned i = 0; i < t->ntaps; i++)
 		if (tapfile_open(t, &t->tap[i], err, errlen))
 			goto fail;
@@ -155,6 +195,40 @@ fail:
 	free(t);
 	errno = EIO;
 	return NULL;
+}
+
+int emu_tapcap_prune(const struct emu_tapcap_config *cfg, const struct emu_outset *s, char *removed,
+		     size_t len)
+{
+	struct emu_tapcap_config all = *cfg;
+	const char *names[OFFLOAD_MAX_STAGES + 16];
+	char paths[OFFLOAD_MAX_STAGES + 19][640];
+	unsigned n = 0;
+	size_t used = 0;
+	int count = 0;
+
+	/* every stage a pipeline may have: the taps of any profile and path */
+	for (const struct offload_stage_ops *const *o = offload_stages; *o; o++)
+		if (n < sizeof(names) / sizeof(names[0]))
+			names[n++] = (*o)->name;
+	all.stages = names;
+	all.nstages = n;
+	tap_paths(&all, paths, sizeof(paths[0]));
+	if (len)
+		*removed = '\0';
+	for (unsigned i = 0; i < n + 3; i++) {
+		if (i == n + 2 && !cfg->annotate)
+			break;
+		int r = emu_outset_prune(s, paths[i]);
+		if (r && used < len) {
+			int w = snprintf(removed + used, len - used, "%s%s%s%s%s", used ? ", " : "",
+					 paths[i], r < 0 ? " (cannot remove it: " : "",
+					 r < 0 ? strerror(-r) : "", r < 0 ? ")" : "");
+			used += w > 0 ? (size_t)w : 0;
+		}
+		count += r > 0;
+	}
+	return count;
 }
 
 /*

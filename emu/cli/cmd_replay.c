@@ -205,6 +205,9 @@ int cmd_replay(int argc, char **argv)
 		free(r.isns);
 		return EXIT_USAGE;
 	}
+	if (*res->removed)
+		fprintf(stderr, "%s replay: removed what an earlier run left in %s: %s\n", prog,
+			r.cfg.out_dir, res->removed);
 	if (r.json)
 		print_json(&r, res);
 	else
