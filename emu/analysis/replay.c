@@ -84,6 +84,10 @@ static int push_frame(struct replay *r, const struct emu_pkt *pkt, uint64_t no)
 	if (!r->rx || from_guest(r, pkt)) {
 		n = emu_guest_frame(r->pl, &r->profile, emu_capin_linktype(r->in), r->cfg->wire_mtu,
 				    pkt->data, pkt->caplen, pkt->len, &pkt->ts, no, NULL);
+		/* a guest frame that reached nothing: annotated.pcapng says why */
+		const char *why = n == 0 ? offload_pipeline_last_drop(r->pl) : NULL;
+		if (why && r->out)
+			emu_tapcap_dropped(r->out, why); /* a failure is reported at the close */
 		return n < 0 ? n : 0;
 	}
 	/* the peer's frame, as the wire carried it, lent for the call as a guest frame is */
@@ -195,6 +199,7 @@ static int open_out(struct replay *r, const struct offload_config *cfg,
 		.nstages = cfg->nstages,
 		.linktype = cfg->linktype,
 		.annotate = true,
+		.nsec = emu_capin_nsec(r->in), /* nanosecond input keeps its nanoseconds */
 		.outset = r->outs,
 	};
 	r->rtc = r->tc;

@@ -281,6 +281,12 @@ int emu_capin_next(struct emu_capin *c, struct emu_pkt *pkt, char *err, size_t e
 	return 1;
 }
 
+bool emu_capin_nsec(const struct emu_capin *c)
+{
+	/* libpcap hands over nanoseconds as asked, whatever the file holds */
+	return c->map ? c->nsec : emu_capfile_nsec(c->path);
+}
+
 void emu_capin_close(struct emu_capin *c)
 {
 	if (!c)

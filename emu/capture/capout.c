@@ -152,6 +152,13 @@ int emu_capout_iface(struct emu_capout *c, uint32_t linktype, const char *name)
 int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec *ts,
 		     const uint8_t *data, uint32_t len, const char *comment)
 {
+	return emu_capout_write_comments(c, iface, ts, data, len, &comment, comment ? 1 : 0);
+}
+
+int emu_capout_write_comments(struct emu_capout *c, unsigned iface, const struct timespec *ts,
+			      const uint8_t *data, uint32_t len, const char *const *comments,
+			      unsigned ncomments)
+{
 	uint32_t caplen = len > SNAPLEN ? SNAPLEN : len;
 
 	if (iface >= (unsigned)c->nifaces)
@@ -165,7 +172,10 @@ int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec
 		return c->err;
 	}
 	uint64_t t = (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
-	size_t opts = comment ? opt_size(comment) + 4 : 0;
+	size_t opts = ncomments ? 4 : 0; /* opt_endofopt */
+
+	for (unsigned i = 0; i < ncomments; i++)
+		opts += opt_size(comments[i]);
 	uint32_t blen = (uint32_t)(32 + ((caplen + 3) & ~3u) + opts);
 	put32(c, 6);
 	put32(c, blen);
@@ -176,10 +186,10 @@ int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec
 	put32(c, len);
 	put(c, data, caplen);
 	pad4(c, caplen);
-	if (comment) {
-		put_opt(c, 1, comment); /* opt_comment */
+	for (unsigned i = 0; i < ncomments; i++)
+		put_opt(c, 1, comments[i]); /* opt_comment */
+	if (ncomments)
 		put32(c, 0);
-	}
 	put32(c, blen);
 	return c->err;
 }

@@ -62,6 +62,14 @@ int emu_capin_next(struct emu_capin *c, struct emu_pkt *pkt, char *err, size_t e
  * touched). Return: true if it can; false when frames must be copied (pcapng, pipes).
  */
 bool emu_capin_hold(struct emu_capin *c, size_t bytes);
+/**
+ * emu_capin_nsec() - does the capture's clock tick finer than microseconds (a pcap file with
+ * the nanosecond magic, a pcapng interface with if_tsresol finer than 10^-6)? A pipe on
+ * standard input says no. Outputs written from the capture keep its precision.
+ */
+bool emu_capin_nsec(const struct emu_capin *c);
+/** emu_capin_nsec() of the file at @path, read from its head (tsresol.c). */
+bool emu_capfile_nsec(const char *path);
 /** Close; accepts NULL. Frames read from @c are gone. */
 void emu_capin_close(struct emu_capin *c);
 
@@ -156,6 +164,13 @@ int emu_capout_iface(struct emu_capout *c, uint32_t linktype, const char *name);
  */
 int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec *ts,
 		     const uint8_t *data, uint32_t len, const char *comment);
+/**
+ * emu_capout_write_comments() - emu_capout_write() with @ncomments packet comments (pcapng:
+ * one opt_comment each, which Wireshark lists one by one).
+ */
+int emu_capout_write_comments(struct emu_capout *c, unsigned iface, const struct timespec *ts,
+			      const uint8_t *data, uint32_t len, const char *const *comments,
+			      unsigned ncomments);
 /** Push buffered frames to the file (live captures stay readable). Return: 0 or -errno. */
 int emu_capout_flush(struct emu_capout *c);
 /** Flush and close; accepts NULL. Return: 0, or -errno if anything failed to be written. */
@@ -252,6 +267,15 @@ int emu_tapcap_prune(const struct emu_tapcap_config *cfg, const struct emu_outse
  */
 int emu_tapcap_write(struct emu_tapcap *t, unsigned tap, const struct offload_frame *f,
 		     enum md5sig_status st);
+
+/**
+ * emu_tapcap_dropped() - the guest frame last written at tap 0 reached no wire: its record in
+ * annotated.pcapng carries a second comment, "dropped: @reason" (the stage's drop reason).
+ * A guest frame's annotated record waits for this until a frame it became reaches the out
+ * end or the next guest frame enters.
+ * Return: 0, or -errno as emu_tapcap_write().
+ */
+int emu_tapcap_dropped(struct emu_tapcap *t, const char *reason);
 
 /** The latest failure, "PATH: reason", or "" (owned by @t, valid until the next call). */
 const char *emu_tapcap_error(const struct emu_tapcap *t);

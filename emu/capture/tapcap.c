@@ -33,6 +33,13 @@ struct emu_tapcap {
 	struct tapfile tap[OFFLOAD_MAX_STAGES + 1];
 	struct tapfile out;	  /* the out end again, by its own name */
 	struct tapfile annotated; /* pcapng: the in end on interface 0, the out end on 1 */
+	struct pending {
+		bool has;
+		uint8_t *data;
+		uint32_t len, cap;
+		struct timespec ts;
+		char comment[1024];
+	} pending; /* the last guest frame's annotated record, until its fate is known */
 	int first_err;
 	char first[700]; /* "PATH: reason" of the first failure */
 	char last[700];	 /* ...and of the latest */
@@ -71,14 +78,15 @@ static int tapfile_fail(struct emu_tapcap *t, struct tapfile *tf, int ret, const
 }
 
 static int tapfile_write(struct emu_tapcap *t, struct tapfile *tf, unsigned iface,
-			 const struct offload_frame *f, const char *comment)
+			 const struct timespec *ts, const uint8_t *data, uint32_t len,
+			 const char *const *comments, unsigned ncomments)
 {
 	char why[700];
 	int ret;
 
 	if (!tf->c)
 		return 0;
-	if (t->max_bytes && tf->bytes + f->len + PCAP_RECORD_HEADER > t->max_bytes &&
+	if (t->max_bytes && tf->bytes + len + PCAP_RECORD_HEADER > t->max_bytes &&
 	    tf->bytes > PCAP_FILE_HEADER) {
 		/* rotate: keep the full file as NAME.1 */
 		char old[sizeof(tf->path) + 2];
@@ -92,13 +100,60 @@ static int tapfile_write(struct emu_tapcap *t, struct tapfile *tf, unsigned ifac
 		if ((ret = tapfile_open(t, tf, why, sizeof(why))))
 			return tapfile_fail(t, tf, ret, why);
 	}
-	ret = emu_capout_write(tf->c, iface, &f->ts, f->data, f->len, comment);
+	ret = emu_capout_write_comments(tf->c, iface, ts, data, len, comments, ncomments);
 	if (ret) {
 		snprintf(why, sizeof(why), "%s: %s", tf->path, strerror(-ret));
 		return tapfile_fail(t, tf, ret, why);
 	}
-	tf->bytes += PCAP_RECORD_HEADER + f->len;
+	tf->bytes += PCAP_RECORD_HEADER + len;
 	return 0;
+}
+
+/* @f at a tap file, with @comment (may be NULL). */
+static int tapfile_frame(struct emu_tapcap *t, struct tapfile *tf, unsigned iface,
+			 const struct offload_frame *f, const char *comment)
+{
+	return tapfile_write(t, tf, iface, &f->ts, f->data, f->len, &comment, comment ? 1 : 0);
+}
+
+/*
+ * The guest frame's record in annotated.pcapng waits until its fate is known: written as it is
+ * when a frame it became reaches the wire, or when the next guest frame enters (held or merged
+ * by a stage), or with a second comment, "dropped: REASON", by emu_tapcap_dropped().
+ */
+static int pending_keep(struct emu_tapcap *t, const struct offload_frame *f, const char *comment)
+{
+	struct pending *p = &t->pending;
+
+	if (f->len > p->cap) {
+		uint8_t *d = realloc(p->data, f->len);
+		if (!d)
+			return -ENOMEM;
+		p->data = d;
+		p->cap = f->len;
+	}
+	memcpy(p->data, f->data, f->len);
+	p->len = f->len;
+	p->ts = f->ts;
+	snprintf(p->comment, sizeof(p->comment), "%s", comment);
+	p->has = true;
+	return 0;
+}
+
+/* Write the waiting guest record, with "dropped: @dropped" when it is not NULL. */
+static int pending_write(struct emu_tapcap *t, const char *dropped)
+{
+	struct pending *p = &t->pending;
+	char drop[96];
+	const char *comments[2] = {p->comment, drop};
+
+	if (!p->has)
+		return 0;
+	p->has = false;
+	if (dropped)
+		snprintf(drop, sizeof(drop), "dropped: %s", dropped);
+	return tapfile_write(t, &t->annotated, 0, &p->ts, p->data, p->len, comments,
+			     dropped ? 2 : 1);
 }
 
 static int tapfile_close(struct emu_tapcap *t, struct tapfile *tf)
@@ -279,16 +334,26 @@ int emu_tapcap_write(struct emu_tapcap *t, unsigned tap, const struct offload_fr
 
 	if (tap >= t->ntaps)
 		return -EINVAL;
-	if ((r = tapfile_write(t, &t->tap[tap], 0, f, NULL)))
+	if ((r = tapfile_frame(t, &t->tap[tap], 0, f, NULL)))
 		ret = r;
-	if (out && (r = tapfile_write(t, &t->out, 0, f, NULL)) && !ret)
+	if (out && (r = tapfile_frame(t, &t->out, 0, f, NULL)) && !ret)
 		ret = r;
 	if ((in || out) && t->annotated.c) {
+		/* the previous guest frame reached the wire, or a stage holds it */
+		if ((r = pending_write(t, NULL)) && !ret)
+			ret = r;
 		annotation(f, in, st, comment, sizeof(comment));
-		if ((r = tapfile_write(t, &t->annotated, in ? 0 : 1, f, comment)) && !ret)
+		r = in ? pending_keep(t, f, comment)
+		       : tapfile_frame(t, &t->annotated, 1, f, comment);
+		if (r && !ret)
 			ret = r;
 	}
 	return ret;
+}
+
+int emu_tapcap_dropped(struct emu_tapcap *t, const char *reason)
+{
+	return t->annotated.c ? pending_write(t, reason) : 0;
 }
 
 const char *emu_tapcap_error(const struct emu_tapcap *t)
@@ -298,7 +363,7 @@ const char *emu_tapcap_error(const struct emu_tapcap *t)
 
 int emu_tapcap_flush(struct emu_tapcap *t)
 {
-	int ret = 0;
+	int ret = t->annotated.c ? pending_write(t, NULL) : 0;
 
 	for (unsigned i = 0; i <= t->ntaps + 1; i++) {
 		struct tapfile *tf = i < t->ntaps    ? &t->tap[i]
@@ -321,7 +386,10 @@ int emu_tapcap_close(struct emu_tapcap *t, char *err, size_t errlen)
 
 	if (!t)
 		return 0;
+	if (t->annotated.c)
+		pending_write(t, NULL);
 	close_all(t);
+	free(t->pending.data);
 	ret = t->first_err;
 	if (ret)
 		snprintf(err, errlen, "%s", t->first);

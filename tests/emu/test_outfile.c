@@ -5,7 +5,8 @@
  * final names until the commit and are gone when a run is abandoned; in place files are live;
  * pruning removes only regular files that are neither outputs nor inputs. Tap captures through
  * a set: nothing created when one file is an input, a rotation never renamed over an input.
- * Nanosecond pcap files: libpcap reads the nanoseconds back.
+ * Nanosecond pcap files: libpcap reads the nanoseconds back; an input's precision is read
+ * from its head (pcap magic, pcapng if_tsresol in either byte order).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -306,6 +307,64 @@ START_TEST(nanosecond_pcap)
 }
 END_TEST
 
+/* A pcapng file: SHB, then an IDB with if_tsresol @tsresol (none when < 0), byte-swapped with
+ * @swap; or classic pcap with @magic when not 0. */
+static void write_head(const char *name, int tsresol, bool swap, uint32_t magic)
+{
+	FILE *f = fopen(at(name), "wb");
+	uint32_t shb[7] = {0x0a0d0d0a, 28, 0x1a2b3c4d, 1, 0xffffffff, 0xffffffff, 28};
+	uint32_t idb[8] = {1, tsresol < 0 ? 20 : 28, 1, 65535};
+	unsigned n = 4;
+
+	ck_assert_ptr_nonnull(f);
+	if (magic) {
+		uint32_t h[6] = {magic, 0x00040002, 0, 0, 65535, 1};
+		fwrite(h, 4, 6, f);
+		ck_assert_int_eq(fclose(f), 0);
+		return;
+	}
+	if (tsresol >= 0) {
+		idb[n++] = 9 | 1u << 16; /* if_tsresol, 1 byte */
+		idb[n++] = (uint32_t)tsresol;
+		idb[n++] = 0;
+	}
+	idb[n++] = idb[1];
+	for (unsigned i = 0; swap && i < 7; i++)
+		shb[i] = __builtin_bswap32(shb[i]);
+	for (unsigned i = 0; swap && i < n; i++)
+		idb[i] = __builtin_bswap32(idb[i]);
+	if (swap && tsresol >= 0) /* the option's code and length are 16-bit fields */
+		idb[4] = (uint32_t)__builtin_bswap16(9) | (uint32_t)__builtin_bswap16(1) << 16,
+		idb[5] = (uint32_t)tsresol;
+	fwrite(shb, 4, 7, f);
+	fwrite(idb, 4, n, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(input_precision)
+{
+	dir_make();
+	write_head("ns.pcapng", 9, false, 0);
+	ck_assert(emu_capfile_nsec(at("ns.pcapng")));
+	write_head("ns-swapped.pcapng", 9, true, 0);
+	ck_assert(emu_capfile_nsec(at("ns-swapped.pcapng")));
+	write_head("us.pcapng", 6, false, 0);
+	ck_assert(!emu_capfile_nsec(at("us.pcapng")));
+	write_head("default.pcapng", -1, false, 0);
+	ck_assert(!emu_capfile_nsec(at("default.pcapng")));
+	write_head("bin30.pcapng", 0x80 | 30, false, 0);
+	ck_assert(emu_capfile_nsec(at("bin30.pcapng")));
+	write_head("bin10.pcapng", 0x80 | 10, false, 0);
+	ck_assert(!emu_capfile_nsec(at("bin10.pcapng")));
+	write_head("ns.pcap", 0, false, 0xa1b23c4d);
+	ck_assert(emu_capfile_nsec(at("ns.pcap")));
+	write_head("us.pcap", 0, false, 0xa1b2c3d4);
+	ck_assert(!emu_capfile_nsec(at("us.pcap")));
+	ck_assert(!emu_capfile_nsec(at("missing")));
+	dir_remove();
+}
+END_TEST
+
 Suite *suite_outfile(void)
 {
 	Suite *s = suite_create("outfile");
@@ -316,6 +375,7 @@ Suite *suite_outfile(void)
 	tcase_add_test(tc, in_place_and_prune);
 	tcase_add_test(tc, tapcap_refuses_before_creating);
 	tcase_add_test(tc, nanosecond_pcap);
+	tcase_add_test(tc, input_precision);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,7 +4,8 @@
 # hard link to it or to the key file) is refused before anything is written, the input intact;
 # a run that fails leaves the files of the earlier run as they were and no stubs or temporaries;
 # files an earlier run left that this one does not write are removed and named; `run --capture`
-# refuses a capture directory whose files are the key file. tcpdump reads what is written.
+# refuses a capture directory whose files are the key file; nanosecond input keeps nanosecond
+# output; dropped guest frames say why in annotated.pcapng. tcpdump and tshark read it all.
 #   replay_out.sh VNICEMU SCENARIOS
 set -uo pipefail
 vnicemu=$(realpath "$1")
@@ -109,6 +110,57 @@ if cmp -s out/wire.pcap before/wire.pcap; then
 	t_fail "out/wire.pcap is still the earlier run's"
 else
 	t_ok "out/wire.pcap is the new run's (tso.md5=strip)"
+fi
+
+# ---- nanosecond input keeps nanosecond output; microsecond input stays as it was. The input
+# is the story's capture moved by 123 ns (editcap), as nanosecond pcap and as pcapng with
+# if_tsresol 9; tshark reads the times back, tcpdump reads the files.
+if command -v editcap >/dev/null && command -v tshark >/dev/null; then
+	editcap -F nsecpcap -t 0.000000123 "$sc/esx35-vmxnet2-quagga.pcap" ns.pcap &&
+		editcap -F pcapng ns.pcap ns.pcapng || t_fail "editcap cannot write the inputs"
+	for in in ns.pcap ns.pcapng; do
+		"$vnicemu" replay "$in" "${key[@]}" --out "o-$in" >/dev/null 2>&1 || t_fail "replay $in failed"
+		for f in guest sg tso tx-csum wire; do
+			magic=$(od -An -tx1 -N4 "o-$in/$f.pcap" | tr -d ' ')
+			first=$(tshark -r "o-$in/$f.pcap" -T fields -e frame.time_epoch -c 1 2>/dev/null)
+			if [ "$magic" = 4d3cb2a1 ] && [ "$first" = 1200000000.000250123 ] &&
+				tcpdump -r "o-$in/$f.pcap" -nn >/dev/null 2>&1; then
+				t_ok "$in -> $f.pcap keeps nanoseconds ($first)"
+			else
+				t_fail "$in -> $f.pcap: magic $magic, first frame at $first (want 1200000000.000250123)"
+			fi
+		done
+		first=$(tshark -r "o-$in/annotated.pcapng" -T fields -e frame.time_epoch -c 1 2>/dev/null)
+		[ "$first" = 1200000000.000250123 ] || t_fail "$in -> annotated.pcapng: first frame at $first"
+	done
+	"$vnicemu" replay "$sc/esx35-vmxnet2-quagga.pcap" "${key[@]}" --out o-us >/dev/null 2>&1
+	magic=$(od -An -tx1 -N4 o-us/wire.pcap | tr -d ' ')
+	if [ "$magic" = d4c3b2a1 ] && cmp -s o-us/guest.pcap "$sc/esx35-vmxnet2-quagga.pcap"; then
+		t_ok "microsecond input: microsecond pcap files, guest.pcap byte for byte the input"
+	else
+		t_fail "microsecond input: magic $magic, guest.pcap differs from the input"
+	fi
+else
+	t_fail "editcap and tshark are needed (tools/deps installs them)"
+fi
+
+# ---- guest frames a stage dropped say so in annotated.pcapng ("dropped: REASON", a comment of
+# its own beside the verdict), as many as the JSON counts; the others do not
+"$vnicemu" replay "$sc/esx35-vmxnet2-quagga.pcap" "${key[@]}" --set tso=off --out o-drop \
+	--json >drop.json 2>/dev/null
+want=$(jq '.stages[] | select(.name == "tso") | .dropped.oversize' drop.json)
+tshark -r o-drop/annotated.pcapng -T fields -e frame.interface_name -e frame.comment \
+	>drop.txt 2>/dev/null
+got=$(grep -c '^guest	guest frame [0-9]*: md5 valid (TSO request),dropped: oversize$' drop.txt)
+if [ "$want" -gt 0 ] && [ "$got" = "$want" ] && [ "$(grep -c dropped drop.txt)" = "$want" ]; then
+	t_ok "annotated.pcapng: $got guest frames carry 'dropped: oversize', as the JSON counts"
+else
+	t_fail "annotated.pcapng: $got frames with 'dropped: oversize' ($(grep -c dropped drop.txt) with 'dropped'), JSON $want"
+fi
+if [ "$(wc -l <drop.txt)" = "$(jq '.guest.frames + .wire.frames' drop.json)" ]; then
+	t_ok "annotated.pcapng holds every guest and wire frame"
+else
+	t_fail "annotated.pcapng: $(wc -l <drop.txt) frames, JSON $(jq '.guest.frames + .wire.frames' drop.json)"
 fi
 
 # ---- run --capture: live files, written in place, but never over the key file (an
