@@ -25,7 +25,7 @@ struct replay {
 	struct offload_pipeline *pl;
 	struct offload_pipeline *rx; /* with a path: the peer's frames, wire to guest */
 	struct emu_outset *outs; /* --out: the files below, temporaries until the run succeeds */
-	struct emu_tapcap_config tc, rtc; /* their names */
+	struct emu_tapcap_config tc, rtc; /* the two sinks' files, for the stale ones too */
 	struct emu_tapcap *out;		  /* --out: every tap, wire.pcap, annotated.pcapng */
 	struct emu_tapcap *rxout;	  /* --out with a path: rx-wire.pcap ... rx-guest.pcap */
 	struct {
@@ -183,7 +183,6 @@ static int open_out(struct replay *r, const struct offload_config *cfg,
 		    const struct offload_config *rcfg, char *err, size_t errlen)
 {
 	const struct emu_replay_config *c = r->cfg;
-	int ret;
 
 	if (!(r->outs = emu_outset_new(false)) || emu_outset_input(r->outs, c->in_path) ||
 	    emu_outset_input(r->outs, c->key_file) || emu_profile_inputs(&r->profile, r->outs)) {
@@ -213,8 +212,7 @@ static int open_out(struct replay *r, const struct offload_config *cfg,
 		return -errno;
 	if (!r->rx)
 		return 0;
-	ret = (r->rxout = emu_tapcap_open(&r->rtc, err, errlen)) ? 0 : -errno;
-	return ret;
+	return (r->rxout = emu_tapcap_open(&r->rtc, err, errlen)) ? 0 : -errno;
 }
 
 /* Close the files of --out and, when all were written whole, put them in place. */

@@ -70,6 +70,8 @@ bool emu_capin_hold(struct emu_capin *c, size_t bytes);
 bool emu_capin_nsec(const struct emu_capin *c);
 /** emu_capin_nsec() of the file at @path, read from its head (tsresol.c). */
 bool emu_capfile_nsec(const char *path);
+/** emu_capfile_nsec() of a file's first @size bytes (a parser: fuzzed by fuzz_tsresol). */
+bool emu_capture_head_nsec(const uint8_t *data, size_t size);
 /** Close; accepts NULL. Frames read from @c are gone. */
 void emu_capin_close(struct emu_capin *c);
 

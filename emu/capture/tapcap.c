@@ -176,7 +176,7 @@ static void close_all(struct emu_tapcap *t)
 	tapfile_close(t, &t->annotated);
 }
 
-/* The file names of @cfg's taps: @n of them into @paths (each @len bytes). */
+/* The file names of @cfg's taps, its out end and annotated.pcapng (nstages + 3) into @paths. */
 static void tap_paths(const struct emu_tapcap_config *cfg, char (*paths)[640], size_t len)
 {
 	const char *pre = cfg->prefix ? cfg->prefix : "";
@@ -191,6 +191,7 @@ static void tap_paths(const struct emu_tapcap_config *cfg, char (*paths)[640], s
 
 struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *err, size_t errlen)
 {
+	char paths[OFFLOAD_MAX_STAGES + 3][640];
 	struct emu_tapcap *t;
 
 	if (cfg->nstages > OFFLOAD_MAX_STAGES) {
@@ -209,15 +210,11 @@ struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *er
 	t->linktype = cfg->linktype;
 	t->max_bytes = cfg->max_bytes;
 	t->ntaps = cfg->nstages + 1;
-	{
-		char paths[OFFLOAD_MAX_STAGES + 3][640];
-
-		tap_paths(cfg, paths, sizeof(paths[0]));
-		for (unsigned i = 0; i < t->ntaps; i++)
-			memcpy(t->tap[i].path, paths[i], sizeof(t->tap[i].path));
-		memcpy(t->out.path, paths[t->ntaps], sizeof(t->out.path));
-		memcpy(t->annotated.path, paths[t->ntaps + 1], sizeof(t->annotated.path));
-	}
+	tap_paths(cfg, paths, sizeof(paths[0]));
+	for (unsigned i = 0; i < t->ntaps; i++)
+		memcpy(t->tap[i].path, paths[i], sizeof(t->tap[i].path));
+	memcpy(t->out.path, paths[t->ntaps], sizeof(t->out.path));
+	memcpy(t->annotated.path, paths[t->ntaps + 1], sizeof(t->annotated.path));
 	t->annotated.pcapng = true;
 	/* no file is created (nor truncated) before every one is known not to be an input */
 	for (unsigned i = 0; t->outset && i <= t->ntaps + 1; i++) {

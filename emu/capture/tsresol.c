@@ -63,28 +63,14 @@ static bool idb_fine(const struct head *h, size_t off, uint32_t len)
 	return false; /* the default: microseconds */
 }
 
-bool emu_capfile_nsec(const char *path)
+bool emu_capture_head_nsec(const uint8_t *data, size_t size)
 {
-	static uint8_t buf[HEAD];
-	struct head h = {.b = buf};
+	struct head h = {.b = data, .n = size};
 	uint32_t magic;
-	struct stat st;
-	ssize_t n;
-	int fd;
 
-	/* standard input only when it is a file: a pipe's bytes are its reader's */
-	if (strcmp(path, "-"))
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	else
-		fd = !fstat(STDIN_FILENO, &st) && S_ISREG(st.st_mode) ? dup(STDIN_FILENO) : -1;
-	if (fd < 0)
+	if (size < 12)
 		return false;
-	n = pread(fd, buf, sizeof(buf), 0);
-	close(fd);
-	if (n < 12)
-		return false;
-	h.n = (size_t)n;
-	memcpy(&magic, buf, 4);
+	memcpy(&magic, data, 4);
 	if (magic == 0xa1b23c4d || magic == 0x4d3cb2a1)
 		return true; /* classic pcap, nanosecond magic */
 	if (magic != PCAPNG_SHB)
@@ -103,4 +89,23 @@ bool emu_capfile_nsec(const char *path)
 		off += len;
 	}
 	return false;
+}
+
+bool emu_capfile_nsec(const char *path)
+{
+	static uint8_t buf[HEAD];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	/* standard input only when it is a file: a pipe's bytes are its reader's */
+	if (strcmp(path, "-"))
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	else
+		fd = !fstat(STDIN_FILENO, &st) && S_ISREG(st.st_mode) ? dup(STDIN_FILENO) : -1;
+	if (fd < 0)
+		return false;
+	n = pread(fd, buf, sizeof(buf), 0);
+	close(fd);
+	return n > 0 && emu_capture_head_nsec(buf, (size_t)n);
 }
