@@ -196,6 +196,11 @@ int cmd_replay(int argc, char **argv)
 		free(r.isns);
 		return EXIT_USAGE;
 	}
+	const char *inputs[] = {r.cfg.in_path, r.cfg.key_file};
+	if (cli_stdout_not_input("replay", inputs, 2)) {
+		free(r.isns);
+		return EXIT_USAGE;
+	}
 	r.cfg.verify = !r.no_verify;
 	r.cfg.progress = isatty(STDERR_FILENO) ? progress : NULL;
 	res = calloc(1, sizeof(*res));

@@ -6,6 +6,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "emu/cli/cli.h"
@@ -39,6 +40,24 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring,
 		return -2;
 	}
 	return opt;
+}
+
+int cli_stdout_not_input(const char *cmd, const char *const *inputs, unsigned n)
+{
+	struct stat out, in;
+
+	if (fstat(STDOUT_FILENO, &out) || !S_ISREG(out.st_mode))
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (inputs[i] && !stat(inputs[i], &in) && in.st_dev == out.st_dev &&
+		    in.st_ino == out.st_ino) {
+			fprintf(stderr,
+				"%s %s: standard output is the input %s: not writing into it\n",
+				prog, cmd, inputs[i]);
+			return -EEXIST;
+		}
+	}
+	return 0;
 }
 
 int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu)

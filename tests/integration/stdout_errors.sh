@@ -2,7 +2,8 @@
 # Output that never reaches stdout is an error (DESIGN.md: exit 2, one line on stderr): every
 # command of vnicemu and vnicctl with stdout on /dev/full (every write fails with ENOSPC) must
 # say so and exit 2, never exit 0 as if its report had been read; the same commands with stdout
-# on /dev/null exit as before. A closed stdout that nothing is written to is no error.
+# on /dev/null exit as before. A closed stdout that nothing is written to is no error. Standard
+# output that is the capture being read is refused.
 #   stdout_errors.sh VNICEMU VNICCTL SCENARIOS
 set -uo pipefail
 vnicemu=$(realpath "$1")
@@ -65,6 +66,21 @@ if "$vnicemu" replay "$cap" "${key[@]}" --out out >&- 2>"$work/err"; then
 else
 	t_ok "replay with stdout closed: $(cat "$work/err")"
 fi
+
+# stdout appended to the capture being read: refused, the capture intact
+cp "$cap" mine.pcap
+for c in "verify mine.pcap --list" "replay mine.pcap --json" "diff mine.pcap $cap"; do
+	# shellcheck disable=SC2086
+	err=$("$vnicemu" $c "${key[@]}" 2>&1 >>mine.pcap)
+	rc=$?
+	if [ "$rc" -eq 2 ] && [ "$err" = "vnicemu ${c%% *}: standard output is the input mine.pcap: not writing into it" ] &&
+		cmp -s mine.pcap "$cap"; then
+		t_ok "$c >>mine.pcap: $err"
+	else
+		t_fail "$c >>mine.pcap: exit $rc, '$err'; capture $(cmp -s mine.pcap "$cap" && echo intact || echo changed)"
+		cp "$cap" mine.pcap
+	fi
+done
 
 # vnicctl against a live daemon on null:// ports (an AddressSanitizer build cannot open VDE
 # ports: reference/vde.md)
