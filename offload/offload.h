@@ -678,6 +678,14 @@ struct offload_frame *offload_pipeline_guest_frame(struct offload_pipeline *pl, 
 int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f);
 
 /**
+ * offload_pipeline_last_drop() - why a frame was last dropped during the last
+ * offload_pipeline_tx() or offload_pipeline_flush() (a stage's static reason, "oversize"), or
+ * NULL when none was: after offload_pipeline_tx() returned 0, why its guest frame reached
+ * nothing (NULL: a stage holds or merged it).
+ */
+const char *offload_pipeline_last_drop(const struct offload_pipeline *pl);
+
+/**
  * offload_pipeline_flush() - let stages that hold frames emit those that are due (@all:
  * every one), carrying them through the rest of the pipeline to the sink.
  * Return: the number of frames that reached the end, or -errno.

@@ -58,6 +58,7 @@ struct offload_pipeline {
 	struct pl_entry *level[2]; /* current and next level, OFFLOAD_MAX_SEGMENTS each */
 	uint8_t *scratch;	   /* a fragmented guest frame gathered for its tap */
 	const struct offload_frame *guest_frame; /* the one being carried through */
+	const char *last_drop; /* why a frame was last dropped while carrying it, or NULL */
 	uint32_t scratch_cap;
 	struct offload_frame *outs[OFFLOAD_MAX_SEGMENTS];
 	const struct pl_entry *input; /* the tap's view of the frame a stage is processing */
@@ -1012,10 +1013,11 @@ static void sink(struct offload_pipeline *pl, unsigned tap, struct pl_entry *e)
 	pl->sink(pl->sink_arg, tap, &view, &e->seg, e->st);
 }
 
-static void count_drop(struct pl_stage *ps, const char *reason)
+static void count_drop(struct offload_pipeline *pl, struct pl_stage *ps, const char *reason)
 {
 	struct offload_stage_stats *s = &ps->stats;
 
+	pl->last_drop = reason;
 	s->dropped++;
 	for (unsigned i = 0; i < s->ndrops; i++) {
 		if (!strcmp(s->drops[i].reason, reason)) {
@@ -1068,7 +1070,7 @@ static unsigned emit(struct offload_pipeline *pl, unsigned k, struct pl_entry *p
 			/* a frame the tap cannot even gather is lost here: count it */
 			ps->stats.frames_out--;
 			nout--;
-			count_drop(ps, "oversize");
+			count_drop(pl, ps, "oversize");
 			continue;
 		} else if (pl->cfg.verify && (o != f || o->changed_covered)) {
 			/* a frame changed in place only outside the coverage keeps its verdicts;
@@ -1080,7 +1082,7 @@ static unsigned emit(struct offload_pipeline *pl, unsigned k, struct pl_entry *p
 			 * gathered: lost here, and counted */
 			ps->stats.frames_out--;
 			nout--;
-			count_drop(ps, "no-memory");
+			count_drop(pl, ps, "no-memory");
 			continue;
 		}
 		if (pl->cfg.verify)
@@ -1147,9 +1149,10 @@ static unsigned run_stage(struct offload_pipeline *pl, unsigned k, struct pl_ent
 			continue;
 		}
 		if (n <= 0) {
-			count_drop(ps, n < 0		   ? "error"
-				       : inst->drop_reason ? inst->drop_reason
-							   : "unspecified");
+			count_drop(pl, ps,
+				   n < 0	       ? "error"
+				   : inst->drop_reason ? inst->drop_reason
+						       : "unspecified");
 			continue;
 		}
 		nout = emit(pl, k, &in[i], pv, pa, outs, n, next, nout);
@@ -1177,6 +1180,7 @@ int offload_pipeline_tx(struct offload_pipeline *pl, struct offload_frame *f)
 
 	cur[0].f = f;
 	pl->guest_frame = f;
+	pl->last_drop = NULL;
 	if (tap_parse(pl, &cur[0]))
 		return -EMSGSIZE;
 	f->digest_inferred = false;
@@ -1205,6 +1209,7 @@ int offload_pipeline_flush(struct offload_pipeline *pl, bool all)
 
 	pl->pool_used = 0;
 	pl->guest_frame = NULL;
+	pl->last_drop = NULL;
 	for (unsigned k = 0; k < pl->nstages; k++) {
 		struct offload_stage *inst = pl->st[k].inst;
 		/* a borrowed instance's held frames are its owner's to flush */
@@ -1237,4 +1242,9 @@ void offload_pipeline_stats(const struct offload_pipeline *pl, struct offload_st
 		if (out->culprit < 0 && out->stages[i].invalidated)
 			out->culprit = (int)i;
 	}
+}
+
+const char *offload_pipeline_last_drop(const struct offload_pipeline *pl)
+{
+	return pl->last_drop;
 }

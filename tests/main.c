@@ -34,6 +34,7 @@ static const struct {
 	{"html", suite_html},
 	{"live", suite_live},
 	{"device", suite_device},
+	{"outfile", suite_outfile},
 };
 
 int main(int argc, char **argv)

@@ -26,5 +26,6 @@ Suite *suite_reasm(void);
 Suite *suite_html(void);
 Suite *suite_live(void);
 Suite *suite_device(void);
+Suite *suite_outfile(void);
 
 #endif

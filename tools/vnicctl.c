@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -63,6 +64,34 @@ static int fail(int status, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return status;
+}
+
+/*
+ * At exit, as coreutils' close_stdout() (and vnicemu's): output that never reached stdout's
+ * file is an error, exit 2, whatever the command returned. A closed stdout that nothing was
+ * written to is no error.
+ */
+static void close_stdout(void)
+{
+	bool pending = __fpending(stdout) != 0, failed = ferror(stdout);
+
+	errno = 0;
+	if (fclose(stdout) && (pending || errno != EBADF))
+		failed = true;
+	if (failed) {
+		fail(EXIT_USAGE, "stdout: %s", errno ? strerror(errno) : "write error");
+		_exit(EXIT_USAGE);
+	}
+}
+
+/* stdout failed: say so once (what is still buffered is dropped, close_stdout() stays quiet). */
+static int stdout_failed(void)
+{
+	int e = errno;
+
+	__fpurge(stdout);
+	clearerr(stdout);
+	return fail(EXIT_USAGE, "stdout: %s", strerror(e));
 }
 
 static void usage(FILE *f)
@@ -259,8 +288,10 @@ static int watch(struct conn *c, const sigset_t *waitmask)
 		if (t != T_LINE)
 			return token_error(c, t, "while watching");
 		if (!strncmp(line, CTL_WATCH_PREFIX, strlen(CTL_WATCH_PREFIX))) {
+			/* a watcher whose output goes nowhere stops, rather than watch forever */
 			printf("%s\n", line + strlen(CTL_WATCH_PREFIX));
-			fflush(stdout);
+			if (fflush(stdout))
+				return stdout_failed();
 		} else if (!strncmp(line, "9999 ", 5)) {
 			return 0;
 		}
@@ -353,7 +384,7 @@ static int run(struct conn *c, const char *cmd, const char *cmdline)
 			rc = watch(c, waitmask);
 		}
 		if (fflush(stdout) || ferror(stdout))
-			return fail(EXIT_USAGE, "stdout: %s", strerror(errno));
+			return stdout_failed();
 		return rc;
 	}
 	fwrite(data, 1, dlen, stderr);
@@ -430,6 +461,7 @@ int main(int argc, char **argv)
 	c.path = getenv("VNICEMU_CONTROL");
 	if (!c.path || !*c.path)
 		c.path = CTL_DEFAULT_PATH;
+	atexit(close_stdout);
 	opterr = 0;
 	/* '+': stop at the command, so that "stats --json" keeps its option */
 	while ((opt = getopt_long(argc, argv, "+:s:h", opts, NULL)) != -1) {

@@ -24,8 +24,10 @@ struct replay {
 	struct emu_capin *in;
 	struct offload_pipeline *pl;
 	struct offload_pipeline *rx; /* with a path: the peer's frames, wire to guest */
-	struct emu_tapcap *out;	     /* --out: every tap, wire.pcap, annotated.pcapng */
-	struct emu_tapcap *rxout;    /* --out with a path: rx-wire.pcap ... rx-guest.pcap */
+	struct emu_outset *outs; /* --out: the files below, temporaries until the run succeeds */
+	struct emu_tapcap_config tc, rtc; /* the two sinks' files, for the stale ones too */
+	struct emu_tapcap *out;		  /* --out: every tap, wire.pcap, annotated.pcapng */
+	struct emu_tapcap *rxout;	  /* --out with a path: rx-wire.pcap ... rx-guest.pcap */
 	struct {
 		int family;
 		uint8_t addr[16];
@@ -95,6 +97,10 @@ static int push_frame(struct replay *r, const struct emu_pkt *pkt, uint64_t no)
 	if (!r->rx || from_guest(r, pkt)) {
 		n = emu_guest_frame(r->pl, &r->profile, emu_capin_linktype(r->in), r->cfg->wire_mtu,
 				    pkt->data, pkt->caplen, pkt->len, &pkt->ts, no, NULL);
+		/* a guest frame that reached nothing: annotated.pcapng says why */
+		const char *why = n == 0 ? offload_pipeline_last_drop(r->pl) : NULL;
+		if (why && r->out)
+			emu_tapcap_dropped(r->out, why); /* a failure is reported at the close */
 		return n < 0 ? n : 0;
 	}
 	/* the peer's frame, as the wire carried it, lent for the call as a guest frame is */
@@ -181,11 +187,23 @@ static int build(struct replay *r, struct offload_config *cfg, struct offload_co
 	return r->rx ? 0 : -EINVAL;
 }
 
+/*
+ * The files of --out: never over an input (the capture, above all, is mapped: truncating it
+ * would kill the run with SIGBUS and lose the user's file), and temporaries until the run
+ * succeeds.
+ */
 static int open_out(struct replay *r, const struct offload_config *cfg,
 		    const struct offload_config *rcfg, char *err, size_t errlen)
 {
-	struct emu_tapcap_config tc = {
-		.dir = r->cfg->out_dir,
+	const struct emu_replay_config *c = r->cfg;
+
+	if (!(r->outs = emu_outset_new(false)) || emu_outset_input(r->outs, c->in_path) ||
+	    emu_outset_input(r->outs, c->key_file) || emu_profile_inputs(&r->profile, r->outs)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r->tc = (struct emu_tapcap_config){
+		.dir = c->out_dir,
 		.dir_mode = 0755,
 		.in = "guest",
 		.out = "wire",
@@ -193,19 +211,40 @@ static int open_out(struct replay *r, const struct offload_config *cfg,
 		.nstages = cfg->nstages,
 		.linktype = cfg->linktype,
 		.annotate = true,
+		.nsec = emu_capin_nanosecond(r->in), /* nanosecond input keeps its nanoseconds */
+		.outset = r->outs,
 	};
-
-	if (!(r->out = emu_tapcap_open(&tc, err, errlen)))
+	r->rtc = r->tc;
+	r->rtc.prefix = "rx-";
+	r->rtc.in = "wire";
+	r->rtc.out = "guest";
+	r->rtc.stages = rcfg->stages;
+	r->rtc.nstages = rcfg->nstages;
+	r->rtc.annotate = false;
+	if (!(r->out = emu_tapcap_open(&r->tc, err, errlen)))
 		return -errno;
 	if (!r->rx)
 		return 0;
-	tc.prefix = "rx-";
-	tc.in = "wire";
-	tc.out = "guest";
-	tc.stages = rcfg->stages;
-	tc.nstages = rcfg->nstages;
-	tc.annotate = false;
-	return (r->rxout = emu_tapcap_open(&tc, err, errlen)) ? 0 : -errno;
+	return (r->rxout = emu_tapcap_open(&r->rtc, err, errlen)) ? 0 : -errno;
+}
+
+/* Close the files of --out and, when all were written whole, put them in place. */
+static int close_out(struct replay *r, struct emu_replay_result *res, char *err, size_t errlen)
+{
+	char tx[sizeof(res->removed)], rx[sizeof(res->removed)];
+	int ret = emu_tapcap_close(r->out, err, errlen);
+
+	r->out = NULL;
+	if (!ret)
+		ret = emu_tapcap_close(r->rxout, err, errlen);
+	r->rxout = NULL;
+	if (ret || !r->outs || (ret = emu_outset_commit(r->outs, err, errlen)))
+		return ret;
+	/* what an earlier run left that this one did not write would pass for this run's */
+	emu_tapcap_prune(&r->tc, r->outs, tx, sizeof(tx));
+	emu_tapcap_prune(&r->rtc, r->outs, rx, sizeof(rx));
+	snprintf(res->removed, sizeof(res->removed), "%s%s%s", tx, *tx && *rx ? ", " : "", rx);
+	return 0;
 }
 
 /*
@@ -242,6 +281,7 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 	time_t last = 0; /* the first check shows: progress is deterministic */
 
 	*res->key_warning = '\0';
+	res->removed[0] = '\0';
 	ret = emu_profile_load(&r->profile, c->profile, err, errlen);
 	if (!ret && c->path)
 		ret = emu_profile_add_path(&r->profile, c->path, err, errlen);
@@ -313,12 +353,7 @@ static int run(struct replay *r, struct emu_replay_result *res, char *err, size_
 		res->cut = *cut;
 	if (r->rx)
 		offload_pipeline_flush(r->rx, true); /* lro's held frames reach the guest */
-	ret = emu_tapcap_close(r->out, err, errlen);
-	r->out = NULL;
-	if (!ret)
-		ret = emu_tapcap_close(r->rxout, err, errlen);
-	r->rxout = NULL;
-	if (ret)
+	if ((ret = close_out(r, res, err, errlen)))
 		return ret;
 	offload_pipeline_stats(r->pl, &res->stats);
 	if ((res->has_rx = r->rx != NULL))
@@ -342,6 +377,7 @@ int emu_replay(const struct emu_replay_config *cfg, struct emu_replay_result *re
 	/* after a failure: its error counts */
 	emu_tapcap_close(r->out, ignored, sizeof(ignored));
 	emu_tapcap_close(r->rxout, ignored, sizeof(ignored));
+	emu_outset_free(r->outs);     /* the temporaries of a failed run go */
 	offload_pipeline_free(r->rx); /* it borrows the transmit pipeline's path elements */
 	offload_pipeline_free(r->pl);
 	emu_capin_close(r->in);

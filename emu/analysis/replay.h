@@ -47,10 +47,15 @@ struct emu_replay_config {
 	const char *key_file;		      /**< or a key file, or NULL */
 	const struct md5sig_ao_isn_arg *isns; /**< --isn: ISNs for connections begun earlier */
 	size_t nisns;
-	const char *out_dir; /**< write every tap here, or NULL */
-	unsigned wire_mtu;   /**< IP MTU of the wire */
-	bool verify;	     /**< run the verification taps */
-	bool full_verify;    /**< recompute every changed digest */
+	/**
+	 * write every tap here, or NULL: whole or not at all (temporaries renamed into place
+	 * when the run succeeds), never over an input, and without what an earlier run left
+	 * that this one does not write (emu_replay_result.removed)
+	 */
+	const char *out_dir;
+	unsigned wire_mtu; /**< IP MTU of the wire */
+	bool verify;	   /**< run the verification taps */
+	bool full_verify;  /**< recompute every changed digest */
 	/**
 	 * Called at most once a second with the frames read so far (@done false), and once at
 	 * the end (@done true); may be NULL. The program decides what to show.
@@ -75,8 +80,10 @@ struct emu_replay_result {
 	struct offload_stats rx;    /**< then its counters: wire to guest */
 	/** the key file's warning (emu_keys_load()), "" if none; set even when the run fails */
 	char key_warning[EMU_KEYS_WARN_MAX];
-	bool truncated;		    /**< the capture ends inside a record: @cut */
-	struct emu_capin_cut cut;   /**< where; the run covers the frames before it */
+	bool truncated;		  /**< the capture ends inside a record: @cut */
+	struct emu_capin_cut cut; /**< where; the run covers the frames before it */
+	/** --out: files an earlier run left there that this one did not write, now removed */
+	char removed[1024];
 };
 
 /**

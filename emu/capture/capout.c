@@ -2,8 +2,8 @@
 /*
  * Capture files out. libpcap writes classic pcap only, and we also need pcapng for packet
  * comments (verdicts for Wireshark), so both small formats are written here directly:
- * pcap per tcpdump's savefile format, pcapng per the IETF pcapng draft (SHB, IDB, EPB with
- * opt_comment).
+ * pcap per tcpdump's savefile format (micro- or nanosecond magic), pcapng per the IETF pcapng
+ * draft (SHB, IDB with if_tsresol 9, EPB with opt_comment).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 struct emu_capout {
 	FILE *f;
 	bool pcapng;
+	bool nsec; /* classic pcap: nanosecond timestamps */
 	int nifaces;
 	int err; /* first write error, sticky */
 	char *path;
@@ -60,22 +61,22 @@ static void put_opt(struct emu_capout *c, uint16_t code, const char *s)
 	pad4(c, n);
 }
 
-struct emu_capout *emu_capout_open(const char *path, bool pcapng, char *err, size_t errlen)
+/* A writer for @f (taken, closed on failure), whose name is @path. */
+static struct emu_capout *capout_new(FILE *f, const char *path, bool pcapng, char *err,
+				     size_t errlen)
 {
-	struct emu_capout *c = calloc(1, sizeof(*c));
+	struct emu_capout *c;
 
+	if (!f)
+		return NULL;
+	c = calloc(1, sizeof(*c));
 	if (!c || !(c->path = strdup(path))) {
 		free(c);
+		fclose(f);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	c->f = fopen(path, "wbe");
-	if (!c->f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(c->path);
-		free(c);
-		return NULL;
-	}
+	c->f = f;
 	setvbuf(c->f, NULL, _IOFBF, 1 << 20);
 	c->pcapng = pcapng;
 	if (pcapng) {
@@ -95,12 +96,35 @@ struct emu_capout *emu_capout_open(const char *path, bool pcapng, char *err, siz
 	return c;
 }
 
+struct emu_capout *emu_capout_open(const char *path, bool pcapng, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "wbe");
+
+	if (!f)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return capout_new(f, path, pcapng, err, errlen);
+}
+
+struct emu_capout *emu_capout_create(struct emu_outset *s, const char *path, bool pcapng, char *err,
+				     size_t errlen)
+{
+	return capout_new(emu_outset_open(s, path, err, errlen), path, pcapng, err, errlen);
+}
+
+int emu_capout_nsec(struct emu_capout *c)
+{
+	if (c->nifaces)
+		return -EINVAL;
+	c->nsec = true;
+	return 0;
+}
+
 int emu_capout_iface(struct emu_capout *c, uint32_t linktype, const char *name)
 {
 	if (!c->pcapng) {
 		if (c->nifaces)
 			return -EINVAL;
-		put32(c, 0xa1b2c3d4);
+		put32(c, c->nsec ? 0xa1b23c4d : 0xa1b2c3d4);
 		put16(c, 2);
 		put16(c, 4);
 		put32(c, 0);
@@ -128,20 +152,30 @@ int emu_capout_iface(struct emu_capout *c, uint32_t linktype, const char *name)
 int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec *ts,
 		     const uint8_t *data, uint32_t len, const char *comment)
 {
+	return emu_capout_write_comments(c, iface, ts, data, len, &comment, comment ? 1 : 0);
+}
+
+int emu_capout_write_comments(struct emu_capout *c, unsigned iface, const struct timespec *ts,
+			      const uint8_t *data, uint32_t len, const char *const *comments,
+			      unsigned ncomments)
+{
 	uint32_t caplen = len > SNAPLEN ? SNAPLEN : len;
 
 	if (iface >= (unsigned)c->nifaces)
 		return -EINVAL;
 	if (!c->pcapng) {
 		put32(c, (uint32_t)ts->tv_sec);
-		put32(c, (uint32_t)(ts->tv_nsec / 1000));
+		put32(c, (uint32_t)(c->nsec ? ts->tv_nsec : ts->tv_nsec / 1000));
 		put32(c, caplen);
 		put32(c, len);
 		put(c, data, caplen);
 		return c->err;
 	}
 	uint64_t t = (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
-	size_t opts = comment ? opt_size(comment) + 4 : 0;
+	size_t opts = ncomments ? 4 : 0; /* opt_endofopt */
+
+	for (unsigned i = 0; i < ncomments; i++)
+		opts += opt_size(comments[i]);
 	uint32_t blen = (uint32_t)(32 + ((caplen + 3) & ~3u) + opts);
 	put32(c, 6);
 	put32(c, blen);
@@ -152,10 +186,10 @@ int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec
 	put32(c, len);
 	put(c, data, caplen);
 	pad4(c, caplen);
-	if (comment) {
-		put_opt(c, 1, comment); /* opt_comment */
+	for (unsigned i = 0; i < ncomments; i++)
+		put_opt(c, 1, comments[i]); /* opt_comment */
+	if (ncomments)
 		put32(c, 0);
-	}
 	put32(c, blen);
 	return c->err;
 }

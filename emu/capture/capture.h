@@ -15,8 +15,11 @@
  * a regular file of bounded size, read at once, so a FIFO or a device never hangs a program.
  * A tap capture (tapcap.c) is a pipeline's sink writing one file per tap, for live runs and
  * replays alike. A live capture (livecap.c) reads an interface through libpcap, frame by frame
- * as they arrive, for `verify --interface`. Nothing here prints: failures are -errno plus one
- * line naming the file (and frame or line), or the option.
+ * as they arrive, for `verify --interface`. A run's output files (outfile.c) are created
+ * through one set that knows the run's inputs, so that no output is ever opened over an input,
+ * and that writes them under temporary names renamed into place when the run succeeds. Nothing
+ * here prints: failures are -errno plus one line naming the file (and frame or line), or the
+ * option.
  */
 #ifndef VNICEMU_EMU_CAPTURE_H
 #define VNICEMU_EMU_CAPTURE_H
@@ -103,15 +106,85 @@ bool emu_capin_hold(struct emu_capin *c, size_t bytes);
 /** Close; accepts NULL. Frames read from @c are gone. */
 void emu_capin_close(struct emu_capin *c);
 
+/* ---- the output files of a run (outfile.c) ---- */
+
+struct emu_outset;
+
+/**
+ * emu_outset_new() - the output files of one run. With @in_place each file is created under
+ * its name at once, truncating what was there (live captures, readable while written);
+ * otherwise under a temporary name beside it (".NAME.XXXXXX", in the same directory), renamed
+ * into place by emu_outset_commit(), so that a run that fails leaves the files of an earlier
+ * run as they were and no half-written ones.
+ * Return: the set (the caller's, freed by emu_outset_free()), or NULL when out of memory.
+ */
+struct emu_outset *emu_outset_new(bool in_place);
+
+/**
+ * emu_outset_input() - @path (may be NULL; "-" is standard input) is read by the run: no
+ * output may be that file under any name (a symlink or hard link to it included). A path that
+ * does not exist is no input (its reader will say so).
+ * Return: 0 or -ENOMEM.
+ */
+int emu_outset_input(struct emu_outset *s, const char *path);
+
+/**
+ * emu_outset_check() - may @path be written? Return: 0, or -EEXIST when it is one of the
+ * inputs, with "PATH is the input INPUT (the same file): ..." in @err.
+ */
+int emu_outset_check(const struct emu_outset *s, const char *path, char *err, size_t errlen);
+
+/**
+ * emu_outset_open() - create the output @path (emu_outset_check() first), in place or as a
+ * temporary as @s says.
+ * Return: a stream to write it (the caller's: fclose() it and check), or NULL with errno set
+ * and a line naming @path in @err (EEXIST: it is an input).
+ */
+FILE *emu_outset_open(struct emu_outset *s, const char *path, char *err, size_t errlen);
+
+/**
+ * emu_outset_commit() - rename every temporary into place. Call it only when the run
+ * succeeded and every stream was closed without error.
+ * Return: 0, or -errno with "PATH: reason" in @err.
+ */
+int emu_outset_commit(struct emu_outset *s, char *err, size_t errlen);
+
+/**
+ * emu_outset_prune() - remove @path, a file an earlier run may have left beside this run's
+ * outputs, unless it is one of them or an input, or no regular file (a symlink is left too).
+ * Return: 1 when removed, 0 when left alone, or -errno.
+ */
+int emu_outset_prune(const struct emu_outset *s, const char *path);
+
+/** Free @s; temporaries not committed are removed. Accepts NULL. */
+void emu_outset_free(struct emu_outset *s);
+
+/* ---- capture files out (capout.c) ---- */
+
 struct emu_capout;
 
 /**
  * emu_capout_open() - create a capture file: classic pcap (microseconds, what every tool
- * reads), or pcapng when @pcapng, whose frames may carry comments and name their interface.
+ * reads, unless emu_capout_nsec()), or pcapng when @pcapng (nanoseconds), whose frames may
+ * carry comments and name their interface.
  * Return: the writer (the caller's, freed by emu_capout_close()), or NULL with a reason naming
  * @path in @err.
  */
 struct emu_capout *emu_capout_open(const char *path, bool pcapng, char *err, size_t errlen);
+
+/**
+ * emu_capout_create() - emu_capout_open(), the file created by @s (emu_outset_open()): never
+ * over an input, and a temporary until @s is committed.
+ */
+struct emu_capout *emu_capout_create(struct emu_outset *s, const char *path, bool pcapng, char *err,
+				     size_t errlen);
+
+/**
+ * emu_capout_nsec() - write nanosecond timestamps to a classic pcap file (its nanosecond
+ * magic, which tcpdump and Wireshark read); pcapng files always have them. Call it before
+ * emu_capout_iface(). Return: 0, or -EINVAL after.
+ */
+int emu_capout_nsec(struct emu_capout *c);
 /**
  * emu_capout_iface() - declare an interface (pcapng: an IDB; pcap: the file's link type, once).
  * Return: its index for emu_capout_write(), or -errno.
@@ -124,6 +197,13 @@ int emu_capout_iface(struct emu_capout *c, uint32_t linktype, const char *name);
  */
 int emu_capout_write(struct emu_capout *c, unsigned iface, const struct timespec *ts,
 		     const uint8_t *data, uint32_t len, const char *comment);
+/**
+ * emu_capout_write_comments() - emu_capout_write() with @ncomments packet comments (pcapng:
+ * one opt_comment each, which Wireshark lists one by one).
+ */
+int emu_capout_write_comments(struct emu_capout *c, unsigned iface, const struct timespec *ts,
+			      const uint8_t *data, uint32_t len, const char *const *comments,
+			      unsigned ncomments);
 /** Push buffered frames to the file (live captures stay readable). Return: 0 or -errno. */
 int emu_capout_flush(struct emu_capout *c);
 /** Flush and close; accepts NULL. Return: 0, or -errno if anything failed to be written. */
@@ -250,16 +330,37 @@ struct emu_tapcap_config {
 	uint64_t
 		max_bytes; /**< a file this large is kept as NAME.1 and NAME starts again (0: never) */
 	bool annotate;	   /**< also write annotated.pcapng */
+	bool nsec; /**< nanosecond timestamps in the pcap files (annotated.pcapng has them) */
+	/**
+	 * creates the files (emu_capout_create()): none over an input; for a replay as
+	 * temporaries, renamed into place by the caller's emu_outset_commit() after
+	 * emu_tapcap_close() succeeded. Borrowed for the sink's life; NULL: files are opened as
+	 * they are. Rotation (@max_bytes) is for a set that creates files in place.
+	 */
+	struct emu_outset *outset;
 };
 
 struct emu_tapcap;
 
 /**
- * emu_tapcap_open() - create the directory if missing and every file (truncating what was
- * there). Return: the sink (the caller's, freed by emu_tapcap_close()), or NULL with errno set
- * and one line naming the directory or file in @err.
+ * emu_tapcap_open() - check that no file is an input of @cfg->outset, then create the
+ * directory if missing and every file (in place, truncating what was there, or as a
+ * temporary, as the set says).
+ * Return: the sink (the caller's, freed by emu_tapcap_close()), or NULL with errno set (EEXIST:
+ * a file is an input) and one line naming the directory or file in @err.
  */
 struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *err, size_t errlen);
+
+/**
+ * emu_tapcap_prune() - after @s was committed: remove from @cfg->dir the files a sink of
+ * @cfg's directory, prefix and ends could have written for a pipeline of any stages (a stale
+ * lro.pcap from another profile; annotated.pcapng only with @cfg->annotate) that @s did not
+ * write, unless they are inputs or no regular files (emu_outset_prune()). Their paths go to
+ * @removed, ", "-separated ("" when none), with the reason for one that could not be removed.
+ * Return: how many were removed.
+ */
+int emu_tapcap_prune(const struct emu_tapcap_config *cfg, const struct emu_outset *s, char *removed,
+		     size_t len);
 
 /**
  * emu_tapcap_write() - the pipeline sink's frame @f at tap @tap (offload_sink_fn's arguments):
@@ -270,6 +371,15 @@ struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *er
  */
 int emu_tapcap_write(struct emu_tapcap *t, unsigned tap, const struct offload_frame *f,
 		     enum md5sig_status st);
+
+/**
+ * emu_tapcap_dropped() - the guest frame last written at tap 0 reached no wire: its record in
+ * annotated.pcapng carries a second comment, "dropped: @reason" (the stage's drop reason).
+ * A guest frame's annotated record waits for this until a frame it became reaches the out
+ * end or the next guest frame enters.
+ * Return: 0, or -errno as emu_tapcap_write().
+ */
+int emu_tapcap_dropped(struct emu_tapcap *t, const char *reason);
 
 /** The latest failure, "PATH: reason", or "" (owned by @t, valid until the next call). */
 const char *emu_tapcap_error(const struct emu_tapcap *t);

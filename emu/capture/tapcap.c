@@ -2,7 +2,9 @@
 /*
  * One capture file per tap of a pipeline, for live runs (`run --capture DIR`) and replays
  * (`replay --out DIR`) alike. A file that fails is closed and no longer written; the others go
- * on. Live files rotate by size: the full one is kept as NAME.1 and a new NAME starts.
+ * on. Live files rotate by size: the full one is kept as NAME.1 and a new NAME starts. Files are
+ * created through the caller's output set (emu_outset): never over an input, and for a replay
+ * under temporary names the caller renames into place when the run succeeded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,12 +25,21 @@ struct tapfile {
 };
 
 struct emu_tapcap {
+	struct emu_outset *outset; /* may be NULL: files opened as they are */
+	bool nsec;
 	uint32_t linktype;
 	uint64_t max_bytes;
 	unsigned ntaps; /* taps 0..ntaps-1; the last is the pipeline's out end */
 	struct tapfile tap[OFFLOAD_MAX_STAGES + 1];
 	struct tapfile out;	  /* the out end again, by its own name */
 	struct tapfile annotated; /* pcapng: the in end on interface 0, the out end on 1 */
+	struct pending {
+		bool has;
+		uint8_t *data;
+		uint32_t len, cap;
+		struct timespec ts;
+		char comment[1024];
+	} pending; /* the last guest frame's annotated record, until its fate is known */
 	int first_err;
 	char first[700]; /* "PATH: reason" of the first failure */
 	char last[700];	 /* ...and of the latest */
@@ -36,11 +47,14 @@ struct emu_tapcap {
 
 static int tapfile_open(struct emu_tapcap *t, struct tapfile *tf, char *err, size_t errlen)
 {
-	tf->c = emu_capout_open(tf->path, tf->pcapng, err, errlen);
+	tf->c = t->outset ? emu_capout_create(t->outset, tf->path, tf->pcapng, err, errlen)
+			  : emu_capout_open(tf->path, tf->pcapng, err, errlen);
 	if (!tf->c)
 		return -EIO;
 	tf->bytes = PCAP_FILE_HEADER;
-	int ret = tf->pcapng ? emu_capout_iface(tf->c, t->linktype, "guest") : 0;
+	int ret = tf->pcapng ? emu_capout_iface(tf->c, t->linktype, "guest")
+		  : t->nsec  ? emu_capout_nsec(tf->c)
+			     : 0;
 	if (ret >= 0)
 		ret = emu_capout_iface(tf->c, t->linktype, tf->pcapng ? "wire" : NULL);
 	if (ret < 0) {
@@ -64,31 +78,82 @@ static int tapfile_fail(struct emu_tapcap *t, struct tapfile *tf, int ret, const
 }
 
 static int tapfile_write(struct emu_tapcap *t, struct tapfile *tf, unsigned iface,
-			 const struct offload_frame *f, const char *comment)
+			 const struct timespec *ts, const uint8_t *data, uint32_t len,
+			 const char *const *comments, unsigned ncomments)
 {
 	char why[700];
 	int ret;
 
 	if (!tf->c)
 		return 0;
-	if (t->max_bytes && tf->bytes + f->len + PCAP_RECORD_HEADER > t->max_bytes &&
+	if (t->max_bytes && tf->bytes + len + PCAP_RECORD_HEADER > t->max_bytes &&
 	    tf->bytes > PCAP_FILE_HEADER) {
 		/* rotate: keep the full file as NAME.1 */
 		char old[sizeof(tf->path) + 2];
 
 		emu_capout_close(tf->c);
+		tf->c = NULL;
 		snprintf(old, sizeof(old), "%s.1", tf->path);
+		if (t->outset && (ret = emu_outset_check(t->outset, old, why, sizeof(why))))
+			return tapfile_fail(t, tf, ret, why);
 		rename(tf->path, old);
 		if ((ret = tapfile_open(t, tf, why, sizeof(why))))
 			return tapfile_fail(t, tf, ret, why);
 	}
-	ret = emu_capout_write(tf->c, iface, &f->ts, f->data, f->len, comment);
+	ret = emu_capout_write_comments(tf->c, iface, ts, data, len, comments, ncomments);
 	if (ret) {
 		snprintf(why, sizeof(why), "%s: %s", tf->path, strerror(-ret));
 		return tapfile_fail(t, tf, ret, why);
 	}
-	tf->bytes += PCAP_RECORD_HEADER + f->len;
+	tf->bytes += PCAP_RECORD_HEADER + len;
 	return 0;
+}
+
+/* @f at a tap file, with @comment (may be NULL). */
+static int tapfile_frame(struct emu_tapcap *t, struct tapfile *tf, unsigned iface,
+			 const struct offload_frame *f, const char *comment)
+{
+	return tapfile_write(t, tf, iface, &f->ts, f->data, f->len, &comment, comment ? 1 : 0);
+}
+
+/*
+ * The guest frame's record in annotated.pcapng waits until its fate is known: written as it is
+ * when a frame it became reaches the wire, or when the next guest frame enters (held or merged
+ * by a stage), or with a second comment, "dropped: REASON", by emu_tapcap_dropped().
+ */
+static int pending_keep(struct emu_tapcap *t, const struct offload_frame *f, const char *comment)
+{
+	struct pending *p = &t->pending;
+
+	if (f->len > p->cap) {
+		uint8_t *d = realloc(p->data, f->len);
+		if (!d)
+			return -ENOMEM;
+		p->data = d;
+		p->cap = f->len;
+	}
+	memcpy(p->data, f->data, f->len);
+	p->len = f->len;
+	p->ts = f->ts;
+	snprintf(p->comment, sizeof(p->comment), "%s", comment);
+	p->has = true;
+	return 0;
+}
+
+/* Write the waiting guest record, with "dropped: @dropped" when it is not NULL. */
+static int pending_write(struct emu_tapcap *t, const char *dropped)
+{
+	struct pending *p = &t->pending;
+	char drop[96];
+	const char *comments[2] = {p->comment, drop};
+
+	if (!p->has)
+		return 0;
+	p->has = false;
+	if (dropped)
+		snprintf(drop, sizeof(drop), "dropped: %s", dropped);
+	return tapfile_write(t, &t->annotated, 0, &p->ts, p->data, p->len, comments,
+			     dropped ? 2 : 1);
 }
 
 static int tapfile_close(struct emu_tapcap *t, struct tapfile *tf)
@@ -111,20 +176,27 @@ static void close_all(struct emu_tapcap *t)
 	tapfile_close(t, &t->annotated);
 }
 
-struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *err, size_t errlen)
+/* The file names of @cfg's taps, its out end and annotated.pcapng (nstages + 3) into @paths. */
+static void tap_paths(const struct emu_tapcap_config *cfg, char (*paths)[640], size_t len)
 {
 	const char *pre = cfg->prefix ? cfg->prefix : "";
+	unsigned ntaps = cfg->nstages + 1;
+
+	for (unsigned i = 0; i < ntaps; i++)
+		snprintf(paths[i], len, "%s/%s%s.pcap", cfg->dir, pre,
+			 i ? cfg->stages[i - 1] : cfg->in);
+	snprintf(paths[ntaps], len, "%s/%s%s.pcap", cfg->dir, pre, cfg->out);
+	snprintf(paths[ntaps + 1], len, "%s/%sannotated.pcapng", cfg->dir, pre);
+}
+
+struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *err, size_t errlen)
+{
+	char paths[OFFLOAD_MAX_STAGES + 3][640];
 	struct emu_tapcap *t;
 
 	if (cfg->nstages > OFFLOAD_MAX_STAGES) {
 		snprintf(err, errlen, "%s: more taps than a pipeline has", cfg->dir);
 		errno = EINVAL;
-		return NULL;
-	}
-	if (mkdir(cfg->dir, cfg->dir_mode) && errno != EEXIST) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", cfg->dir, strerror(e));
-		errno = e;
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
@@ -133,16 +205,36 @@ struct emu_tapcap *emu_tapcap_open(const struct emu_tapcap_config *cfg, char *er
 		errno = ENOMEM;
 		return NULL;
 	}
+	t->outset = cfg->outset;
+	t->nsec = cfg->nsec;
 	t->linktype = cfg->linktype;
 	t->max_bytes = cfg->max_bytes;
 	t->ntaps = cfg->nstages + 1;
+	tap_paths(cfg, paths, sizeof(paths[0]));
 	for (unsigned i = 0; i < t->ntaps; i++)
-		snprintf(t->tap[i].path, sizeof(t->tap[i].path), "%s/%s%s.pcap", cfg->dir, pre,
-			 i ? cfg->stages[i - 1] : cfg->in);
-	snprintf(t->out.path, sizeof(t->out.path), "%s/%s%s.pcap", cfg->dir, pre, cfg->out);
-	snprintf(t->annotated.path, sizeof(t->annotated.path), "%s/%sannotated.pcapng", cfg->dir,
-		 pre);
+		memcpy(t->tap[i].path, paths[i], sizeof(t->tap[i].path));
+	memcpy(t->out.path, paths[t->ntaps], sizeof(t->out.path));
+	memcpy(t->annotated.path, paths[t->ntaps + 1], sizeof(t->annotated.path));
 	t->annotated.pcapng = true;
+	/* no file is created (nor truncated) before every one is known not to be an input */
+	for (unsigned i = 0; t->outset && i <= t->ntaps + 1; i++) {
+		const struct tapfile *tf = i < t->ntaps	   ? &t->tap[i]
+					   : i == t->ntaps ? &t->out
+							   : &t->annotated;
+		if ((tf != &t->annotated || cfg->annotate) &&
+		    emu_outset_check(t->outset, tf->path, err, errlen)) {
+			free(t);
+			errno = EEXIST;
+			return NULL;
+		}
+	}
+	if (mkdir(cfg->dir, cfg->dir_mode) && errno != EEXIST) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", cfg->dir, strerror(e));
+		free(t);
+		errno = e;
+		return NULL;
+	}
 	for (unsigned i = 0; i < t->ntaps; i++)
 		if (tapfile_open(t, &t->tap[i], err, errlen))
 			goto fail;
@@ -155,6 +247,40 @@ fail:
 	free(t);
 	errno = EIO;
 	return NULL;
+}
+
+int emu_tapcap_prune(const struct emu_tapcap_config *cfg, const struct emu_outset *s, char *removed,
+		     size_t len)
+{
+	struct emu_tapcap_config all = *cfg;
+	const char *names[OFFLOAD_MAX_STAGES + 16];
+	char paths[OFFLOAD_MAX_STAGES + 19][640];
+	unsigned n = 0;
+	size_t used = 0;
+	int count = 0;
+
+	/* every stage a pipeline may have: the taps of any profile and path */
+	for (const struct offload_stage_ops *const *o = offload_stages; *o; o++)
+		if (n < sizeof(names) / sizeof(names[0]))
+			names[n++] = (*o)->name;
+	all.stages = names;
+	all.nstages = n;
+	tap_paths(&all, paths, sizeof(paths[0]));
+	if (len)
+		*removed = '\0';
+	for (unsigned i = 0; i < n + 3; i++) {
+		if (i == n + 2 && !cfg->annotate)
+			break;
+		int r = emu_outset_prune(s, paths[i]);
+		if (r && used < len) {
+			int w = snprintf(removed + used, len - used, "%s%s%s%s%s", used ? ", " : "",
+					 paths[i], r < 0 ? " (cannot remove it: " : "",
+					 r < 0 ? strerror(-r) : "", r < 0 ? ")" : "");
+			used += w > 0 ? (size_t)w : 0;
+		}
+		count += r > 0;
+	}
+	return count;
 }
 
 /*
@@ -205,16 +331,26 @@ int emu_tapcap_write(struct emu_tapcap *t, unsigned tap, const struct offload_fr
 
 	if (tap >= t->ntaps)
 		return -EINVAL;
-	if ((r = tapfile_write(t, &t->tap[tap], 0, f, NULL)))
+	if ((r = tapfile_frame(t, &t->tap[tap], 0, f, NULL)))
 		ret = r;
-	if (out && (r = tapfile_write(t, &t->out, 0, f, NULL)) && !ret)
+	if (out && (r = tapfile_frame(t, &t->out, 0, f, NULL)) && !ret)
 		ret = r;
 	if ((in || out) && t->annotated.c) {
+		/* the previous guest frame reached the wire, or a stage holds it */
+		if ((r = pending_write(t, NULL)) && !ret)
+			ret = r;
 		annotation(f, in, st, comment, sizeof(comment));
-		if ((r = tapfile_write(t, &t->annotated, in ? 0 : 1, f, comment)) && !ret)
+		r = in ? pending_keep(t, f, comment)
+		       : tapfile_frame(t, &t->annotated, 1, f, comment);
+		if (r && !ret)
 			ret = r;
 	}
 	return ret;
+}
+
+int emu_tapcap_dropped(struct emu_tapcap *t, const char *reason)
+{
+	return t->annotated.c ? pending_write(t, reason) : 0;
 }
 
 const char *emu_tapcap_error(const struct emu_tapcap *t)
@@ -224,7 +360,7 @@ const char *emu_tapcap_error(const struct emu_tapcap *t)
 
 int emu_tapcap_flush(struct emu_tapcap *t)
 {
-	int ret = 0;
+	int ret = t->annotated.c ? pending_write(t, NULL) : 0;
 
 	for (unsigned i = 0; i <= t->ntaps + 1; i++) {
 		struct tapfile *tf = i < t->ntaps    ? &t->tap[i]
@@ -247,7 +383,10 @@ int emu_tapcap_close(struct emu_tapcap *t, char *err, size_t errlen)
 
 	if (!t)
 		return 0;
+	if (t->annotated.c)
+		pending_write(t, NULL);
 	close_all(t);
+	free(t->pending.data);
 	ret = t->first_err;
 	if (ret)
 		snprintf(err, errlen, "%s", t->first);

@@ -44,6 +44,12 @@ int cmd_repro(int argc, char **argv);
 int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring,
 	       const struct option *opts);
 
+/*
+ * Is stdout one of the @n files @inputs (NULL entries skipped)? Then one error line and
+ * -EEXIST: `vnicemu verify f.pcap --list >> f.pcap` would write into the capture being read.
+ */
+int cli_stdout_not_input(const char *cmd, const char *const *inputs, unsigned n);
+
 /* --wire-mtu N: 576..65535 into *@mtu, or one error line and -EINVAL. */
 int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu);
 

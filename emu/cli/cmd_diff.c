@@ -116,6 +116,9 @@ int cmd_diff(int argc, char **argv)
 		fprintf(stderr, "%s diff: expected two captures: GUEST.pcap WIRE.pcap\n", prog);
 		return EXIT_USAGE;
 	}
+	const char *inputs[] = {argv[optind], argv[optind + 1], key_file};
+	if (cli_stdout_not_input("diff", inputs, 3))
+		return EXIT_USAGE;
 	if (isatty(STDERR_FILENO)) {
 		cfg.progress = progress;
 		cfg.progress_arg = &shown;

@@ -208,6 +208,11 @@ int cmd_replay(int argc, char **argv)
 		free(r.isns);
 		return EXIT_USAGE;
 	}
+	const char *inputs[] = {r.cfg.in_path, r.cfg.key_file};
+	if (cli_stdout_not_input("replay", inputs, 2)) {
+		free(r.isns);
+		return EXIT_USAGE;
+	}
 	r.cfg.verify = !r.no_verify;
 	r.cfg.progress = isatty(STDERR_FILENO) ? cli_progress : NULL;
 	r.cfg.progress_arg = cmd_name;
@@ -233,6 +238,9 @@ int cmd_replay(int argc, char **argv)
 		emu_html_trace_free(trace);
 		return EXIT_USAGE;
 	}
+	if (*res->removed)
+		fprintf(stderr, "%s replay: removed what an earlier run left in %s: %s\n", prog,
+			r.cfg.out_dir, res->removed);
 	if (r.json)
 		print_json(&r, res);
 	else

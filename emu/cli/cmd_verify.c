@@ -191,6 +191,9 @@ int cmd_verify(int argc, char **argv)
 		cfg.progress = cli_progress;
 		cfg.progress_arg = cmd_name;
 	}
+	const char *inputs[] = {cfg.path, key_file};
+	if (cli_stdout_not_input("verify", inputs, 2))
+		goto usage;
 	if (!(kt = md5sig_keytab_new())) {
 		fprintf(stderr, "%s verify: out of memory\n", prog);
 		goto usage;

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnicemu: subcommands dispatched from one table, which also builds the usage text. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "emu/capture/capture.h"
 #include "emu/cli/cli.h"
@@ -47,6 +51,24 @@ void cli_progress(void *arg, unsigned long long frames, bool done)
 		fprintf(stderr, "\r\033[K");
 }
 
+int cli_stdout_not_input(const char *cmd, const char *const *inputs, unsigned n)
+{
+	struct stat out, in;
+
+	if (fstat(STDOUT_FILENO, &out) || !S_ISREG(out.st_mode))
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (inputs[i] && !stat(inputs[i], &in) && in.st_dev == out.st_dev &&
+		    in.st_ino == out.st_ino) {
+			fprintf(stderr,
+				"%s %s: standard output is the input %s: not writing into it\n",
+				prog, cmd, inputs[i]);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
 int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu)
 {
 	char *end;
@@ -82,6 +104,25 @@ int cli_cut(const char *cmd, const char *path, const struct emu_capin_cut *cut, 
 	return strict ? EXIT_USAGE : 0;
 }
 
+/*
+ * At exit, as coreutils' close_stdout(): output that never reached stdout's file (a full disk,
+ * /dev/full, a pipe whose reader went away while SIGPIPE is ignored) is an error whatever the
+ * command returned, or a caller would take a cut report for a whole one. A closed stdout that
+ * nothing was written to is no error.
+ */
+static void close_stdout(void)
+{
+	bool pending = __fpending(stdout) != 0, failed = ferror(stdout);
+
+	errno = 0;
+	if (fclose(stdout) && (pending || errno != EBADF))
+		failed = true;
+	if (failed) {
+		fprintf(stderr, "%s: stdout: %s\n", prog, errno ? strerror(errno) : "write error");
+		_exit(EXIT_USAGE);
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: %s <command> [arguments]\n       %s --help | --version\n\nCommands:\n",
@@ -94,6 +135,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	atexit(close_stdout);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

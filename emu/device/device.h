@@ -141,6 +141,15 @@ int emu_profile_config(const struct emu_profile *p, bool rx, struct offload_conf
  */
 int emu_profile_add_path(struct emu_profile *p, const char *spec, char *err, size_t errlen);
 
+struct emu_outset;
+
+/**
+ * emu_profile_inputs() - the files @p was loaded from (the profile's, and each of its path's)
+ * become inputs of the output set @s (emu/capture/capture.h): no output is written over them.
+ * Return: 0 or -ENOMEM.
+ */
+int emu_profile_inputs(const struct emu_profile *p, struct emu_outset *s);
+
 /** struct emu_path - one path file, for listings; plain data, valid during the callback. */
 struct emu_path {
 	char name[EMU_NAME_MAX];

@@ -29,6 +29,7 @@ struct emu_device {
 	struct md5sig_ao_flows *flows;	  /* TCP-AO's connections, learnt on either port */
 	struct ctl_server *ctl;		  /* NULL without --control */
 	struct emu_tapcap *txcap, *rxcap; /* NULL without --capture */
+	struct emu_outset *capset;	  /* their files: in place, never over an input */
 	unsigned ntx, nrx;		  /* stages of the current pipelines */
 	uint64_t tx_no, rx_no;
 	int sigfd, timerfd;

@@ -242,3 +242,20 @@ int emu_profile_add_path(struct emu_profile *p, const char *spec, char *err, siz
 	free(path);
 	return ret;
 }
+
+int emu_profile_inputs(const struct emu_profile *p, struct emu_outset *s)
+{
+	char buf[sizeof(p->path_name)], err[8], *save = NULL;
+	struct emu_path *path = malloc(sizeof(*path));
+	int ret = emu_outset_input(s, p->path);
+
+	if (!path)
+		return -ENOMEM;
+	/* the path's files, found as emu_profile_add_path() found them */
+	snprintf(buf, sizeof(buf), "%s", p->path_name);
+	for (char *t = strtok_r(buf, ",", &save); t && !ret; t = strtok_r(NULL, ",", &save))
+		if (!emu_path_load(path, t, err, sizeof(err)))
+			ret = emu_outset_input(s, path->file);
+	free(path);
+	return ret;
+}

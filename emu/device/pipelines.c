@@ -22,6 +22,8 @@ void dev_captures_close(struct emu_device *d)
 	if (emu_tapcap_close(d->rxcap, err, sizeof(err)))
 		dev_log(d, LOG_ERR, "capture stopped: %s", err);
 	d->txcap = d->rxcap = NULL;
+	emu_outset_free(d->capset); /* in place: it removes nothing */
+	d->capset = NULL;
 }
 
 /*
@@ -53,6 +55,14 @@ int dev_captures_open(struct emu_device *d, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	c.nstages = tc.nstages;
+	/* live files, written in place, but never over a file the device reads */
+	if (!(d->capset = emu_outset_new(true)) || emu_outset_input(d->capset, d->cfg->key_file) ||
+	    emu_profile_inputs(d->profile, d->capset)) {
+		snprintf(err, errlen, "--capture %s: out of memory", c.dir);
+		dev_captures_close(d);
+		return -ENOMEM;
+	}
+	c.outset = d->capset;
 	if ((d->txcap = emu_tapcap_open(&c, why, sizeof(why)))) {
 		c.prefix = "rx-";
 		c.in = "wire";
