@@ -542,7 +542,7 @@ static void list_items(struct emu_html *h, const char *s)
 	}
 }
 
-static const char *flag_str(uint8_t fl, char *buf)
+const char *emu_html_tcp_flags(uint8_t fl, char buf[static 9])
 {
 	static const char names[] = "FSRPAUEC";
 	int o = 0;
@@ -629,7 +629,7 @@ static void field_table(struct emu_html *h, const struct ht_row *r, unsigned k,
 	ROW("seq", "%u", p->seq, c->seq);
 	ROW("ack", "%u", p->ack, c->ack);
 	ROW("data offset", "%u", p->thlen, c->thlen);
-	ROW("flags", "%s", flag_str(p->flags, a), flag_str(c->flags, b));
+	ROW("flags", "%s", emu_html_tcp_flags(p->flags, a), emu_html_tcp_flags(c->flags, b));
 	ROW("window", "%u", p->win, c->win);
 	ROW("urgent pointer", "%u", p->urp, c->urp);
 	ROW("payload length", "%u", p->plen, c->plen);
@@ -749,7 +749,7 @@ static void chip(struct emu_html *h, const struct ht_seg *s, uint32_t base, bool
 		     hit ? " hit" : "", hit ? " id=\"first-invalidated\"" : "");
 	if (s->tcp)
 		emu_html_raw(h, "seq +%u len %u %s win %u %s %s ", s->seq - base, s->plen,
-			     flag_str(s->flags, fl), s->win, s->ao ? "MAC" : "MD5",
+			     emu_html_tcp_flags(s->flags, fl), s->win, s->ao ? "MAC" : "MD5",
 			     *s->digest ? s->digest : "none");
 	emu_html_text(h, s->verdict);
 	emu_html_raw(h, "\">%u</span>", s->tcp ? s->plen : 0);

@@ -61,6 +61,8 @@ struct emu_html *emu_html_open(const char *path, const char *title, char *err, s
 void emu_html_raw(struct emu_html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Text, escaped for element content and attribute values (& < > " '). */
 void emu_html_text(struct emu_html *h, const char *s);
+/** TCP flags as letters, FIN first ("SA", "PA"; "-" for none), into @buf. Return: the text. */
+const char *emu_html_tcp_flags(uint8_t fl, char buf[static 9]);
 /** The "what was run" section: the command line with secrets masked, settings, version. */
 void emu_html_run_section(struct emu_html *h, const struct emu_html_run *run);
 /**

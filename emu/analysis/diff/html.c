@@ -204,18 +204,6 @@ static void flow_section(struct emu_html *h, const struct emu_diff *d, uint32_t 
 	emu_html_raw(h, "</table></div>\n");
 }
 
-static const char *flags_of(uint8_t fl, char *buf)
-{
-	static const char names[] = "FSRPAUEC";
-	int o = 0;
-
-	for (int i = 0; i < 8; i++)
-		if (fl & (1u << i))
-			buf[o++] = names[i];
-	buf[o] = '\0';
-	return o ? buf : "-";
-}
-
 static void frame_cells(struct emu_html *h, const struct diff_frame *f, int64_t base, bool ao)
 {
 	char fl[16];
@@ -230,7 +218,7 @@ static void frame_cells(struct emu_html *h, const struct diff_frame *f, int64_t 
 		     "<td>%u</td><td class=\"mono\">%lld:%lld</td><td>%u</td><td class=\"mono\">%s"
 		     "</td><td><span class=\"chip v-%s\">%s</span></td>",
 		     f->no, (long long)(f->seq - base), (long long)(f->seq - base + f->plen),
-		     f->plen, flags_of(f->tflags, fl), cls, v);
+		     f->plen, emu_html_tcp_flags(f->tflags, fl), cls, v);
 }
 
 /* A flow's first guest frames (capture order) beside the wire frames matched to them. */
@@ -300,7 +288,7 @@ static int pairs_section(struct emu_html *h, const struct emu_diff *d, uint32_t 
 				char fl[16];
 				const char *v = ao ? diff_va_name(gf->aov) : diff_v5_name(gf->md5v);
 				emu_html_raw(h, "<td rowspan=\"%u\" class=\"mono\">%s</td>", rows,
-					     flags_of(gf->tflags, fl));
+					     emu_html_tcp_flags(gf->tflags, fl));
 				emu_html_raw(
 					h,
 					"<td rowspan=\"%u\"><span class=\"chip v-%s\">%s</span>"
