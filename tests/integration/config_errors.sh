@@ -89,7 +89,8 @@ printf '[profile]\nname = vmxnet2\ntx = sg tso tx-csum\n' >a/copy.ini
 printf '[profile]\nname = vmxnet2\ntx = sg\n' >b/other.ini
 printf '[profile]\nname = mine\ntx = sg\n' >b/vmxnet2.ini
 cp b/vmxnet2.ini a/vmxnet2.ini
-VNICEMU_PROFILE_PATH=$tmp/a:$tmp/b "$VNICEMU" profiles >out 2>err
+# the shipped profiles last: a package build finds none of its own before installing
+VNICEMU_PROFILE_PATH=$tmp/a:$tmp/b:$(dirname "$SCEN")/profiles "$VNICEMU" profiles >out 2>err
 rc=$?
 w() { grep -c "^vnicemu profiles: warning: .*$1" err; }
 if [ $rc -eq 0 ] && [ "$(w 'a/broken.ini:3: tx: tso listed twice')" = 1 ] &&

@@ -57,7 +57,8 @@ refused "/dev/zero: is a character device, not a regular file" repro sc2.ini
 # a FIFO found by name in the search path is refused the same way, and so is a listing of it
 mkdir prof
 mkfifo -m 0600 prof/stuck.ini
-export VNICEMU_PROFILE_PATH=$work/prof
+# the shipped profiles named too: a package build finds none of its own before installing
+export VNICEMU_PROFILE_PATH=$work/prof:$(dirname "$sc")/profiles
 refused "prof/stuck.ini: is a FIFO, not a regular file" replay "$cap" --profile stuck
 out=$(timeout 10 "$vnicemu" profiles 2>&1)
 rc=$?

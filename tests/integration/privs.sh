@@ -22,6 +22,10 @@ if ! as_nobody "$VNICEMU" --version >/dev/null 2>&1; then
 fi
 W=$(mktemp -d /tmp/vnm-privs.XXXXXX)
 chmod 755 "$W"
+# profiles nobody can read (a package build's tree is private to root)
+mkdir -m 755 "$W/profiles"
+cp "$here/../../profiles/"*.ini "$W/profiles/" && chmod 644 "$W/profiles/"*.ini
+export VNICEMU_PROFILE_PATH=$W/profiles
 PIDS=()
 cleanup() {
 	local p
