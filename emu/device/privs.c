@@ -72,8 +72,8 @@ int emu_user_switch(const char *user, bool keep_net_admin, char *err, size_t err
 	ret = capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
 			      CAPNG_INIT_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
 	if (ret) {
-		snprintf(err, errlen, "--user %s: could not switch to it (libcap-ng error %d)", user,
-			 ret);
+		snprintf(err, errlen, "--user %s: could not switch to it (libcap-ng error %d)",
+			 user, ret);
 		return -EPERM;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {

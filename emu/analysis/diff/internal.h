@@ -454,8 +454,8 @@ void diff_explain(const struct emu_diff *d, struct diff_expl *e);
 const char *diff_kind_name(int k, bool ao);
 const char *diff_kind_title(int k, bool ao);
 const char *diff_kind_name_any(int k);
-void diff_kind_detail(char *buf, size_t len, const struct diff_stats *s,
-		      const struct diff_flow *g, const struct diff_flow *w, int k);
+void diff_kind_detail(char *buf, size_t len, const struct diff_stats *s, const struct diff_flow *g,
+		      const struct diff_flow *w, int k);
 int diff_kind_covered(const struct diff_flow *g, const struct diff_flow *w, int k);
 const char *diff_v5_name(int v);
 const char *diff_va_name(int v);

@@ -582,8 +582,8 @@ static void print_side_json(FILE *f, const char *name, const struct diff_side *s
 		"{\"snaplen\": %lu, \"no-key\": %lu}}, \"snaplen\": {\"headers_cut\": %lu, \"payloads_cut\": %lu, "
 		"\"bytes_not_captured\": %lu}, \"reassembled\": %lu, \"fragments_left\": %lu",
 		s->unchecked[0][WHY_SNAPLEN], s->unchecked[0][WHY_NO_KEY],
-		s->unchecked[1][WHY_SNAPLEN], s->unchecked[1][WHY_NO_KEY], s->hdrcut, s->cut, s->cut_bytes, s->reasm,
-		s->frag_lost);
+		s->unchecked[1][WHY_SNAPLEN], s->unchecked[1][WHY_NO_KEY], s->hdrcut, s->cut,
+		s->cut_bytes, s->reasm, s->frag_lost);
 	if (s->truncated) {
 		fprintf(f, ", \"truncated\": ");
 		emu_capin_cut_json(f, &s->trunc);
@@ -877,8 +877,8 @@ const char *diff_kind_name_any(int k)
 	return k >= 0 && k < DK_NAMES ? kinds[k].title : "?";
 }
 
-void diff_kind_detail(char *buf, size_t len, const struct diff_stats *s,
-		      const struct diff_flow *g, const struct diff_flow *w, int k)
+void diff_kind_detail(char *buf, size_t len, const struct diff_stats *s, const struct diff_flow *g,
+		      const struct diff_flow *w, int k)
 {
 	struct flow_pair fp = {g, w};
 
