@@ -69,7 +69,8 @@ status=0
 for spec in "hmac-sha-1-96|-hmac sha1|hmac(sha1)" "aes-128-cmac-96|-cmac aes-128-cbc|cmac(aes-128-cbc)"; do
 	IFS='|' read -r alg args label <<< "$spec"
 	cap=$tmp/$alg.pcap
-	"$gencap" "$cap" --frames "$FRAMES" --payload "$PAYLOAD" --ao "$alg" > "$tmp/$alg.keys"
+	"$gencap" "$cap" --frames "$FRAMES" --payload "$PAYLOAD" --ao "$alg" > "$tmp/$alg.keys" &&
+		chmod 600 "$tmp/$alg.keys"
 	total=$((FRAMES + 2))
 	summary=$("$vnicemu" verify "$cap" --key-file "$tmp/$alg.keys" --json --jobs 1)
 	[[ $summary == *"\"ao\": {\"valid\": $total,"* ]] || die "$alg: not every MAC valid: $summary"

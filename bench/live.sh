@@ -251,6 +251,7 @@ wait_for 100 sh -c "ip netns exec '$P' ss -Hltn 'sport = :$PORT' | grep -q LISTE
 # iperf3 and ping are unsigned: their frames are parsed and looked up at every tap ("missing");
 # the signed stream is hashed at the taps
 printf '# bench/live.sh\n192.0.2.0/24 %s\n' "$KEY" > "$LAB/keys"
+chmod 600 "$LAB/keys"
 runcmd=("$vnicemu" run --guest "vde://$LAB/A" --wire "vde://$LAB/B" --profile vmxnet2
 	--wire-mtu 1500 --key-file "$LAB/keys" --control "$CTL")
 cmdline="${runcmd[*]}"

@@ -300,7 +300,7 @@ static int next_pcap(struct emu_capin *c, struct emu_pkt *pkt, char *err, size_t
 static int ng_block(struct emu_capin *c, const uint8_t **b, uint32_t *type, uint32_t *total,
 		    char *err, size_t errlen)
 {
-	size_t got;
+	size_t got = 0;
 	int r;
 
 	if ((r = peek(c, 12, b, &got)))

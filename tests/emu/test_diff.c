@@ -624,7 +624,7 @@ END_TEST
 /* optstrip: the MD5 option overwritten with NOPs in place, as a Cisco ASA does by default */
 static void nop_sig(uint8_t *f, size_t *len, const void *arg)
 {
-	size_t ol;
+	size_t ol = 0;
 	uint8_t *o = sig_opt(f, *len, MD5SIG_LINK_ETHERNET, &ol);
 
 	(void)arg;
