@@ -22,6 +22,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -42,6 +43,7 @@ struct nat_map {
 struct nat_stage {
 	struct offload_stage base; /* first: the pipeline hands out &base */
 	struct nat_map src, dst;
+	char why[160]; /* init()'s reason when it names a value (offload_stage_fail keeps a pointer) */
 };
 
 static const struct offload_param nat_params[] = {
@@ -66,8 +68,12 @@ static int family_of(const char *s, uint8_t addr[16])
 	return -1;
 }
 
-/* One mapping from its two parameters; a reason in @why when they do not make one. */
-static int map_init(struct nat_map *m, const char *from, const char *to, const char **why)
+/*
+ * One mapping from its parameters @dir_from and @dir_to ("source" or "dest" in @dir); a reason
+ * in @why (@buf when it names a value) when they do not make one.
+ */
+static int map_init(struct nat_map *m, const char *dir, const char *from, const char *to, char *buf,
+		    size_t buflen, const char **why)
 {
 	if (!*from && !*to)
 		return 0;
@@ -77,7 +83,9 @@ static int map_init(struct nat_map *m, const char *from, const char *to, const c
 	}
 	int f = family_of(from, m->from), t = family_of(to, m->to);
 	if (f < 0 || t < 0) {
-		*why = "nat: an address is not IPv4 or IPv6";
+		snprintf(buf, buflen, "nat.%s_%s: '%.64s' is not an IPv4 or IPv6 address", dir,
+			 f < 0 ? "from" : "to", f < 0 ? from : to);
+		*why = buf;
 		return -EINVAL;
 	}
 	if (f != t) {
@@ -93,10 +101,10 @@ static int nat_init(struct offload_stage *st)
 	struct nat_stage *n = nat_of(st);
 	const char *why = NULL;
 
-	if (map_init(&n->src, offload_stage_param(st, "source_from"),
-		     offload_stage_param(st, "source_to"), &why) ||
-	    map_init(&n->dst, offload_stage_param(st, "dest_from"),
-		     offload_stage_param(st, "dest_to"), &why))
+	if (map_init(&n->src, "source", offload_stage_param(st, "source_from"),
+		     offload_stage_param(st, "source_to"), n->why, sizeof(n->why), &why) ||
+	    map_init(&n->dst, "dest", offload_stage_param(st, "dest_from"),
+		     offload_stage_param(st, "dest_to"), n->why, sizeof(n->why), &why))
 		return offload_stage_fail(st, why ? why : "nat: bad mapping");
 	if (!n->src.family && !n->dst.family)
 		return offload_stage_fail(st, "nat translates nothing: set nat.source_from and "

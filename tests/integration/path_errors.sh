@@ -38,6 +38,10 @@ refused "nat: a mapping's two addresses must be of one family" \
 	"${r[@]}" --path nat --set nat.source_to=2001:db8::20
 refused "nat: source_from and source_to (dest_from and dest_to) go together" \
 	"${r[@]}" --path nat --set nat.dest_to=192.0.2.2
+refused "nat.source_from: '192.0.2.300' is not an IPv4 or IPv6 address" \
+	"${r[@]}" --path nat --set nat.source_from=192.0.2.300
+refused "nat.dest_to: 'peer' is not an IPv4 or IPv6 address" \
+	"${r[@]}" --path nat --set nat.dest_from=192.0.2.1 --set nat.dest_to=peer
 refused "68 is the IPv4 minimum" "${r[@]}" --path fragment --set fragment.mtu=67
 refused "1280 is the IPv6 minimum" "${r[@]}" --path fragment --set fragment.mtu6=1279
 refused "optstrip.kinds: a kind is 2..254" "${r[@]}" --path asa --set optstrip.kinds=19,1

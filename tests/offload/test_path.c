@@ -540,7 +540,7 @@ START_TEST(bad_parameters_are_refused_with_one_line)
 	ck_assert_str_eq(err, "nat: a mapping's two addresses must be of one family");
 	const char *junk[] = {"nat.dest_from=peer", "nat.dest_to=192.0.2.1", NULL};
 	ck_assert_ptr_null(pair_try(nat, junk, err, sizeof(err)));
-	ck_assert_str_eq(err, "nat: an address is not IPv4 or IPv6");
+	ck_assert_str_eq(err, "nat.dest_from: 'peer' is not an IPv4 or IPv6 address");
 	ck_assert_ptr_null(pair_try(nat, NULL, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "nat translates nothing"), "%s", err);
 }
