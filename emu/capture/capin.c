@@ -238,6 +238,9 @@ static int pcap_file_header(struct emu_capin *c, const uint8_t h[PCAP_FILE_HDR],
 	c->snaplen = get32(c, h + 16);
 	if (c->snaplen == 0 || c->snaplen > INT_MAX)
 		c->snaplen = PCAP_MAX_SNAPLEN; /* as libpcap 1.10 adjusts it */
+	/* and as libpcap allows for the Ethernet header a patched tcpdump faked in cooked mode */
+	if (c->rechdr == PCAP_REC_HDR_KUZ && c->linktype == MD5SIG_LINK_ETHERNET)
+		c->snaplen += 14;
 	c->off = PCAP_FILE_HDR;
 	return 0;
 }
