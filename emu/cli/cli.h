@@ -80,10 +80,10 @@ struct cli_verify_live {
 /* verify on an interface with the keys, --isn and --list of @cfg. Return: the exit status. */
 struct emu_verify_config;
 int cli_verify_live(const struct cli_verify_live *o, const struct emu_verify_config *cfg);
-/* Do the arguments fit --interface (no capture file @file_too, no --jobs, not --count and
- * --duration)? Or, without it, one capture file and no live option? Return: 0, or -EINVAL after
+/* Do the arguments fit --interface (no capture file @file_too, no --jobs, no --strict, not
+ * --count and --duration)? Or, without it, one capture file and no live option? Return: 0, or -EINVAL after
  * one error line. */
-int cli_verify_live_args(const struct cli_verify_live *o, bool file_too, bool jobs);
+int cli_verify_live_args(const struct cli_verify_live *o, bool file_too, bool jobs, bool strict);
 int cli_verify_file_args(const struct cli_verify_live *o, bool not_one_file);
 
 #endif

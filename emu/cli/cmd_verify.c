@@ -182,7 +182,7 @@ int cmd_verify(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (live.iface ? cli_verify_live_args(&live, optind != argc, jobs_given)
+	if (live.iface ? cli_verify_live_args(&live, optind != argc, jobs_given, strict)
 		       : cli_verify_file_args(&live, optind != argc - 1))
 		goto usage;
 	cfg.path = live.iface ? NULL : argv[optind];

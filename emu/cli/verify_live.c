@@ -84,10 +84,11 @@ out:
 	return ret;
 }
 
-int cli_verify_live_args(const struct cli_verify_live *o, bool file_too, bool jobs)
+int cli_verify_live_args(const struct cli_verify_live *o, bool file_too, bool jobs, bool strict)
 {
 	const char *why = file_too ? "takes no capture file"
 			  : jobs   ? "checks in one thread: --jobs is for a capture file"
+			  : strict ? "reads no capture file: --strict is for a cut capture file"
 			  : o->count && o->duration_ms
 				  ? "stops at --count or at --duration, not both"
 				  : NULL;

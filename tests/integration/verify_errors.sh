@@ -155,6 +155,7 @@ expect 2 "--duration needs --interface" -- verify "$tmp/ok.pcap" --duration 2
 expect 2 "--user needs --interface" -- verify "$tmp/ok.pcap" --user nobody
 expect 2 "--interface lo takes no capture file" -- verify "$tmp/ok.pcap" --interface lo
 expect 2 "--interface lo checks in one thread" -- verify --interface lo --jobs 2
+expect 2 "--interface lo reads no capture file: --strict is for a cut capture file" -- verify --interface lo --strict
 expect 2 "--interface lo stops at --count or at --duration, not both" -- verify --interface lo --count 1 --duration 1
 expect 2 "--count: expected a number of frames, not '0'" -- verify --interface lo --count 0
 expect 2 "--count: expected a number of frames, not '-1'" -- verify --interface lo --count -1
