@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "emu/analysis/htrace.h"
+#include "emu/capture/capture.h"
 #include "md5sig/wire.h"
 
 struct emu_html {
@@ -965,7 +966,8 @@ out:
 int emu_html_check_path(const char *path, const char *const *inputs, size_t n, char *err,
 			size_t errlen)
 {
-	struct stat o, i;
+	struct stat o;
+	int k;
 
 	if (stat(path, &o))
 		return 0; /* a new file: nothing to overwrite */
@@ -973,14 +975,10 @@ int emu_html_check_path(const char *path, const char *const *inputs, size_t n, c
 		snprintf(err, errlen, "--report %s: is a directory", path);
 		return -EISDIR;
 	}
-	for (size_t k = 0; k < n; k++) {
-		if (inputs[k] && !stat(inputs[k], &i) && i.st_dev == o.st_dev &&
-		    i.st_ino == o.st_ino) {
-			snprintf(err, errlen,
-				 "--report %s: is an input (%s); refusing to overwrite it", path,
-				 inputs[k]);
-			return -EINVAL;
-		}
+	if ((k = emu_file_among(&o, inputs, n)) >= 0) {
+		snprintf(err, errlen, "--report %s: is an input (%s); refusing to overwrite it",
+			 path, inputs[k]);
+		return -EINVAL;
 	}
 	return 0;
 }

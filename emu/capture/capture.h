@@ -121,6 +121,13 @@ struct emu_outset;
 struct emu_outset *emu_outset_new(bool in_place);
 
 /**
+ * emu_file_among() - is the file @st describes one of @paths (under any name: device and
+ * inode)? NULL entries and paths that cannot be stat()ed are skipped.
+ * Return: the index of the first such path, or -1.
+ */
+int emu_file_among(const struct stat *st, const char *const *paths, size_t n);
+
+/**
  * emu_outset_input() - @path (may be NULL; "-" is standard input) is read by the run: no
  * output may be that file under any name (a symlink or hard link to it included). A path that
  * does not exist is no input (its reader will say so).

@@ -49,6 +49,17 @@ struct emu_outset *emu_outset_new(bool in_place)
 	return s;
 }
 
+int emu_file_among(const struct stat *st, const char *const *paths, size_t n)
+{
+	struct stat p;
+
+	for (size_t i = 0; i < n; i++)
+		if (paths[i] && !stat(paths[i], &p) && p.st_dev == st->st_dev &&
+		    p.st_ino == st->st_ino)
+			return (int)i;
+	return -1;
+}
+
 int emu_outset_input(struct emu_outset *s, const char *path)
 {
 	struct stat st;

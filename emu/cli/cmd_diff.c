@@ -134,9 +134,7 @@ int cmd_diff(int argc, char **argv)
 				   .argv = argv,
 				   .key_file = key_file,
 				   .key_given = key != NULL};
-	int kret = report ? emu_html_check_path(report, (const char *const *)argv + optind, 2, err,
-						sizeof(err))
-			  : 0;
+	int kret = report ? emu_html_check_path(report, inputs, 3, err, sizeof(err)) : 0;
 	if (!kret) {
 		kret = emu_keys_from_options(kt, key, key_file, warn, sizeof(warn), err,
 					     sizeof(err));

@@ -219,7 +219,7 @@ int cmd_replay(int argc, char **argv)
 	if (r.report && !(trace = emu_html_trace_new(0)))
 		snprintf(err, sizeof(err), "out of memory");
 	if (r.report &&
-	    (!trace || emu_html_check_path(r.report, &r.cfg.in_path, 1, err, sizeof(err)))) {
+	    (!trace || emu_html_check_path(r.report, inputs, 2, err, sizeof(err)))) {
 		fprintf(stderr, "%s replay: %s\n", prog, err);
 		emu_html_trace_free(trace);
 		free(r.isns);

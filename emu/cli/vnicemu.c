@@ -53,20 +53,15 @@ void cli_progress(void *arg, unsigned long long frames, bool done)
 
 int cli_stdout_not_input(const char *cmd, const char *const *inputs, unsigned n)
 {
-	struct stat out, in;
+	struct stat out;
+	int i;
 
-	if (fstat(STDOUT_FILENO, &out) || !S_ISREG(out.st_mode))
+	if (fstat(STDOUT_FILENO, &out) || !S_ISREG(out.st_mode) ||
+	    (i = emu_file_among(&out, inputs, n)) < 0)
 		return 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (inputs[i] && !stat(inputs[i], &in) && in.st_dev == out.st_dev &&
-		    in.st_ino == out.st_ino) {
-			fprintf(stderr,
-				"%s %s: standard output is the input %s: not writing into it\n",
-				prog, cmd, inputs[i]);
-			return -EEXIST;
-		}
-	}
-	return 0;
+	fprintf(stderr, "%s %s: standard output is the input %s: not writing into it\n", prog, cmd,
+		inputs[i]);
+	return -EEXIST;
 }
 
 int cli_wire_mtu(const char *cmd, const char *arg, unsigned *mtu)

@@ -77,6 +77,17 @@ rc=$?
 [ $rc -eq 2 ] && grep -q "is an input" "$tmp/err" && [ "$(sha256sum <"$tmp/in.pcap")" = "$sum" ] &&
 	t_ok "diff --report over an input (another name for it): refused" ||
 	t_fail "diff --report over an input: rc $rc, $(cat "$tmp/err")"
+cp esx35.keys "$tmp/k.keys" && chmod 600 "$tmp/k.keys"
+ksum=$(sha256sum <"$tmp/k.keys")
+for cmd in "replay $tmp/in.pcap" "diff $tmp/in.pcap $tmp/in.pcap"; do
+	# shellcheck disable=SC2086 # the command and its captures, split on purpose
+	"$VNICEMU" $cmd --key-file "$tmp/k.keys" --report "$tmp/k.keys" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q -- "--report $tmp/k.keys: is an input" "$tmp/err" &&
+		[ "$(sha256sum <"$tmp/k.keys")" = "$ksum" ] &&
+		t_ok "${cmd%% *} --report over the key file: refused, the keys intact" ||
+		t_fail "${cmd%% *} --report over the key file: rc $rc, $(cat "$tmp/err")"
+done
 "$VNICEMU" replay esx35-vmxnet2-quagga.pcap --key-file esx35.keys --report "$tmp/nodir/r.html" \
 	>/dev/null 2>"$tmp/err"
 rc=$?
