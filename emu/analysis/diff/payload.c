@@ -47,6 +47,25 @@ static int check_record(const struct emu_diff *d, int side, const struct diff_pk
 	return -EIO;
 }
 
+/*
+ * The next task whose slice lies in record @rec of @side and whose state is @bad (tasks are
+ * sorted by owner on both sides), or NULL when the record has no more.
+ */
+static struct diff_task *next_slice(struct pass *ps, int side, uint32_t rec, bool bad)
+{
+	for (; ps->at < ps->n; ps->at++) {
+		struct diff_task *t = &ps->t[ps->at];
+		uint32_t owner = side == GUEST ? t->g : t->w;
+		if (owner > rec)
+			return NULL;
+		if (owner == rec && !t->bad == !bad) {
+			ps->at++;
+			return t;
+		}
+	}
+	return NULL;
+}
+
 /* Digest (guest) or compare (wire) the slices of one segment. */
 static int hash_slices(struct emu_diff *d, int side, const struct diff_pkt *p, uint32_t rec,
 		       void *arg, char *err, size_t errlen)
@@ -57,13 +76,7 @@ static int hash_slices(struct emu_diff *d, int side, const struct diff_pkt *p, u
 
 	if ((r = check_record(d, side, p, rec, err, errlen)))
 		return r;
-	for (; ps->at < ps->n; ps->at++) {
-		struct diff_task *t = &ps->t[ps->at];
-		uint32_t owner = side == GUEST ? t->g : t->w;
-		if (owner > rec)
-			break;
-		if (owner < rec || t->bad)
-			continue;
+	for (struct diff_task *t; (t = next_slice(ps, side, rec, false));) {
 		uint64_t h = diff_hash(pl + (side == GUEST ? t->goff : t->woff), t->len);
 		if (side == GUEST)
 			t->h = h;
@@ -83,13 +96,7 @@ static int count_slices(struct emu_diff *d, int side, const struct diff_pkt *p, 
 
 	if ((r = check_record(d, side, p, rec, err, errlen)))
 		return r;
-	for (; ps->at < ps->n; ps->at++) {
-		struct diff_task *t = &ps->t[ps->at];
-		uint32_t owner = side == GUEST ? t->g : t->w;
-		if (owner > rec)
-			break;
-		if (owner < rec || !t->bad)
-			continue;
+	for (struct diff_task *t; (t = next_slice(ps, side, rec, true));) {
 		size_t ti = (size_t)(t - ps->t);
 		if (side == GUEST) {
 			memcpy(ps->keep + ps->koff[ti], pl + t->goff, t->len);
